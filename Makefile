@@ -1,0 +1,116 @@
+# trawl - build, test and install.
+#
+#   make                  build build/trawl (and build/libtrawl.a)
+#   make DEVELOPER=1      same with -Werror and ASan+UBSan
+#   make check            build with sanitizers and run every test
+#   make deps             install the Debian packages the build needs (root)
+#   make demo             deps + build + ingest the sample dump + search + serve
+#   make fuzz             build and run each libFuzzer target for FUZZ_SECONDS
+#   make install PREFIX=/usr/local
+#
+# Variables: CC, CFLAGS, BUILD (object directory), PREFIX, DESTDIR.
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+
+PKGS := gmime-3.0 sqlite3 libarchive libxml-2.0 libmagic uchardet libcrypto \
+        libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8
+MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype \
+              -lharfbuzz -lgumbo -lmujs -lm -lpthread
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+SAN  :=
+ifeq ($(DEVELOPER),1)
+WARN += -Werror
+SANITIZE := 1
+endif
+ifeq ($(SANITIZE),1)
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
+              -Iinclude -Ilib $(PKG_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
+LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lm
+
+LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c server/*.c))
+WEB_SRC := $(sort $(wildcard web/*))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CLI_TEST_SRC := $(sort $(wildcard tests/cli/test_*.c))
+CLI_TEST_BIN := $(CLI_TEST_SRC:tests/cli/%.c=$(BUILD)/tests/%)
+CORPUS_SRC := $(sort $(wildcard tests/corpus/test_*.c))
+CORPUS_BIN := $(CORPUS_SRC:tests/corpus/%.c=$(BUILD)/tests/%)
+TEST_BIN := $(UNIT_BIN) $(CLI_TEST_BIN) $(CORPUS_BIN)
+
+.PHONY: all clean check tests deps demo install fuzz
+all: $(BUILD)/trawl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The web UI is embedded in the binary as a generated C table.
+$(BUILD)/web_assets.c: $(WEB_SRC) tools/embed.sh
+	@mkdir -p $(BUILD)
+	sh tools/embed.sh $(WEB_SRC) > $@
+
+$(BUILD)/web_assets.o: $(BUILD)/web_assets.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtrawl.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/trawl: $(CLI_OBJ) $(BUILD)/web_assets.o $(BUILD)/libtrawl.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/web_assets.o $(BUILD)/libtrawl.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtrawl.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libtrawl.a $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+$(BUILD)/tests/%: tests/cli/%.c tests/cli/clitest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ALL_LDFLAGS) -ljansson -lcmocka
+
+$(BUILD)/tests/%: tests/corpus/%.c tests/cli/clitest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Itests/cli -o $@ $< $(ALL_LDFLAGS) -ljansson -lcmocka
+
+tests: $(BUILD)/trawl $(TEST_BIN)
+
+# The test suite runs on a sanitized build in its own object directory.
+check:
+	$(MAKE) BUILD=build-check SANITIZE=1 tests
+	TRAWL=$(CURDIR)/build-check/trawl sh tests/run.sh build-check/tests
+
+deps:
+	sh tools/deps.sh
+
+demo:
+	sh tools/demo.sh
+
+fuzz:
+	sh tests/fuzz/run.sh
+
+install: $(BUILD)/trawl
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/trawl $(DESTDIR)$(PREFIX)/bin/trawl
+	install -m 644 include/trawl.h $(DESTDIR)$(PREFIX)/include/trawl.h
+	install -m 644 $(BUILD)/libtrawl.a $(DESTDIR)$(PREFIX)/lib/libtrawl.a
+	install -m 644 docs/trawl.1 $(DESTDIR)$(PREFIX)/share/man/man1/trawl.1
+
+clean:
+	rm -rf build build-check build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

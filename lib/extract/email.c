@@ -1,0 +1,497 @@
+/*
+ * email.c - RFC 5322 / MIME messages, parsed with GMime.
+ *
+ * A message becomes one node of type "email": decoded headers, addresses
+ * with their roles, the Date (original zone kept, UTC stored, missing or
+ * unparsable dates recorded as such), Message-ID, In-Reply-To, References,
+ * and the body text (text/plain preferred, else HTML turned into text).
+ * Every attachment, and every message/rfc822 part, becomes a child through
+ * tw_child(), located by its leaf index ("part:N") so that its bytes can be
+ * found again.
+ *
+ * Also here: the cheap content sniffers that recognise messages and mbox
+ * files, date parsing and address normalisation, which the walker and the
+ * people code share.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+#include <libxml/parser.h>
+
+#include "tw.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void global_init(void)
+{
+	static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
+
+	g_mime_init();
+	g_mime_parser_options_set_fallback_charsets(
+		g_mime_parser_options_get_default(), fallback);
+	g_mime_parser_options_set_warning_callback(
+		g_mime_parser_options_get_default(), NULL, NULL);
+	xmlInitParser();
+}
+
+void tw_extract_global_init(void)
+{
+	pthread_once(&init_once, global_init);
+}
+
+/* ---------------------------------------------------------------- sniffing */
+
+/* A header field name: printable ASCII except ':' and space. */
+static size_t field_name_len(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && p[i] > 32 && p[i] < 127 && p[i] != ':')
+		i++;
+	return i;
+}
+
+int tw_looks_like_message(const unsigned char *d, size_t n)
+{
+	static const char *const known[] = {
+		"from", "to", "subject", "date", "message-id", "received",
+		"return-path", "mime-version", "delivered-to", "x-", "reply-to",
+		"cc", "sender", "content-type", "references", "in-reply-to",
+		"dkim-signature", "arc-", "x-from", "thread-topic", "status",
+		"authentication-results", "user-agent", "organization",
+	};
+	size_t pos = 0, lines = 0, hits = 0;
+
+	if (n >= 5 && memcmp(d, "From ", 5) == 0)
+		return 0; /* that is an mbox */
+	/* Look at the header block: every line must be a field or a
+	 * continuation, and some fields must be well-known ones. */
+	while (pos < n && lines < 64) {
+		const unsigned char *line = d + pos;
+		size_t left = n - pos, len, k, i;
+		const unsigned char *nl = memchr(line, '\n', left > 4096 ? 4096 : left);
+
+		len = nl ? (size_t)(nl - line) : (left > 4096 ? 4096 : left);
+		if (len && line[len - 1] == '\r')
+			len--;
+		if (len == 0)
+			break; /* end of headers */
+		if (line[0] == ' ' || line[0] == '\t') {
+			if (lines == 0)
+				return 0;
+		} else {
+			k = field_name_len(line, len);
+			if (k == 0 || k >= len || line[k] != ':')
+				return 0;
+			for (i = 0; i < TW_ARRAY_LEN(known); i++) {
+				size_t kl = strlen(known[i]);
+
+				if ((known[i][kl - 1] == '-' ? k > kl : k == kl) &&
+				    strncasecmp((const char *)line, known[i], kl) == 0) {
+					hits++;
+					break;
+				}
+			}
+		}
+		lines++;
+		if (!nl)
+			break;
+		pos += (size_t)(nl - line) + 1;
+	}
+	return lines >= 2 && hits >= 2;
+}
+
+int tw_looks_like_mbox(const unsigned char *d, size_t n)
+{
+	const unsigned char *nl;
+	size_t len;
+
+	if (n < 7 || memcmp(d, "From ", 5) != 0)
+		return 0;
+	nl = memchr(d, '\n', n > 1024 ? 1024 : n);
+	if (!nl)
+		return 0;
+	len = (size_t)(nl - d) + 1;
+	/* The next lines must be a header block. */
+	return tw_looks_like_message(d + len, n - len);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+int tw_parse_date(const char *s, int64_t *utc, int *tz_offset)
+{
+	GDateTime *dt;
+
+	tw_extract_global_init();
+	if (!s)
+		return -1;
+	dt = g_mime_utils_header_decode_date(s);
+	if (!dt)
+		return -1;
+	*utc = g_date_time_to_unix(dt);
+	*tz_offset = (int)(g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE);
+	g_date_time_unref(dt);
+	return 0;
+}
+
+char *tw_addr_normalise(const char *addr)
+{
+	const char *b = addr, *e;
+	char *out;
+
+	if (!addr)
+		return NULL;
+	while (*b && (isspace((unsigned char)*b) || *b == '<' || *b == '"' || *b == '\''))
+		b++;
+	e = b + strlen(b);
+	while (e > b && (isspace((unsigned char)e[-1]) || e[-1] == '>' || e[-1] == '"' ||
+			 e[-1] == '\''))
+		e--;
+	if (e == b)
+		return NULL;
+	out = tw_utf8_clean(b, (size_t)(e - b), NULL);
+	tw_ascii_lower(out);
+	return out;
+}
+
+/* ---------------------------------------------------------------- extraction */
+
+struct walk {
+	tw_extract_ctx *cx;
+	tw_node *node;
+	int leaf;       /* depth-first index of the next leaf part */
+	int have_plain; /* a text/plain body was found */
+	tw_buf html;    /* HTML bodies, used when no plain text exists */
+};
+
+static GByteArray *part_bytes(GMimeObject *obj)
+{
+	GMimeStream *s = g_mime_stream_mem_new();
+	GByteArray *ba;
+
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		if (m)
+			g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL, s);
+	} else if (GMIME_IS_PART(obj)) {
+		GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
+
+		if (w)
+			g_mime_data_wrapper_write_to_stream(w, s);
+	}
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	g_byte_array_ref(ba);
+	g_object_unref(s);
+	return ba;
+}
+
+static void add_text(struct walk *w, GMimeObject *obj, int html)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+	GByteArray *ba;
+
+	if (tw_cx_locating(w->cx))
+		return;
+	ba = part_bytes(obj);
+	if (html) {
+		size_t tl = 0;
+		char *t = tw_html_to_text((const char *)ba->data, ba->len, cs,
+					  tw_cx_limits(w->cx)->max_text_bytes, NULL);
+
+		if (t) {
+			tl = strlen(t);
+			tw_buf_append(&w->html, t, tl);
+			tw_buf_putc(&w->html, '\n');
+			free(t);
+		}
+	} else {
+		if (w->node->text.len)
+			tw_node_text(w->node, "\n", 1);
+		tw_text_convert(w->node, (const char *)ba->data, ba->len, cs);
+		w->have_plain = 1;
+	}
+	g_byte_array_unref(ba);
+}
+
+static void add_child(struct walk *w, GMimeObject *obj, int index)
+{
+	char loc[32], fallback[64];
+	const char *name = NULL;
+	GByteArray *ba;
+	tw_node *c;
+
+	if (GMIME_IS_PART(obj))
+		name = g_mime_part_get_filename(GMIME_PART(obj));
+	if (!name && GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		const char *subj = m ? g_mime_message_get_subject(m) : NULL;
+
+		snprintf(fallback, sizeof(fallback), "%.50s.eml",
+			 subj && *subj ? subj : "message");
+		for (char *p = fallback; *p; p++)
+			if (*p == '/' || *p == '!')
+				*p = '_';
+		name = fallback;
+	}
+	if (!name) {
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+		snprintf(fallback, sizeof(fallback), "part-%d.%s", index,
+			 ct && ct->subtype ? ct->subtype : "bin");
+		name = fallback;
+	}
+	snprintf(loc, sizeof(loc), "part:%d", index);
+	ba = part_bytes(obj);
+	c = tw_child(w->cx, w->node, "attachment", name, loc, ba->data, ba->len);
+	(void)c;
+	g_byte_array_unref(ba);
+}
+
+static int is_attachment(GMimeObject *obj)
+{
+	GMimeContentDisposition *d = g_mime_object_get_content_disposition(obj);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	if (d && g_mime_content_disposition_is_attachment(d))
+		return 1;
+	if (GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)))
+		return 1;
+	if (!ct || !g_mime_content_type_is_type(ct, "text", "*"))
+		return 1;
+	return !(g_mime_content_type_is_type(ct, "text", "plain") ||
+		 g_mime_content_type_is_type(ct, "text", "html") ||
+		 g_mime_content_type_is_type(ct, "text", "enriched"));
+}
+
+/* Count the leaves under obj (so that skipped alternatives keep indexes). */
+static int count_leaves(GMimeObject *obj)
+{
+	int i, n, total = 0;
+
+	if (!GMIME_IS_MULTIPART(obj))
+		return 1;
+	n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+	for (i = 0; i < n; i++)
+		total += count_leaves(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i));
+	return total;
+}
+
+static void walk_parts(struct walk *w, GMimeObject *obj, int depth)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	if (depth > 64 || tw_cx_expired(w->cx))
+		return;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int i, n = g_mime_multipart_get_count(mp);
+
+		if (GMIME_IS_MULTIPART_ENCRYPTED(obj) && !tw_cx_locating(w->cx))
+			tw_node_prop(w->node, "encrypted", "multipart/encrypted");
+		if (ct && g_mime_content_type_is_type(ct, "multipart", "alternative")) {
+			/* Index the plain alternative if there is one, else the
+			 * richest; other alternatives keep their leaf numbers. */
+			int best = -1, base = w->leaf;
+
+			for (i = 0; i < n && best < 0; i++) {
+				GMimeObject *p = g_mime_multipart_get_part(mp, i);
+				GMimeContentType *pt = g_mime_object_get_content_type(p);
+
+				if (pt && g_mime_content_type_is_type(pt, "text", "plain") &&
+				    !is_attachment(p))
+					best = i;
+			}
+			if (best < 0)
+				best = n - 1;
+			for (i = 0; i < n; i++) {
+				GMimeObject *p = g_mime_multipart_get_part(mp, i);
+
+				if (i == best)
+					walk_parts(w, p, depth + 1);
+				else
+					w->leaf += count_leaves(p);
+			}
+			(void)base;
+			return;
+		}
+		for (i = 0; i < n; i++)
+			walk_parts(w, g_mime_multipart_get_part(mp, i), depth + 1);
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		add_child(w, obj, w->leaf++);
+		return;
+	}
+	if (!GMIME_IS_PART(obj)) {
+		w->leaf++;
+		return;
+	}
+	if (is_attachment(obj)) {
+		add_child(w, obj, w->leaf++);
+		return;
+	}
+	w->leaf++;
+	if (ct && g_mime_content_type_is_type(ct, "text", "html"))
+		add_text(w, obj, 1);
+	else
+		add_text(w, obj, 0);
+}
+
+static char *dup_msgid(const char *s)
+{
+	char *d, *r;
+
+	if (!s || !*s)
+		return NULL;
+	d = g_mime_utils_decode_message_id(s);
+	if (!d || !*d) {
+		g_free(d);
+		return tw_addr_normalise(s);
+	}
+	r = tw_utf8_clean(d, strlen(d), NULL);
+	g_free(d);
+	return r;
+}
+
+static void add_list(tw_email *e, int role, InternetAddressList *l, int depth)
+{
+	int i, n;
+
+	if (!l || depth > 4)
+		return;
+	n = internet_address_list_length(l);
+	for (i = 0; i < n && i < 10000; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			add_list(e, role,
+				 internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
+				 depth + 1);
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			tw_email_addr(e, role, internet_address_get_name(a),
+				      internet_address_mailbox_get_addr(
+					      INTERNET_ADDRESS_MAILBOX(a)));
+		}
+	}
+}
+
+static void headers(tw_node *node, GMimeMessage *m)
+{
+	static const struct {
+		GMimeAddressType type;
+		int role;
+	} roles[] = {
+		{GMIME_ADDRESS_TYPE_FROM, TW_FROM},     {GMIME_ADDRESS_TYPE_TO, TW_TO},
+		{GMIME_ADDRESS_TYPE_CC, TW_CC},         {GMIME_ADDRESS_TYPE_BCC, TW_BCC},
+		{GMIME_ADDRESS_TYPE_REPLY_TO, TW_REPLY_TO}, {GMIME_ADDRESS_TYPE_SENDER, TW_SENDER},
+	};
+	GMimeObject *o = GMIME_OBJECT(m);
+	tw_email *e = calloc(1, sizeof(*e));
+	const char *s;
+	GDateTime *dt;
+	size_t i;
+
+	if (!e)
+		return;
+	node->email = e;
+	s = g_mime_message_get_subject(m);
+	if (s)
+		e->subject = tw_utf8_clean(s, strlen(s), NULL);
+	s = g_mime_message_get_message_id(m);
+	if (s && *s)
+		e->message_id = tw_utf8_clean(s, strlen(s), NULL);
+	e->in_reply_to = dup_msgid(g_mime_object_get_header(o, "In-Reply-To"));
+	s = g_mime_object_get_header(o, "References");
+	if (s) {
+		GMimeReferences *refs = g_mime_references_parse(NULL, s);
+		tw_buf b;
+		int k, nr = refs ? g_mime_references_length(refs) : 0;
+
+		tw_buf_init(&b, 64 * 1024);
+		for (k = 0; k < nr; k++) {
+			const char *id = g_mime_references_get_message_id(refs, k);
+
+			if (b.len)
+				tw_buf_putc(&b, ' ');
+			tw_buf_puts(&b, id);
+		}
+		if (refs)
+			g_mime_references_free(refs);
+		if (b.len)
+			e->references = tw_utf8_clean(b.data, b.len, NULL);
+		tw_buf_release(&b);
+	}
+	s = g_mime_object_get_header(o, "Date");
+	dt = g_mime_message_get_date(m);
+	if (s)
+		e->date_raw = tw_utf8_clean(s, strlen(s), NULL);
+	if (!s) {
+		e->date_status = TW_DATE_MISSING;
+	} else if (!dt) {
+		e->date_status = TW_DATE_INVALID;
+	} else {
+		e->date = g_date_time_to_unix(dt);
+		e->tz_offset = (int)(g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE);
+		e->date_status = TW_DATE_OK;
+	}
+	for (i = 0; i < TW_ARRAY_LEN(roles); i++)
+		add_list(e, roles[i].role, g_mime_message_get_addresses(m, roles[i].type), 0);
+	s = g_mime_object_get_header(o, "X-Mailer");
+	if (!s)
+		s = g_mime_object_get_header(o, "User-Agent");
+	if (s)
+		tw_node_prop(node, "mailer", s);
+	if (e->subject)
+		tw_node_prop(node, "title", e->subject);
+}
+
+static trawl_status email_extract(tw_extract_ctx *cx, tw_node *node,
+				  const unsigned char *data, size_t len)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *m;
+	struct walk w;
+
+	stream = g_mime_stream_mem_new_with_buffer((const char *)data, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	g_object_unref(stream);
+	m = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	if (!m) {
+		tw_node_error(node, TRAWL_ECORRUPT, "parse",
+			      "not a parseable RFC 5322 message");
+		return TRAWL_ECORRUPT;
+	}
+	node->type = "email";
+	if (!tw_cx_locating(cx))
+		headers(node, m);
+	memset(&w, 0, sizeof(w));
+	w.cx = cx;
+	w.node = node;
+	tw_buf_init(&w.html, tw_cx_limits(cx)->max_text_bytes);
+	if (m->mime_part)
+		walk_parts(&w, m->mime_part, 0);
+	if (!w.have_plain && w.html.len)
+		tw_node_text(node, w.html.data, w.html.len);
+	tw_buf_release(&w.html);
+	g_object_unref(m);
+	return TRAWL_OK;
+}
+
+static int email_accepts(const char *mime, const char *ext,
+			 const unsigned char *data, size_t len)
+{
+	return mime && (strcmp(mime, "message/rfc822") == 0 ||
+			strcmp(mime, "message/news") == 0);
+}
+
+const tw_extractor tw_extractor_email = {
+	"email", "email", email_accepts, email_extract, NULL,
+};

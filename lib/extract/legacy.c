@@ -1,0 +1,23 @@
+/*
+ * legacy.c - legacy Office binaries: DOC, XLS, PPT (OLE2).
+ *
+ * Placeholder until the extractor is written: it accepts nothing, so such
+ * content is recorded as "unsupported".
+ */
+#include "tw.h"
+
+static int legacy_accepts(const char *mime, const char *ext,
+			const unsigned char *data, size_t len)
+{
+	return 0;
+}
+
+static trawl_status legacy_extract(tw_extract_ctx *cx, tw_node *node,
+				const unsigned char *data, size_t len)
+{
+	return TRAWL_EUNSUPPORTED;
+}
+
+const tw_extractor tw_extractor_legacy = {
+	"legacy", "word", legacy_accepts, legacy_extract, NULL,
+};

@@ -1,0 +1,23 @@
+/*
+ * odf.c - OpenDocument: ODT, ODS, ODP.
+ *
+ * Placeholder until the extractor is written: it accepts nothing, so such
+ * content is recorded as "unsupported".
+ */
+#include "tw.h"
+
+static int odf_accepts(const char *mime, const char *ext,
+			const unsigned char *data, size_t len)
+{
+	return 0;
+}
+
+static trawl_status odf_extract(tw_extract_ctx *cx, tw_node *node,
+				const unsigned char *data, size_t len)
+{
+	return TRAWL_EUNSUPPORTED;
+}
+
+const tw_extractor tw_extractor_odf = {
+	"odf", "word", odf_accepts, odf_extract, NULL,
+};

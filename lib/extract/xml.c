@@ -1,0 +1,23 @@
+/*
+ * xml.c - generic XML.
+ *
+ * Placeholder until the extractor is written: it accepts nothing, so such
+ * content is recorded as "unsupported".
+ */
+#include "tw.h"
+
+static int xml_accepts(const char *mime, const char *ext,
+			const unsigned char *data, size_t len)
+{
+	return 0;
+}
+
+static trawl_status xml_extract(tw_extract_ctx *cx, tw_node *node,
+				const unsigned char *data, size_t len)
+{
+	return TRAWL_EUNSUPPORTED;
+}
+
+const tw_extractor tw_extractor_xml = {
+	"xml", "xml", xml_accepts, xml_extract, NULL,
+};

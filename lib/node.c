@@ -1,0 +1,186 @@
+/*
+ * node.c - the in-memory item tree built by extraction.
+ *
+ * An input file becomes a tree of tw_node (file -> email -> attachments ->
+ * archive members ...).  Extractor threads build it, the writer thread
+ * stores it in one transaction and frees it.  Allocation failures degrade
+ * to a recorded error rather than an abort.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tw.h"
+
+const char *const tw_role_names[TW_NROLES] = {
+	"from", "to", "cc", "bcc", "reply-to", "sender",
+};
+
+tw_node *tw_node_new(const char *kind, const char *name, int depth)
+{
+	tw_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->kind = kind;
+	n->name = tw_strdup(name);
+	n->depth = depth;
+	n->type = "unknown";
+	tw_buf_init(&n->text, 8u << 20);
+	return n;
+}
+
+void tw_email_free(tw_email *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	free(e->message_id);
+	free(e->in_reply_to);
+	free(e->references);
+	free(e->subject);
+	free(e->date_raw);
+	for (i = 0; i < e->naddrs; i++) {
+		free(e->addrs[i].name);
+		free(e->addrs[i].addr);
+	}
+	free(e->addrs);
+	free(e);
+}
+
+void tw_node_free(tw_node *n)
+{
+	while (n) {
+		tw_node *next = n->next;
+		size_t i;
+
+		tw_node_free(n->first_child);
+		free(n->name);
+		free(n->locator);
+		free(n->mime);
+		free(n->ext);
+		tw_buf_release(&n->text);
+		tw_email_free(n->email);
+		for (i = 0; i < n->nprops; i++) {
+			free(n->props[i].key);
+			free(n->props[i].value);
+		}
+		free(n->props);
+		for (i = 0; i < n->nerrs; i++) {
+			free(n->errs[i].stage);
+			free(n->errs[i].message);
+		}
+		free(n->errs);
+		free(n);
+		n = next;
+	}
+}
+
+void tw_node_prop(tw_node *n, const char *key, const char *value)
+{
+	size_t i;
+	char *v;
+
+	if (!value || !*value)
+		return;
+	/* Later values of the same key replace earlier ones. */
+	for (i = 0; i < n->nprops; i++) {
+		if (strcmp(n->props[i].key, key) == 0) {
+			v = tw_utf8_clean(value, strlen(value), NULL);
+			if (v) {
+				free(n->props[i].value);
+				n->props[i].value = v;
+			}
+			return;
+		}
+	}
+	if (n->nprops == n->props_cap) {
+		size_t cap = n->props_cap ? n->props_cap * 2 : 8;
+		tw_prop *p = realloc(n->props, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		n->props = p;
+		n->props_cap = cap;
+	}
+	n->props[n->nprops].key = tw_strdup(key);
+	n->props[n->nprops].value = tw_utf8_clean(value, strlen(value), NULL);
+	if (!n->props[n->nprops].key || !n->props[n->nprops].value) {
+		free(n->props[n->nprops].key);
+		free(n->props[n->nprops].value);
+		return;
+	}
+	n->nprops++;
+}
+
+void tw_node_propf(tw_node *n, const char *key, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	tw_node_prop(n, key, buf);
+}
+
+void tw_node_error(tw_node *n, trawl_status st, const char *stage,
+		   const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	tw_err *e;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	e = realloc(n->errs, (n->nerrs + 1) * sizeof(*e));
+	if (!e)
+		return;
+	n->errs = e;
+	e[n->nerrs].status = st;
+	e[n->nerrs].stage = tw_strdup(stage);
+	e[n->nerrs].message = tw_utf8_clean(buf, strlen(buf), NULL);
+	n->nerrs++;
+}
+
+void tw_node_text(tw_node *n, const char *s, size_t len)
+{
+	size_t clean_len;
+	char *clean;
+	int was = n->text.truncated;
+
+	if (!len || was)
+		return;
+	clean = tw_utf8_clean(s, len, &clean_len);
+	if (!clean)
+		return;
+	if (tw_buf_append(&n->text, clean, clean_len) == TRAWL_ELIMIT && !was)
+		tw_node_error(n, TRAWL_ELIMIT, "limit",
+			      "text truncated at %zu bytes (max_text_bytes)",
+			      n->text.max);
+	free(clean);
+}
+
+void tw_email_addr(tw_email *e, int role, const char *name, const char *addr)
+{
+	tw_addr *a;
+
+	if ((!name || !*name) && (!addr || !*addr))
+		return;
+	if (e->naddrs == e->addrs_cap) {
+		size_t cap = e->addrs_cap ? e->addrs_cap * 2 : 8;
+
+		a = realloc(e->addrs, cap * sizeof(*a));
+		if (!a)
+			return;
+		e->addrs = a;
+		e->addrs_cap = cap;
+	}
+	a = &e->addrs[e->naddrs];
+	a->role = role;
+	a->name = (name && *name) ? tw_utf8_clean(name, strlen(name), NULL) : NULL;
+	a->addr = (addr && *addr) ? tw_addr_normalise(addr) : NULL;
+	e->naddrs++;
+}

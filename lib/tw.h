@@ -1,0 +1,325 @@
+/*
+ * tw.h - internals of libtrawl shared between its files.
+ *
+ * Three building blocks live here:
+ *   - tw_buf, the one growable buffer for untrusted bytes, with a hard cap
+ *     fixed at creation;
+ *   - tw_node, the in-memory tree an input file becomes during extraction
+ *     (file -> email -> attachment -> archive member ...), handed from the
+ *     extractor threads to the writer thread;
+ *   - the extractor interface (tw_extractor), which every format family in
+ *     lib/extract/ implements.
+ * Nothing here is exported from the library (see the version script).
+ */
+#ifndef TW_H
+#define TW_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "trawl.h"
+
+#if defined(__GNUC__)
+#define TW_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define TW_PRINTF(a, b)
+#endif
+
+#define TW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------- buffer */
+
+/*
+ * A growable byte buffer.  `data` is NULL until the first append, then
+ * always NUL-terminated.  Appends beyond `max` are cut at `max`, set
+ * `truncated` and return TRAWL_ELIMIT: untrusted input never grows a
+ * buffer without bound.
+ */
+typedef struct tw_buf {
+	char *data;
+	size_t len, cap, max;
+	int truncated;
+} tw_buf;
+
+void tw_buf_init(tw_buf *b, size_t max);
+trawl_status tw_buf_append(tw_buf *b, const void *p, size_t n);
+trawl_status tw_buf_puts(tw_buf *b, const char *s);
+trawl_status tw_buf_putc(tw_buf *b, char c);
+trawl_status tw_buf_printf(tw_buf *b, const char *fmt, ...) TW_PRINTF(2, 3);
+void tw_buf_reset(tw_buf *b);
+/* Hand over the bytes (caller frees; may be NULL when empty). */
+char *tw_buf_detach(tw_buf *b, size_t *len);
+void tw_buf_release(tw_buf *b);
+
+/* ---------------------------------------------------------------- utils */
+
+void *tw_malloc(size_t n);            /* NULL on failure, never aborts */
+void *tw_calloc(size_t n, size_t m);
+void *tw_realloc(void *p, size_t n);
+char *tw_strdup(const char *s);       /* NULL in -> NULL out */
+char *tw_strndup(const char *s, size_t n);
+char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
+void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
+int64_t tw_now_ms(void);
+/* Replace invalid UTF-8 sequences and NULs by U+FFFD; returns a new string. */
+char *tw_utf8_clean(const char *s, size_t n, size_t *outlen);
+/* Lowercase ASCII in place. */
+void tw_ascii_lower(char *s);
+
+/* ---------------------------------------------------------------- hashing */
+
+typedef struct tw_digest {
+	unsigned char sha256[32];
+	unsigned char md5[16];
+} tw_digest;
+
+void tw_digest_mem(const void *p, size_t n, tw_digest *d);
+
+/* Incremental hashing of a stream of chunks (SHA-256 and MD5 together). */
+typedef struct tw_hasher tw_hasher;
+tw_hasher *tw_hasher_new(void);
+void tw_hasher_update(tw_hasher *h, const void *p, size_t n);
+void tw_hasher_final(tw_hasher *h, tw_digest *d); /* also frees h */
+
+/* ---------------------------------------------------------------- nodes */
+
+enum tw_role { TW_FROM, TW_TO, TW_CC, TW_BCC, TW_REPLY_TO, TW_SENDER, TW_NROLES };
+extern const char *const tw_role_names[TW_NROLES];
+
+typedef struct tw_addr {
+	int role;
+	char *name; /* display name, UTF-8, may be NULL */
+	char *addr; /* normalised (lowercase, trimmed) address, may be NULL */
+} tw_addr;
+
+enum tw_date_status { TW_DATE_OK = 0, TW_DATE_MISSING, TW_DATE_INVALID };
+
+typedef struct tw_email {
+	char *message_id, *in_reply_to, *references, *subject;
+	int64_t date;   /* UTC seconds */
+	int tz_offset;  /* minutes east of UTC */
+	int date_status;
+	char *date_raw;
+	tw_addr *addrs;
+	size_t naddrs, addrs_cap;
+} tw_email;
+
+typedef struct tw_prop {
+	char *key, *value;
+} tw_prop;
+
+typedef struct tw_err {
+	trawl_status status;
+	char *stage, *message;
+} tw_err;
+
+/*
+ * One item found in an input.  The extractor framework fills kind, name,
+ * locator, size and digests; extractors fill type, mime, text, email, props
+ * and children.  When `known` is set the content was already in the archive
+ * (or earlier in this run) and was not extracted again.
+ */
+typedef struct tw_node {
+	const char *kind;  /* static: "file", "email", "attachment", "member", "message" */
+	char *name;        /* file name, member path or attachment name */
+	char *locator;     /* how to find the bytes in the parent (see extract.c) */
+	char *mime;        /* detected MIME type */
+	const char *type;  /* static family: email, pdf, word, spreadsheet, ... */
+	char *ext;         /* lowercased extension of name, no dot */
+	int64_t size;
+	tw_digest digest;
+	int depth;
+	int known;         /* content already in the archive: not extracted */
+	tw_buf text;       /* UTF-8 text for the index */
+	tw_email *email;   /* set for RFC 5322 messages */
+	tw_prop *props;
+	size_t nprops, props_cap;
+	tw_err *errs;
+	size_t nerrs;
+	struct tw_node *first_child, *last_child, *next;
+	size_t nchildren;
+} tw_node;
+
+tw_node *tw_node_new(const char *kind, const char *name, int depth);
+void tw_node_free(tw_node *n); /* frees the whole subtree */
+void tw_node_prop(tw_node *n, const char *key, const char *value);
+void tw_node_propf(tw_node *n, const char *key, const char *fmt, ...) TW_PRINTF(3, 4);
+void tw_node_error(tw_node *n, trawl_status st, const char *stage,
+		   const char *fmt, ...) TW_PRINTF(4, 5);
+/* Append UTF-8 text (cleaned of invalid sequences); truncation is recorded
+ * once as a "limit" error on the node. */
+void tw_node_text(tw_node *n, const char *s, size_t len);
+void tw_email_addr(tw_email *e, int role, const char *name, const char *addr);
+void tw_email_free(tw_email *e);
+
+/* ---------------------------------------------------------------- extraction */
+
+typedef struct tw_extract_ctx tw_extract_ctx;
+
+/*
+ * An extractor reads `data` (the whole item, `len` bytes, already in memory
+ * and never modified) and fills `node`: text, props, email fields, and
+ * children through tw_child().  It returns TRAWL_OK, or a status that the
+ * framework records as an error of stage "extract" on the node when the
+ * extractor did not record a more precise one itself.  Extractors never
+ * touch the archive and never print.
+ */
+typedef trawl_status (*tw_extract_fn)(tw_extract_ctx *cx, tw_node *node,
+				       const unsigned char *data, size_t len);
+
+typedef struct tw_extractor {
+	const char *name;  /* "email", "pdf", ... */
+	const char *type;  /* family given to nodes: "email", "pdf", ... */
+	/* Non-zero when this extractor takes content of this MIME type and
+	 * (lowercase, may be NULL) extension; data is the first bytes. */
+	int (*accepts)(const char *mime, const char *ext,
+		       const unsigned char *data, size_t len);
+	tw_extract_fn extract;
+	/* Optional: extract a file on disk without loading it whole (large
+	 * PST, mbox, zip, PDF).  Called instead of extract() for inputs on
+	 * disk larger than TW_MEM_THRESHOLD; `node` is set up as for extract(). */
+	trawl_status (*extract_file)(tw_extract_ctx *cx, tw_node *node,
+				     const char *path, uint64_t size);
+} tw_extractor;
+
+/* Inputs on disk above this size are handed to extract_file() when the
+ * extractor has one, instead of being read into memory. */
+#define TW_MEM_THRESHOLD (64u << 20)
+
+/*
+ * Add a child item of `parent` with content `data`/`len` (copied as needed
+ * by the framework; the caller keeps ownership).  The framework hashes it,
+ * detects its type, checks whether the content is already known and, if not,
+ * extracts it recursively within the limits.  `locator` identifies the child
+ * inside its parent so that the raw bytes can be found again by re-running
+ * the parent's extractor; it must be stable across runs (e.g. "part:3",
+ * "member:dir/a.txt#2").  Returns the child node (owned by the tree) or NULL
+ * when a limit forbids it (then the limit is recorded on the parent and the
+ * extractor should stop adding children).
+ */
+tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
+		  const char *name, const char *locator,
+		  const unsigned char *data, size_t len);
+
+/* The limits in force. */
+const trawl_limits *tw_cx_limits(const tw_extract_ctx *cx);
+/* Non-zero when the time budget of the current input is spent or the run is
+ * being cancelled; long extractors poll this and stop with TRAWL_ELIMIT. */
+int tw_cx_expired(tw_extract_ctx *cx);
+/* Account `n` decompressed bytes against the container budget of `node`;
+ * returns TRAWL_ELIMIT (after recording it) when over. */
+trawl_status tw_cx_inflate(tw_extract_ctx *cx, tw_node *node, uint64_t n,
+			   uint64_t compressed);
+/* Non-zero when the framework only wants the bytes of one descendant
+ * (raw retrieval): extractors may skip text work then. */
+int tw_cx_locating(const tw_extract_ctx *cx);
+
+/* Detect the MIME type of content.  Returns a static or per-thread string. */
+const char *tw_detect_mime(const unsigned char *data, size_t len,
+			   const char *name);
+/* Family for a MIME type / extension: "pdf", "word", ... (static). */
+const char *tw_family(const char *mime, const char *ext);
+/* Lowercased extension of a file name without the dot, or NULL. */
+char *tw_ext_of(const char *name);
+
+/* Convert `len` bytes in `charset` (NULL: detect with uchardet) to UTF-8 and
+ * append them to the node's text. */
+void tw_text_convert(tw_node *n, const char *data, size_t len,
+		     const char *charset);
+/* Same, into a fresh NUL-terminated string (caller frees). */
+char *tw_to_utf8(const char *data, size_t len, const char *charset,
+		 size_t *outlen);
+/* HTML to text (libxml2's HTML parser; scripts and styles dropped).  Title,
+ * if any, goes to *title (caller frees; may be NULL). */
+char *tw_html_to_text(const char *html, size_t len, const char *charset,
+		      size_t max, char **title);
+
+/*
+ * Run the whole extraction of one input: detect, extract, recurse.  `root`
+ * must have name/kind set; data is the whole input.  `known` (may be NULL)
+ * is asked whether a content is already in the archive.  `locate`: when not
+ * NULL, extraction only follows the chain of `nlocate` child locators (e.g.
+ * "part:2" then "member:x.docx") and copies the bytes of the last into
+ * *found.
+ */
+typedef int (*tw_known_fn)(const tw_digest *d, void *ud);
+typedef struct tw_extract_args {
+	const trawl_limits *limits;
+	tw_known_fn known;
+	void *known_ud;
+	const volatile int *cancel;
+	const char *path;          /* the input's file on disk, or NULL */
+	const char *const *locate; /* locators from the root's child down */
+	size_t nlocate;
+	tw_buf *found;
+} tw_extract_args;
+
+void tw_extract(tw_node *root, const unsigned char *data, size_t len,
+		const tw_extract_args *args);
+/* Same for a file on disk that is too large to read into memory: hashes it
+ * by streaming, detects its type from its head, and calls extract_file()
+ * (or records a "limit" error when the extractor has none). */
+void tw_extract_path(tw_node *root, const char *path, uint64_t size,
+		     const tw_extract_args *args);
+/* Write `len` bytes to a new private temporary file and return its path
+ * (caller unlinks and frees), for libraries that only read files. */
+char *tw_temp_file(const void *data, size_t len);
+
+/* Process-wide initialisation of the libraries extractors use (GMime,
+ * libxml2, libmagic); idempotent and thread-safe. */
+void tw_extract_global_init(void);
+
+/* Extractors, one per format family (lib/extract/). */
+extern const tw_extractor tw_extractor_email;
+extern const tw_extractor tw_extractor_text;
+extern const tw_extractor tw_extractor_html;
+extern const tw_extractor tw_extractor_mbox;
+extern const tw_extractor tw_extractor_pdf;
+extern const tw_extractor tw_extractor_ooxml;
+extern const tw_extractor tw_extractor_odf;
+extern const tw_extractor tw_extractor_rtf;
+extern const tw_extractor tw_extractor_legacy;
+extern const tw_extractor tw_extractor_msg;
+extern const tw_extractor tw_extractor_tnef;
+extern const tw_extractor tw_extractor_container;
+extern const tw_extractor tw_extractor_pst;
+extern const tw_extractor tw_extractor_xml;
+
+/* The table the framework dispatches on, in order of preference. */
+extern const tw_extractor *const tw_extractors[];
+extern const size_t tw_nextractors;
+
+/* ---------------------------------------------------------------- mail helpers */
+
+/* Parse an RFC 5322 date; returns 0 and fills *utc / *tz on success. */
+int tw_parse_date(const char *s, int64_t *utc, int *tz_offset);
+/* Normalise an address: trim, unquote, lowercase.  Caller frees. */
+char *tw_addr_normalise(const char *addr);
+/* Non-zero when data looks like the start of an RFC 5322 message. */
+int tw_looks_like_message(const unsigned char *data, size_t len);
+/* Non-zero when data starts like an mbox ("From " line). */
+int tw_looks_like_mbox(const unsigned char *data, size_t len);
+
+/* ---------------------------------------------------------------- mbox */
+
+/* Streaming mbox reader (lib/extract/mbox.c). */
+typedef struct tw_mbox tw_mbox;
+/* Read `f` from its current position, which is byte `offset` of the file;
+ * with `hash`, every byte read is hashed (see tw_mbox_close). */
+tw_mbox *tw_mbox_open_file(FILE *f, uint64_t offset, int hash);
+tw_mbox *tw_mbox_open_mem(const unsigned char *d, size_t n);
+/* Next message into `msg` (unescaped, framing removed; cut at msg->max with
+ * msg->truncated set); *offset receives the offset of its "From " line.
+ * Returns 1 for a message, 0 at the end. */
+int tw_mbox_next(tw_mbox *mb, tw_buf *msg, uint64_t *offset);
+/* Close; with `d` and a hashing reader, reads to the end and gives the
+ * digest of the whole file. */
+void tw_mbox_close(tw_mbox *mb, tw_digest *d);
+int tw_mbox_is_separator(const char *line, size_t len);
+
+#endif /* TW_H */

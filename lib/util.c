@@ -1,0 +1,335 @@
+/*
+ * util.c - small building blocks: the capped buffer, allocation wrappers
+ * that never abort, hex, UTF-8 cleaning and hashing.
+ *
+ * Every byte string that comes from evidence goes through tw_buf, whose
+ * cap is fixed when it is created, so no input can grow memory unbounded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "tw.h"
+
+void *tw_malloc(size_t n) { return malloc(n ? n : 1); }
+void *tw_calloc(size_t n, size_t m) { return calloc(n ? n : 1, m ? m : 1); }
+void *tw_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+
+char *tw_strdup(const char *s)
+{
+	return s ? tw_strndup(s, strlen(s)) : NULL;
+}
+
+char *tw_strndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *tw_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	p = malloc((size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void tw_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int64_t tw_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void tw_ascii_lower(char *s)
+{
+	for (; s && *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* ---------------------------------------------------------------- tw_buf */
+
+void tw_buf_init(tw_buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+trawl_status tw_buf_append(tw_buf *b, const void *p, size_t n)
+{
+	trawl_status st = TRAWL_OK;
+
+	if (n > b->max - b->len) {
+		n = b->max - b->len;
+		b->truncated = 1;
+		st = TRAWL_ELIMIT;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *d;
+
+		while (cap < b->len + n + 1)
+			cap = cap > SIZE_MAX / 2 ? b->len + n + 1 : cap * 2;
+		if (cap > b->max + 1)
+			cap = b->max + 1;
+		d = realloc(b->data, cap);
+		if (!d)
+			return TRAWL_ENOMEM;
+		b->data = d;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return st;
+}
+
+trawl_status tw_buf_puts(tw_buf *b, const char *s)
+{
+	return tw_buf_append(b, s, strlen(s));
+}
+
+trawl_status tw_buf_putc(tw_buf *b, char c)
+{
+	return tw_buf_append(b, &c, 1);
+}
+
+trawl_status tw_buf_printf(tw_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	int n;
+	trawl_status st;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return TRAWL_EINVAL;
+	if ((size_t)n < sizeof(small))
+		return tw_buf_append(b, small, (size_t)n);
+	{
+		char *big = malloc((size_t)n + 1);
+
+		if (!big)
+			return TRAWL_ENOMEM;
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		st = tw_buf_append(b, big, (size_t)n);
+		free(big);
+	}
+	return st;
+}
+
+void tw_buf_reset(tw_buf *b)
+{
+	b->len = 0;
+	b->truncated = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+char *tw_buf_detach(tw_buf *b, size_t *len)
+{
+	char *d = b->data;
+
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return d;
+}
+
+void tw_buf_release(tw_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---------------------------------------------------------------- UTF-8 */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return c ? 1 : 0;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+char *tw_utf8_clean(const char *s, size_t n, size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+	char *out;
+
+	/* Worst case every byte becomes the 3-byte replacement character. */
+	if (n > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(n * 3 + 1);
+	if (!out)
+		return NULL;
+	while (i < n) {
+		size_t k = utf8_seq(p + i, n - i);
+
+		if (k == 0) {
+			out[o++] = (char)0xef;
+			out[o++] = (char)0xbf;
+			out[o++] = (char)0xbd;
+			i++;
+		} else {
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	out[o] = '\0';
+	if (outlen)
+		*outlen = o;
+	return out;
+}
+
+/* ---------------------------------------------------------------- hashing */
+
+struct tw_hasher {
+	EVP_MD_CTX *sha, *md5;
+};
+
+tw_hasher *tw_hasher_new(void)
+{
+	tw_hasher *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->sha = EVP_MD_CTX_new();
+	h->md5 = EVP_MD_CTX_new();
+	if (!h->sha || !h->md5 || !EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL) ||
+	    !EVP_DigestInit_ex(h->md5, EVP_md5(), NULL)) {
+		EVP_MD_CTX_free(h->sha);
+		EVP_MD_CTX_free(h->md5);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void tw_hasher_update(tw_hasher *h, const void *p, size_t n)
+{
+	if (!h)
+		return;
+	EVP_DigestUpdate(h->sha, p, n);
+	EVP_DigestUpdate(h->md5, p, n);
+}
+
+void tw_hasher_final(tw_hasher *h, tw_digest *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (!h)
+		return;
+	EVP_DigestFinal_ex(h->sha, d->sha256, NULL);
+	EVP_DigestFinal_ex(h->md5, d->md5, NULL);
+	EVP_MD_CTX_free(h->sha);
+	EVP_MD_CTX_free(h->md5);
+	free(h);
+}
+
+void tw_digest_mem(const void *p, size_t n, tw_digest *d)
+{
+	tw_hasher *h = tw_hasher_new();
+
+	tw_hasher_update(h, p, n);
+	tw_hasher_final(h, d);
+}
+
+/* ---------------------------------------------------------------- status */
+
+const char *trawl_status_str(trawl_status st)
+{
+	static const char *const names[] = {
+		[TRAWL_OK] = "ok",
+		[TRAWL_ENOMEM] = "out of memory",
+		[TRAWL_EIO] = "i/o error",
+		[TRAWL_EDB] = "database error",
+		[TRAWL_ESYNTAX] = "syntax error",
+		[TRAWL_ENOTFOUND] = "not found",
+		[TRAWL_EINVAL] = "invalid argument",
+		[TRAWL_ELIMIT] = "limit",
+		[TRAWL_ECORRUPT] = "corrupt",
+		[TRAWL_EENCRYPTED] = "encrypted",
+		[TRAWL_EUNSUPPORTED] = "unsupported",
+		[TRAWL_EVERSION] = "version",
+		[TRAWL_EBUSY] = "busy",
+		[TRAWL_ECANCELLED] = "cancelled",
+		[TRAWL_EEMPTY] = "empty",
+	};
+
+	if ((size_t)st < TW_ARRAY_LEN(names) && names[st])
+		return names[st];
+	return "unknown";
+}
