@@ -136,6 +136,8 @@ typedef struct tw_node {
 	int depth;
 	int known;         /* content already in the archive: not extracted */
 	tw_buf text;       /* UTF-8 text for the index */
+	unsigned char *ztext; /* text compressed for storage (set by the pipeline) */
+	size_t zlen;
 	tw_email *email;   /* set for RFC 5322 messages */
 	tw_prop *props;
 	size_t nprops, props_cap;
@@ -304,6 +306,139 @@ char *tw_addr_normalise(const char *addr);
 int tw_looks_like_message(const unsigned char *data, size_t len);
 /* Non-zero when data starts like an mbox ("From " line). */
 int tw_looks_like_mbox(const unsigned char *data, size_t len);
+
+/* ---------------------------------------------------------------- store */
+
+/*
+ * The archive as the pipeline and the read side see it (lib/archive.c,
+ * lib/store.c).  SQL lives behind these functions only.
+ */
+#include <sqlite3.h>
+
+typedef struct tw_addr_cache {
+	struct {
+		char *addr;
+		uint64_t hash;
+		int64_t id;
+	} *slots;
+	size_t cap, len;
+} tw_addr_cache;
+
+struct trawl_archive {
+	sqlite3 *db;
+	tw_addr_cache addrs; /* writer's address ids */
+	char *path;
+	int readonly;
+	char errmsg[1024];
+	sqlite3_stmt *stmts[64]; /* prepared statements, by tw_stmt index */
+};
+
+/* Set the archive's error message; returns st. */
+trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
+	TW_PRINTF(3, 4);
+/* Record a SQLite failure as TRAWL_EDB with the database's message. */
+trawl_status tw_dbfail(trawl_archive *ar, const char *what);
+/* Open a raw connection with trawl's functions and pragmas. */
+int tw_db_open(const char *path, int readonly, sqlite3 **out);
+/* Run SQL without results. */
+trawl_status tw_exec(trawl_archive *ar, const char *sql);
+/* A cached prepared statement (reset, bindings cleared). */
+sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
+
+/* Compress/decompress stored text (zlib). */
+unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen);
+char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len);
+
+/* Units: what the writer commits atomically (one input with descendants). */
+enum tw_unit_kind { TW_UNIT_FILE, TW_UNIT_MBOX_MSG, TW_UNIT_MBOX_END };
+
+typedef struct tw_mbox_state {
+	char *path;
+	int64_t size, mtime;
+	int64_t item_id;     /* the mbox file's item, once the writer made it */
+	int64_t old_root;    /* earlier family to replace, or 0 */
+	_Atomic int refs;    /* walker + in-flight messages */
+	int truncated_walk;  /* the walker stopped early (error) */
+	tw_digest digest;    /* whole file, set before the END unit */
+	uint64_t nmsgs;
+} tw_mbox_state;
+
+typedef struct tw_unit {
+	int kind;
+	char *path;          /* file on disk */
+	int64_t size, mtime; /* mtime in nanoseconds */
+	int64_t old_root;    /* item id of the earlier family of this path to replace */
+	tw_node *root;       /* extraction result (NULL for MBOX_END) */
+	tw_mbox_state *mbox;
+	uint64_t offset;     /* MBOX_MSG: offset of the "From " line */
+	uint64_t index;      /* MBOX_MSG: 1-based message number */
+	struct tw_unit *next;
+} tw_unit;
+
+typedef struct tw_unit_result {
+	int outcome;         /* 0 indexed, 1 duplicate, 2 error */
+	uint64_t items, item_errors;
+} tw_unit_result;
+
+/* Writer side (one thread). */
+trawl_status tw_store_source_begin(trawl_archive *ar, const char *roots,
+				   const char *label, int64_t *source_id);
+trawl_status tw_store_source_end(trawl_archive *ar, int64_t source_id,
+				 const trawl_ingest_stats *st);
+trawl_status tw_store_unit(trawl_archive *ar, int64_t source_id, tw_unit *u,
+			   tw_unit_result *res);
+/* Mark an mbox file complete (all its messages committed). */
+trawl_status tw_store_mbox_done(trawl_archive *ar, tw_mbox_state *m,
+				int64_t source_id);
+/* Record an error for an input that has no item (walk failures). */
+trawl_status tw_store_walk_error(trawl_archive *ar, int64_t source_id,
+				 const char *path, trawl_status st,
+				 const char *message);
+/* Delete a family (an input and all its descendants) and what only it used. */
+trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id);
+/* Free the writer's caches. */
+void tw_store_release(trawl_archive *ar);
+/* Derived data refreshed after an ingest (threads, people). */
+trawl_status tw_store_after_ingest(trawl_archive *ar);
+
+/* Reader side (any thread, own connection). */
+typedef struct tw_file_state {
+	int found;
+	int64_t size, mtime, item_id;
+	int done;
+	unsigned char sha256[32];
+	int has_sha;
+	int64_t inputs;  /* inputs it stands for: messages of an mbox, else 0 (1) */
+} tw_file_state;
+int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs);
+/* Non-zero when a content with this digest is stored and extracted.
+ * `*cache` holds a prepared statement between calls (finalize it). */
+int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d);
+/* Offsets of the mbox messages already committed under item `mbox_item`. */
+int tw_store_mbox_offsets(sqlite3 *db, int64_t mbox_item, uint64_t **offs,
+			  size_t *n);
+
+/* ---------------------------------------------------------------- query */
+
+/* The parsed query language (lib/query.c); see docs/query.md. */
+enum tw_qkind { TW_Q_ALL, TW_Q_AND, TW_Q_OR, TW_Q_NOT, TW_Q_TERM, TW_Q_PHRASE, TW_Q_FIELD };
+
+typedef struct tw_qnode {
+	int kind;
+	const char *field;   /* TW_Q_FIELD: canonical field name (static) */
+	char *text;          /* term, phrase or field value */
+	int prefix;          /* TW_Q_TERM: ends with '*' */
+	int quoted;          /* the value was a "quoted phrase" */
+	size_t pos;          /* byte offset in the query, for messages */
+	struct tw_qnode *a, *b; /* AND/OR: both; NOT: a */
+} tw_qnode;
+
+/* Parse; on TRAWL_ESYNTAX `err` says where.  *out is freed with
+ * tw_query_free().  An empty query parses to TW_Q_ALL. */
+trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *err);
+void tw_query_free(tw_qnode *n);
+/* Fields of the language, with their one-line help (NULL-terminated). */
+extern const char *const tw_query_fields[][2];
 
 /* ---------------------------------------------------------------- mbox */
 

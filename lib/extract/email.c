@@ -183,8 +183,9 @@ static GByteArray *part_bytes(GMimeObject *obj)
 		if (w)
 			g_mime_data_wrapper_write_to_stream(w, s);
 	}
+	/* Take the bytes over: an owning stream would empty the array. */
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
-	g_byte_array_ref(ba);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(s), FALSE);
 	g_object_unref(s);
 	return ba;
 }

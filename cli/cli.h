@@ -1,0 +1,60 @@
+/*
+ * cli.h - shared pieces of the `trawl` command: the command table,
+ * option helpers, output conventions (colour, JSON) and error reporting.
+ *
+ * Commands use only the public API (trawl.h).  Exit statuses:
+ *   0 success, 1 failure, 2 usage or query syntax error, 3 not found.
+ */
+#ifndef TRAWL_CLI_H
+#define TRAWL_CLI_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "trawl.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
+
+typedef struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} cli_command;
+
+extern const cli_command cli_commands[];
+
+/* Print "trawl: <message>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Archive path from --archive, $TRAWL_ARCHIVE, or the default. */
+const char *cli_archive_path(const char *opt);
+/* Open the archive; prints the reason and returns NULL on failure. */
+trawl_archive *cli_open(const char *opt, unsigned flags);
+/* Print a query syntax error with a caret under the position. */
+void cli_syntax_error(const char *query, const trawl_syntax_error *err);
+/* Join argv[from..argc) with spaces (caller frees). */
+char *cli_join(int argc, char **argv, int from);
+/* Colour wanted on this stream (--color, NO_COLOR, isatty). */
+int cli_color(FILE *f);
+extern int cli_color_mode; /* -1 never, 0 auto, 1 always */
+/* ISO 8601 UTC for a timestamp, into buf (>= 32 bytes). */
+const char *cli_iso(int64_t t, char *buf, size_t n);
+/* Date in the original zone: "2001-05-14 16:39 -0700". */
+const char *cli_local(int64_t t, int tz, char *buf, size_t n);
+/* Human size: 1.2 MB. */
+const char *cli_size(int64_t b, char *buf, size_t n);
+/* Print a JSON value on one line. */
+void cli_json_print(json_t *v, FILE *f);
+/* Parse a positive integer option; prints an error and returns -1 on junk. */
+int cli_int(const char *opt, const char *s, int64_t *out);
+/* Snippet with highlight marks replaced by ANSI bold (colour) or removed. */
+char *cli_snippet(const char *s, int color);
+
+int cmd_ingest(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_errors(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+#endif

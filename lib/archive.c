@@ -1,0 +1,338 @@
+/*
+ * archive.c - opening, creating and migrating the archive database.
+ *
+ * The archive is one SQLite file in WAL mode, so that searches run while an
+ * ingest writes.  The schema is versioned with PRAGMA user_version and moved
+ * forward by the migrations below, each run in its own transaction; an
+ * archive newer than this library is refused rather than misread.  See
+ * docs/archive.md for what each table holds.
+ *
+ * Extracted text is stored zlib-compressed in `texts`; the FTS5 index reads
+ * it back through the view `fts_src`, which decompresses with the SQL
+ * function tw_inflate() registered on every connection trawl opens.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <zlib.h>
+
+#include "tw.h"
+
+static const char *const migrations[] = {
+	/* 1: the core data model */
+	"CREATE TABLE sources("
+	"  id INTEGER PRIMARY KEY, roots TEXT, label TEXT,"
+	"  started INTEGER, finished INTEGER,"
+	"  seen INTEGER DEFAULT 0, indexed INTEGER DEFAULT 0,"
+	"  duplicates INTEGER DEFAULT 0, errors INTEGER DEFAULT 0);"
+	"CREATE TABLE files("
+	"  path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
+	"  item_id INTEGER, done INTEGER DEFAULT 0) WITHOUT ROWID;"
+	"CREATE TABLE blobs("
+	"  id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL UNIQUE, md5 BLOB,"
+	"  size INTEGER, mime TEXT, type TEXT, date INTEGER,"
+	"  nchildren INTEGER DEFAULT 0, extracted INTEGER DEFAULT 0,"
+	"  truncated INTEGER DEFAULT 0);"
+	"CREATE INDEX blobs_date ON blobs(date);"
+	"CREATE INDEX blobs_type ON blobs(type);"
+	"CREATE TABLE items("
+	"  id INTEGER PRIMARY KEY, parent_id INTEGER, root_id INTEGER,"
+	"  blob_id INTEGER, source_id INTEGER, kind TEXT, name TEXT,"
+	"  locator TEXT, ext TEXT, depth INTEGER, path TEXT,"
+	"  dup INTEGER DEFAULT 0);"
+	"CREATE INDEX items_blob ON items(blob_id);"
+	"CREATE INDEX items_parent ON items(parent_id, locator);"
+	"CREATE INDEX items_root ON items(root_id);"
+	"CREATE TABLE texts(blob_id INTEGER PRIMARY KEY, subject TEXT, body BLOB, names TEXT);"
+	"CREATE VIEW fts_src AS SELECT blob_id, subject, tw_inflate(body) AS body, names FROM texts;"
+	"CREATE VIRTUAL TABLE fts USING fts5(subject, body, names,"
+	"  content='fts_src', content_rowid='blob_id',"
+	"  tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TABLE emails("
+	"  blob_id INTEGER PRIMARY KEY, message_id TEXT, in_reply_to TEXT,"
+	"  refs TEXT, subject TEXT, tz INTEGER, date_status INTEGER,"
+	"  date_raw TEXT, thread_id INTEGER);"
+	"CREATE INDEX emails_mid ON emails(message_id);"
+	"CREATE INDEX emails_thread ON emails(thread_id);"
+	"CREATE TABLE addrs(id INTEGER PRIMARY KEY, addr TEXT UNIQUE, person_id INTEGER);"
+	"CREATE TABLE email_addrs(blob_id INTEGER, role INTEGER, addr_id INTEGER,"
+	"  name TEXT, pos INTEGER, PRIMARY KEY(blob_id, pos)) WITHOUT ROWID;"
+	"CREATE INDEX email_addrs_addr ON email_addrs(addr_id, role);"
+	"CREATE TABLE props(blob_id INTEGER, key TEXT, value TEXT);"
+	"CREATE INDEX props_blob ON props(blob_id);"
+	"CREATE INDEX props_key ON props(key, value);"
+	"CREATE TABLE errors("
+	"  id INTEGER PRIMARY KEY, item_id INTEGER, path TEXT, stage TEXT,"
+	"  status TEXT, message TEXT, source_id INTEGER);"
+	"CREATE INDEX errors_item ON errors(item_id);"
+	"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(4.0, 1.0, 2.0)');",
+};
+
+#define SCHEMA_VERSION ((int)TW_ARRAY_LEN(migrations))
+
+trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ar)
+		return st;
+	va_start(ap, fmt);
+	vsnprintf(ar->errmsg, sizeof(ar->errmsg), fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+trawl_status tw_dbfail(trawl_archive *ar, const char *what)
+{
+	int code = sqlite3_errcode(ar->db);
+
+	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
+	return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? TRAWL_EBUSY : TRAWL_EDB;
+}
+
+trawl_status tw_exec(trawl_archive *ar, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(ar->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		tw_fail(ar, TRAWL_EDB, "%s", err ? err : sqlite3_errmsg(ar->db));
+		sqlite3_free(err);
+		return TRAWL_EDB;
+	}
+	return TRAWL_OK;
+}
+
+sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql)
+{
+	sqlite3_stmt *s = ar->stmts[slot];
+
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return s;
+	}
+	if (sqlite3_prepare_v3(ar->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+	    SQLITE_OK) {
+		tw_fail(ar, TRAWL_EDB, "preparing statement: %s", sqlite3_errmsg(ar->db));
+		return NULL;
+	}
+	ar->stmts[slot] = s;
+	return s;
+}
+
+/* ---------------------------------------------------------------- compression */
+
+unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen)
+{
+	uLongf cap = compressBound((uLong)len);
+	unsigned char *z = malloc(cap + 8);
+
+	if (!z)
+		return NULL;
+	/* 8-byte little-endian length header, then the zlib stream. */
+	for (int i = 0; i < 8; i++)
+		z[i] = (unsigned char)((uint64_t)len >> (8 * i));
+	if (compress2(z + 8, &cap, (const Bytef *)text, (uLong)len, 3) != Z_OK) {
+		free(z);
+		return NULL;
+	}
+	*zlen = cap + 8;
+	return z;
+}
+
+char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len)
+{
+	uint64_t n = 0;
+	uLongf out;
+	char *t;
+
+	if (zlen < 8)
+		return NULL;
+	for (int i = 0; i < 8; i++)
+		n |= (uint64_t)z[i] << (8 * i);
+	if (n > (1ull << 31))
+		return NULL;
+	t = malloc(n + 1);
+	if (!t)
+		return NULL;
+	out = (uLongf)n;
+	if (uncompress((Bytef *)t, &out, z + 8, (uLong)(zlen - 8)) != Z_OK || out != n) {
+		free(t);
+		return NULL;
+	}
+	t[n] = '\0';
+	if (len)
+		*len = n;
+	return t;
+}
+
+static void sql_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *z;
+	size_t n;
+	char *t;
+
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (sqlite3_value_type(argv[0]) == SQLITE_TEXT) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	z = sqlite3_value_blob(argv[0]);
+	t = tw_inflate(z, (size_t)sqlite3_value_bytes(argv[0]), &n);
+	if (!t) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_text64(ctx, t, n, free, SQLITE_UTF8);
+}
+
+int tw_db_open(const char *path, int readonly, sqlite3 **out)
+{
+	int flags = readonly ? SQLITE_OPEN_READONLY
+			     : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	sqlite3 *db = NULL;
+	int rc;
+
+	flags |= SQLITE_OPEN_NOMUTEX;
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	*out = db;
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_create_function(db, "tw_inflate", 1,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				NULL, sql_inflate, NULL, NULL);
+	sqlite3_busy_timeout(db, 30000);
+	sqlite3_exec(db,
+		     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+		     "PRAGMA foreign_keys=OFF;",
+		     NULL, NULL, NULL);
+	return SQLITE_OK;
+}
+
+static trawl_status migrate(trawl_archive *ar)
+{
+	sqlite3_stmt *s;
+	int version = 0;
+	trawl_status st;
+
+	if (sqlite3_prepare_v2(ar->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return tw_dbfail(ar, "reading schema version");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > SCHEMA_VERSION)
+		return tw_fail(ar, TRAWL_EVERSION,
+			       "archive '%s' has schema version %d; this trawl knows up to %d: upgrade trawl",
+			       ar->path, version, SCHEMA_VERSION);
+	if (ar->readonly) {
+		if (version < SCHEMA_VERSION)
+			return tw_fail(ar, TRAWL_EVERSION,
+				       "archive '%s' has schema version %d and needs migrating to %d: run 'trawl ingest' or open it writable",
+				       ar->path, version, SCHEMA_VERSION);
+		return TRAWL_OK;
+	}
+	while (version < SCHEMA_VERSION) {
+		char pragma[64];
+
+		st = tw_exec(ar, "BEGIN IMMEDIATE");
+		if (st)
+			return st;
+		st = tw_exec(ar, migrations[version]);
+		if (st) {
+			char msg[sizeof(ar->errmsg)];
+
+			snprintf(msg, sizeof(msg), "%s", ar->errmsg);
+			tw_exec(ar, "ROLLBACK");
+			return tw_fail(ar, st, "migrating archive to schema %d: %s",
+				       version + 1, msg);
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", version + 1);
+		if ((st = tw_exec(ar, pragma)) || (st = tw_exec(ar, "COMMIT"))) {
+			tw_exec(ar, "ROLLBACK");
+			return st;
+		}
+		version++;
+	}
+	return TRAWL_OK;
+}
+
+trawl_status trawl_archive_open(const char *path, unsigned flags,
+				trawl_archive **out)
+{
+	trawl_archive *ar;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	ar = calloc(1, sizeof(*ar));
+	if (!ar)
+		return TRAWL_ENOMEM;
+	*out = ar;
+	ar->path = tw_strdup(path);
+	ar->readonly = (flags & TRAWL_OPEN_READONLY) != 0;
+	if (!ar->path)
+		return TRAWL_ENOMEM;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT || !(flags & TRAWL_OPEN_CREATE) || ar->readonly)
+			return tw_fail(ar, TRAWL_ENOTFOUND,
+				       "archive '%s' not found: ingest something first (trawl ingest PATH) or name it with --archive",
+				       path);
+	} else if (!S_ISREG(sb.st_mode)) {
+		return tw_fail(ar, TRAWL_EINVAL, "archive '%s' is not a regular file", path);
+	}
+	rc = tw_db_open(path, ar->readonly, &ar->db);
+	if (rc != SQLITE_OK)
+		return tw_fail(ar, TRAWL_EDB, "cannot open archive '%s': %s", path,
+			       ar->db ? sqlite3_errmsg(ar->db) : sqlite3_errstr(rc));
+	if (!ar->readonly) {
+		trawl_status st = tw_exec(ar, "PRAGMA auto_vacuum=INCREMENTAL;"
+					     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+					     "PRAGMA wal_autocheckpoint=8192;");
+
+		if (st)
+			return st;
+	}
+	/* A quick read proves this is a database at all. */
+	{
+		trawl_status st = migrate(ar);
+
+		if (st == TRAWL_EDB && strstr(ar->errmsg, "not a database"))
+			return tw_fail(ar, TRAWL_ECORRUPT,
+				       "'%s' is not a trawl archive (not a SQLite database)", path);
+		if (st)
+			return st;
+	}
+	return TRAWL_OK;
+}
+
+void trawl_archive_close(trawl_archive *ar)
+{
+	size_t i;
+
+	if (!ar)
+		return;
+	for (i = 0; i < TW_ARRAY_LEN(ar->stmts); i++)
+		sqlite3_finalize(ar->stmts[i]);
+	tw_store_release(ar);
+	if (ar->db)
+		sqlite3_close(ar->db);
+	free(ar->path);
+	free(ar);
+}
+
+const char *trawl_archive_errmsg(const trawl_archive *ar)
+{
+	return ar ? ar->errmsg : "out of memory";
+}
+
+const char *trawl_archive_path(const trawl_archive *ar)
+{
+	return ar->path;
+}

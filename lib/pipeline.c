@@ -1,0 +1,690 @@
+/*
+ * pipeline.c - the ingest: walker -> extractor threads -> one writer.
+ *
+ *   walker thread ──tasks──► N extractor threads ──units──► writer (caller's thread)
+ *
+ * Both queues are bounded (in count, and the task queue in bytes too), so
+ * memory stays flat whatever the size of the dump.  Extractors never touch
+ * the archive except for read-only "is this content known" lookups on
+ * connections of their own.  The writer commits in batched transactions,
+ * but only ever between units, so a unit (an input with all its
+ * descendants) is either wholly in the archive or not at all: a kill at
+ * any moment loses nothing committed, and the same command resumes.
+ *
+ * Contents already in the archive, or being extracted by another thread in
+ * this run, are not extracted again (the "claimed" set below).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+
+#define BATCH_ITEMS 4000
+#define BATCH_MS 1000
+#define TASK_QUEUE_BYTES (64u << 20)
+
+/* ---------------------------------------------------------------- queue */
+
+typedef struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
+	void **items;
+	size_t cap, head, len;
+	size_t bytes, max_bytes;
+	int closed;   /* no more pushes */
+	int aborted;  /* consumers gone: pushes fail */
+} queue;
+
+static int queue_init(queue *q, size_t cap, size_t max_bytes)
+{
+	memset(q, 0, sizeof(*q));
+	q->items = calloc(cap, sizeof(void *));
+	if (!q->items)
+		return -1;
+	q->cap = cap;
+	q->max_bytes = max_bytes;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+	return 0;
+}
+
+static void queue_release(queue *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	free(q->items);
+}
+
+/* Push; blocks while full.  Returns -1 when the queue was aborted. */
+static int queue_push(queue *q, void *p, size_t bytes)
+{
+	pthread_mutex_lock(&q->mu);
+	/* A single item larger than the byte budget still goes through alone. */
+	while (!q->aborted &&
+	       (q->len == q->cap || (q->len && q->bytes + bytes > q->max_bytes)))
+		pthread_cond_wait(&q->not_full, &q->mu);
+	if (q->aborted) {
+		pthread_mutex_unlock(&q->mu);
+		return -1;
+	}
+	q->items[(q->head + q->len) % q->cap] = p;
+	q->len++;
+	q->bytes += bytes;
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+/* Pop; waits up to timeout_ms (-1: forever).  NULL on timeout or when
+ * closed and empty (*done set then). */
+static void *queue_pop(queue *q, int timeout_ms, size_t (*size_of)(void *), int *done)
+{
+	void *p = NULL;
+	struct timespec ts;
+
+	pthread_mutex_lock(&q->mu);
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+		ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000;
+		ts.tv_nsec %= 1000000000;
+	}
+	while (q->len == 0 && !q->closed && !q->aborted) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&q->not_empty, &q->mu);
+		else if (pthread_cond_timedwait(&q->not_empty, &q->mu, &ts) != 0)
+			break;
+	}
+	if (q->len) {
+		p = q->items[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+		if (size_of)
+			q->bytes -= size_of(p);
+		pthread_cond_signal(&q->not_full);
+	} else if (done && (q->closed || q->aborted)) {
+		*done = 1;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return p;
+}
+
+static void queue_close(queue *q, int abort)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	if (abort)
+		q->aborted = 1;
+	pthread_cond_broadcast(&q->not_empty);
+	pthread_cond_broadcast(&q->not_full);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static size_t task_bytes(void *p)
+{
+	return ((tw_task *)p)->len;
+}
+
+/* ---------------------------------------------------------------- claimed set */
+
+/* Open-addressing set of the first 16 bytes of SHA-256 digests claimed for
+ * extraction in this run. */
+typedef struct claimed {
+	pthread_mutex_t mu;
+	unsigned char (*keys)[16];
+	size_t cap, len;
+} claimed;
+
+static int claimed_add(claimed *c, const unsigned char *sha)
+{
+	size_t i, mask;
+	static const unsigned char zero[16];
+	int added = 0;
+
+	pthread_mutex_lock(&c->mu);
+	if ((c->len + 1) * 2 > c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 1 << 14, k;
+		unsigned char(*nk)[16] = calloc(ncap, 16);
+
+		if (!nk) {
+			pthread_mutex_unlock(&c->mu);
+			return 1; /* cannot remember: extract it (never lose content) */
+		}
+		for (k = 0; k < c->cap; k++) {
+			if (memcmp(c->keys[k], zero, 16) == 0)
+				continue;
+			for (i = *(uint64_t *)c->keys[k] & (ncap - 1);
+			     memcmp(nk[i], zero, 16) != 0; i = (i + 1) & (ncap - 1))
+				;
+			memcpy(nk[i], c->keys[k], 16);
+		}
+		free(c->keys);
+		c->keys = nk;
+		c->cap = ncap;
+	}
+	mask = c->cap - 1;
+	{
+		uint64_t h;
+
+		memcpy(&h, sha, 8);
+		for (i = h & mask;; i = (i + 1) & mask) {
+			if (memcmp(c->keys[i], zero, 16) == 0) {
+				memcpy(c->keys[i], sha, 16);
+				c->len++;
+				added = 1;
+				break;
+			}
+			if (memcmp(c->keys[i], sha, 16) == 0)
+				break;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return added;
+}
+
+/* ---------------------------------------------------------------- run state */
+
+typedef struct run {
+	trawl_archive *ar;
+	const trawl_ingest_opts *opts;
+	trawl_limits limits;
+	const char *const *paths;
+	size_t npaths;
+	queue tasks, units;
+	claimed claims;
+	volatile int cancel;
+	_Atomic uint64_t skipped, bytes_skipped, bytes_read;
+	_Atomic uint64_t total, total_bytes;
+	_Atomic int count_done;
+	_Atomic int workers_left;
+} run;
+
+typedef struct worker {
+	run *r;
+	sqlite3 *db;
+	sqlite3_stmt *known_stmt;
+	pthread_t th;
+} worker;
+
+static int known(const tw_digest *d, void *ud)
+{
+	worker *w = ud;
+
+	if (tw_store_known(w->db, &w->known_stmt, d))
+		return 1;
+	/* First to claim extracts; anyone later records a duplicate. */
+	return !claimed_add(&w->r->claims, d->sha256);
+}
+
+static void compress_tree(tw_node *n)
+{
+	for (; n; n = n->next) {
+		if (!n->known && n->text.len > 64)
+			n->ztext = tw_deflate(n->text.data, n->text.len, &n->zlen);
+		compress_tree(n->first_child);
+	}
+}
+
+static void free_ztext(tw_node *n)
+{
+	for (; n; n = n->next) {
+		free(n->ztext);
+		n->ztext = NULL;
+		free_ztext(n->first_child);
+	}
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static unsigned char *read_whole(const char *path, size_t size, size_t *len,
+				 trawl_status *st, char *msg, size_t msglen)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *d;
+	size_t n;
+
+	*st = TRAWL_OK;
+	if (!f) {
+		*st = TRAWL_EIO;
+		snprintf(msg, msglen, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	d = malloc(size ? size : 1);
+	if (!d) {
+		fclose(f);
+		*st = TRAWL_ENOMEM;
+		snprintf(msg, msglen, "out of memory reading %zu bytes", size);
+		return NULL;
+	}
+	n = fread(d, 1, size, f);
+	if (n != size && ferror(f)) {
+		*st = TRAWL_EIO;
+		snprintf(msg, msglen, "read failed: %s", strerror(errno));
+		free(d);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = n; /* a file that shrank since the walk is taken as it is now */
+	return d;
+}
+
+static tw_unit *process(worker *w, tw_task *t)
+{
+	run *r = w->r;
+	tw_unit *u = calloc(1, sizeof(*u));
+	tw_extract_args args;
+	tw_node *root = NULL;
+	char idx[32];
+
+	if (!u)
+		return NULL;
+	memset(&args, 0, sizeof(args));
+	args.limits = &r->limits;
+	args.known = known;
+	args.known_ud = w;
+	args.cancel = &r->cancel;
+	u->path = t->path;
+	t->path = NULL;
+	u->size = t->size;
+	u->mtime = t->mtime;
+	u->old_root = t->old_root;
+	u->mbox = t->mbox;
+	u->offset = t->offset;
+	u->index = t->index;
+	switch (t->kind) {
+	case TW_TASK_MBOX_END:
+		u->kind = TW_UNIT_MBOX_END;
+		return u;
+	case TW_TASK_MBOX_MSG:
+		u->kind = TW_UNIT_MBOX_MSG;
+		snprintf(idx, sizeof(idx), "%llu", (unsigned long long)t->index);
+		root = tw_node_new("message", idx, 1);
+		if (!root)
+			break;
+		root->locator = tw_asprintf("mbox:%llu", (unsigned long long)t->offset);
+		tw_extract(root, t->data, t->len, &args);
+		if (t->truncated)
+			tw_node_error(root, TRAWL_ELIMIT, "limit",
+				      "message cut at %llu bytes (max_item_bytes)",
+				      (unsigned long long)r->limits.max_item_bytes);
+		atomic_fetch_add(&r->bytes_read, t->len);
+		break;
+	case TW_TASK_ERROR:
+		u->kind = TW_UNIT_FILE;
+		root = tw_node_new("file", base_name(u->path), 0);
+		if (root)
+			tw_node_error(root, t->err, "walk", "%s", t->errmsg ? t->errmsg : "");
+		break;
+	default: {
+		trawl_status st;
+		char msg[256];
+		size_t len = 0;
+		unsigned char *data;
+
+		u->kind = TW_UNIT_FILE;
+		root = tw_node_new("file", base_name(u->path), 0);
+		if (!root)
+			break;
+		args.path = u->path;
+		if ((uint64_t)t->size > TW_MEM_THRESHOLD) {
+			tw_extract_path(root, u->path, (uint64_t)t->size, &args);
+			atomic_fetch_add(&r->bytes_read, (uint64_t)t->size);
+			break;
+		}
+		data = read_whole(u->path, (size_t)t->size, &len, &st, msg, sizeof(msg));
+		if (!data) {
+			tw_node_error(root, st, "read", "%s", msg);
+			break;
+		}
+		tw_extract(root, data, len, &args);
+		atomic_fetch_add(&r->bytes_read, len);
+		free(data);
+		break;
+	}
+	}
+	if (!root) {
+		free(u->path);
+		free(u);
+		return NULL;
+	}
+	compress_tree(root);
+	u->root = root;
+	return u;
+}
+
+static void *worker_main(void *p)
+{
+	worker *w = p;
+	run *r = w->r;
+	sigset_t set;
+	int done = 0;
+
+	/* Signals are the command's business, on its own thread. */
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	while (!done) {
+		tw_task *t = queue_pop(&r->tasks, -1, task_bytes, &done);
+		tw_unit *u;
+
+		if (!t)
+			continue;
+		u = r->cancel ? NULL : process(w, t);
+		if (!u && t->mbox)
+			atomic_fetch_sub(&t->mbox->refs, 1);
+		tw_task_free(t);
+		if (u && queue_push(&r->units, u, 0) != 0) {
+			tw_node_free(u->root);
+			free(u->path);
+			free(u);
+		}
+	}
+	if (atomic_fetch_sub(&r->workers_left, 1) == 1)
+		queue_close(&r->units, 0);
+	return NULL;
+}
+
+static int emit_task(tw_task *t, void *ud)
+{
+	run *r = ud;
+
+	if (r->cancel || queue_push(&r->tasks, t, t->len) != 0) {
+		if (t->mbox && t->kind == TW_TASK_MBOX_MSG)
+			atomic_fetch_sub(&t->mbox->refs, 1);
+		if (t->kind != TW_TASK_MBOX_END)
+			tw_task_free(t);
+		else {
+			free(t->path);
+			free(t);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void *walker_main(void *p)
+{
+	run *r = p;
+	tw_walker w;
+	sigset_t set;
+
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	memset(&w, 0, sizeof(w));
+	w.roots = r->paths;
+	w.nroots = r->npaths;
+	w.limits = &r->limits;
+	w.cancel = &r->cancel;
+	w.emit = emit_task;
+	w.ud = r;
+	w.skipped = &r->skipped;
+	w.bytes_skipped = &r->bytes_skipped;
+	if (tw_db_open(r->ar->path, 1, &w.db) == SQLITE_OK)
+		tw_walk(&w);
+	sqlite3_close_v2(w.db);
+	queue_close(&r->tasks, 0);
+	return NULL;
+}
+
+static void *counter_main(void *p)
+{
+	run *r = p;
+	uint64_t bytes, n;
+	sigset_t set;
+
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	n = tw_walk_count(r->paths, r->npaths, &bytes, &r->cancel);
+	atomic_store(&r->total_bytes, bytes);
+	atomic_store(&r->total, n);
+	atomic_store(&r->count_done, 1);
+	return NULL;
+}
+
+static void free_mbox_state(tw_mbox_state *m)
+{
+	free(m->path);
+	free(m);
+}
+
+/* ---------------------------------------------------------------- writer */
+
+trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
+			  size_t n, const trawl_ingest_opts *opts,
+			  trawl_ingest_stats *out)
+{
+	trawl_ingest_opts defopts;
+	trawl_ingest_stats st;
+	run *r;
+	worker *workers;
+	pthread_t walker, counter;
+	int njobs, i, done = 0, in_txn = 0, have_counter = 0;
+	int64_t source = 0, t0 = tw_now_ms(), batch_start = 0, last_progress = 0;
+	uint64_t batch_items = 0;
+	int64_t writer_ms = 0;
+	trawl_status rc = TRAWL_OK;
+	tw_buf roots;
+	unsigned progress_ms;
+
+	memset(&st, 0, sizeof(st));
+	if (!opts) {
+		memset(&defopts, 0, sizeof(defopts));
+		opts = &defopts;
+	}
+	if (ar->readonly)
+		return tw_fail(ar, TRAWL_EINVAL, "archive '%s' is open read-only", ar->path);
+	njobs = opts->jobs > 0 ? opts->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (njobs < 1)
+		njobs = 1;
+	if (njobs > 256)
+		njobs = 256;
+	progress_ms = opts->progress_ms ? opts->progress_ms : 500;
+	r = calloc(1, sizeof(*r));
+	workers = calloc((size_t)njobs, sizeof(*workers));
+	if (!r || !workers) {
+		free(r);
+		free(workers);
+		return TRAWL_ENOMEM;
+	}
+	r->ar = ar;
+	r->opts = opts;
+	r->paths = paths;
+	r->npaths = n;
+	r->limits = opts->limits;
+	{
+		trawl_limits def;
+
+		trawl_limits_default(&def);
+#define FILL(f) if (!r->limits.f) r->limits.f = def.f
+		FILL(max_depth);
+		FILL(max_item_bytes);
+		FILL(max_container_bytes);
+		FILL(max_ratio);
+		FILL(max_members);
+		FILL(max_text_bytes);
+		FILL(max_seconds);
+#undef FILL
+	}
+	pthread_mutex_init(&r->claims.mu, NULL);
+	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES) ||
+	    queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
+		free(r);
+		free(workers);
+		return TRAWL_ENOMEM;
+	}
+	tw_extract_global_init();
+
+	tw_buf_init(&roots, 1 << 20);
+	for (i = 0; i < (int)n; i++) {
+		if (i)
+			tw_buf_putc(&roots, '\n');
+		tw_buf_puts(&roots, paths[i]);
+	}
+	rc = tw_store_source_begin(ar, roots.data, opts->label, &source);
+	tw_buf_release(&roots);
+	if (rc)
+		goto out_nothreads;
+
+	if (!opts->no_count && pthread_create(&counter, NULL, counter_main, r) == 0)
+		have_counter = 1;
+	atomic_store(&r->workers_left, njobs);
+	for (i = 0; i < njobs; i++) {
+		workers[i].r = r;
+		tw_db_open(ar->path, 1, &workers[i].db);
+		pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
+	}
+	pthread_create(&walker, NULL, walker_main, r);
+
+	while (!done) {
+		tw_unit *u = queue_pop(&r->units, 100, NULL, &done);
+		int64_t now = tw_now_ms();
+
+		if (u && rc == TRAWL_OK) {
+			tw_unit_result res;
+
+			if (!in_txn) {
+				rc = tw_exec(ar, "BEGIN IMMEDIATE");
+				if (rc)
+					goto stop;
+				in_txn = 1;
+				batch_start = now;
+				batch_items = 0;
+			}
+			if (u->kind == TW_UNIT_MBOX_END) {
+				memset(&res, 0, sizeof(res));
+			} else {
+				int64_t w0 = tw_now_ms();
+
+				rc = tw_store_unit(ar, source, u, &res);
+				writer_ms += tw_now_ms() - w0;
+				if (rc)
+					goto stop;
+				st.seen++;
+				st.items += res.items;
+				st.item_errors += res.item_errors;
+				batch_items += res.items;
+				if (res.outcome == 0)
+					st.indexed++;
+				else if (res.outcome == 1)
+					st.duplicates++;
+				else
+					st.errors++;
+				if (u->old_root)
+					st.replaced++;
+			}
+			if (u->mbox && atomic_fetch_sub(&u->mbox->refs, 1) == 1) {
+				rc = tw_store_mbox_done(ar, u->mbox, source);
+				free_mbox_state(u->mbox);
+				if (rc)
+					goto stop;
+			}
+		stop:
+			free_ztext(u->root);
+			tw_node_free(u->root);
+			free(u->path);
+			free(u);
+			if (rc) {
+				/* The run cannot go on: stop everyone, keep what is committed. */
+				r->cancel = 1;
+				queue_close(&r->tasks, 1);
+				if (in_txn)
+					sqlite3_exec(ar->db, "ROLLBACK", NULL, NULL, NULL);
+				in_txn = 0;
+			}
+		} else if (u) {
+			tw_node_free(u->root);
+			free(u->path);
+			free(u);
+		}
+		if (in_txn && (batch_items >= BATCH_ITEMS || now - batch_start >= BATCH_MS ||
+			       done)) {
+			int64_t c0 = tw_now_ms();
+
+			rc = tw_exec(ar, "COMMIT");
+			writer_ms += tw_now_ms() - c0;
+			in_txn = 0;
+			if (rc) {
+				r->cancel = 1;
+				queue_close(&r->tasks, 1);
+			}
+		}
+		if (opts->progress && now - last_progress >= (int64_t)progress_ms) {
+			last_progress = now;
+			st.skipped = atomic_load(&r->skipped);
+			st.bytes = atomic_load(&r->bytes_read);
+			st.inputs_total = atomic_load(&r->count_done) ? atomic_load(&r->total) : 0;
+			st.seconds = (double)(now - t0) / 1000.0;
+			if (opts->progress(&st, opts->progress_ud) && !r->cancel) {
+				r->cancel = 1;
+				queue_close(&r->tasks, 1);
+			}
+		}
+	}
+	if (in_txn)
+		rc = rc ? rc : tw_exec(ar, "COMMIT");
+	pthread_join(walker, NULL);
+	for (i = 0; i < njobs; i++) {
+		pthread_join(workers[i].th, NULL);
+		sqlite3_finalize(workers[i].known_stmt);
+		sqlite3_close_v2(workers[i].db);
+	}
+	if (have_counter)
+		pthread_join(counter, NULL);
+	/* Units still queued after a stop are dropped (not committed). */
+	for (;;) {
+		int d2 = 0;
+		tw_task *t = queue_pop(&r->tasks, 0, task_bytes, &d2);
+
+		if (!t)
+			break;
+		tw_task_free(t);
+	}
+
+	st.skipped = atomic_load(&r->skipped);
+	st.bytes = atomic_load(&r->bytes_read);
+	st.inputs_total = atomic_load(&r->total);
+	if (getenv("TRAWL_DEBUG_TIMING"))
+		fprintf(stderr, "writer busy %lld ms of %lld ms\n", (long long)writer_ms,
+			(long long)(tw_now_ms() - t0));
+	if (rc == TRAWL_OK && r->cancel)
+		rc = TRAWL_ECANCELLED;
+	if (rc == TRAWL_OK || rc == TRAWL_ECANCELLED) {
+		trawl_status r2 = tw_store_after_ingest(ar);
+
+		if (rc == TRAWL_OK)
+			rc = r2;
+	}
+	{
+		char saved[sizeof(ar->errmsg)];
+
+		memcpy(saved, ar->errmsg, sizeof(saved));
+		tw_store_source_end(ar, source, &st);
+		if (rc)
+			memcpy(ar->errmsg, saved, sizeof(saved));
+	}
+	if (rc == TRAWL_ECANCELLED)
+		tw_fail(ar, rc, "ingest interrupted; run the same command again to resume");
+out_nothreads:
+	st.seconds = (double)(tw_now_ms() - t0) / 1000.0;
+	if (out)
+		*out = st;
+	queue_release(&r->tasks);
+	queue_release(&r->units);
+	pthread_mutex_destroy(&r->claims.mu);
+	free(r->claims.keys);
+	free(r);
+	free(workers);
+	return rc;
+}

@@ -1,0 +1,887 @@
+/*
+ * search.c - running queries: the parsed tree becomes one SQL statement.
+ *
+ * Text conditions go to the FTS5 index, field conditions to SQL predicates
+ * over `blobs b` (one row per distinct content).  The top-level conjunction
+ * is split: its positive text parts form one FTS5 MATCH expression that
+ * drives the query and gives BM25 ranking and snippets; everything else
+ * becomes predicates (text parts nested under OR/NOT become
+ * `b.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)`).  Every user value is
+ * a bound parameter, never spliced into SQL.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "tw.h"
+
+#define MAX_PARAMS 256
+
+typedef struct plan {
+	tw_buf match;  /* FTS5 expression driving the query, may be empty */
+	tw_buf where;  /* SQL predicate over b */
+	struct {
+		int is_int;
+		int64_t i;
+		char *s;
+	} params[MAX_PARAMS];
+	int nparams;
+	trawl_syntax_error *err;
+	int failed;
+} plan;
+
+static void plan_fail(plan *pl, size_t pos, const char *fmt, const char *arg)
+{
+	if (pl->failed)
+		return;
+	pl->failed = 1;
+	if (pl->err) {
+		pl->err->pos = pos;
+		snprintf(pl->err->message, sizeof(pl->err->message), fmt, arg ? arg : "");
+	}
+}
+
+static void param_s(plan *pl, tw_buf *sql, const char *s)
+{
+	if (pl->nparams >= MAX_PARAMS) {
+		plan_fail(pl, 0, "query too complex%s", "");
+		return;
+	}
+	pl->params[pl->nparams].is_int = 0;
+	pl->params[pl->nparams].s = tw_strdup(s);
+	pl->nparams++;
+	tw_buf_printf(sql, "?%d", pl->nparams);
+}
+
+static void param_i(plan *pl, tw_buf *sql, int64_t v)
+{
+	if (pl->nparams >= MAX_PARAMS) {
+		plan_fail(pl, 0, "query too complex%s", "");
+		return;
+	}
+	pl->params[pl->nparams].is_int = 1;
+	pl->params[pl->nparams].i = v;
+	pl->nparams++;
+	tw_buf_printf(sql, "?%d", pl->nparams);
+}
+
+static void plan_release(plan *pl)
+{
+	int i;
+
+	for (i = 0; i < pl->nparams; i++)
+		free(pl->params[i].s);
+	tw_buf_release(&pl->match);
+	tw_buf_release(&pl->where);
+}
+
+/* ---------------------------------------------------------------- FTS side */
+
+/* FTS5 string literal: "...", with " doubled. */
+static void fts_string(tw_buf *b, const char *s)
+{
+	tw_buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			tw_buf_putc(b, '"');
+		tw_buf_putc(b, *s);
+	}
+	tw_buf_putc(b, '"');
+}
+
+/* Non-zero when the subtree is all text conditions. */
+static int is_text(const tw_qnode *n)
+{
+	switch (n->kind) {
+	case TW_Q_TERM:
+	case TW_Q_PHRASE:
+		return 1;
+	case TW_Q_FIELD:
+		return strcmp(n->field, "subject") == 0 || strcmp(n->field, "body") == 0;
+	case TW_Q_AND:
+	case TW_Q_OR:
+		return is_text(n->a) && is_text(n->b);
+	case TW_Q_NOT:
+		return 0; /* FTS5 has only binary NOT; handled by the caller */
+	default:
+		return 0;
+	}
+}
+
+static void fts_expr(tw_buf *b, const tw_qnode *n)
+{
+	switch (n->kind) {
+	case TW_Q_TERM:
+		fts_string(b, n->text);
+		if (n->prefix)
+			tw_buf_puts(b, " *");
+		break;
+	case TW_Q_PHRASE:
+		fts_string(b, n->text);
+		break;
+	case TW_Q_FIELD:
+		tw_buf_printf(b, "%s : ", n->field);
+		if (!n->quoted && n->text[0] && n->text[strlen(n->text) - 1] == '*') {
+			char *t = tw_strndup(n->text, strlen(n->text) - 1);
+
+			fts_string(b, t ? t : "");
+			tw_buf_puts(b, " *");
+			free(t);
+		} else {
+			fts_string(b, n->text);
+		}
+		break;
+	case TW_Q_AND:
+	case TW_Q_OR:
+		tw_buf_putc(b, '(');
+		fts_expr(b, n->a);
+		tw_buf_puts(b, n->kind == TW_Q_AND ? " AND " : " OR ");
+		fts_expr(b, n->b);
+		tw_buf_putc(b, ')');
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- values */
+
+static int parse_day(const char *s, size_t n, int64_t *start, int64_t *end)
+{
+	int y = 0, m = 0, d = 0, k;
+	char buf[16];
+	struct tm tm;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	for (k = 0; buf[k]; k++)
+		if (!isdigit((unsigned char)buf[k]) && buf[k] != '-')
+			return -1;
+	k = sscanf(buf, "%4d-%2d-%2d", &y, &m, &d);
+	if (k < 1 || y < 1000 || y > 9999 || (k >= 2 && (m < 1 || m > 12)) ||
+	    (k == 3 && (d < 1 || d > 31)))
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = k >= 2 ? m - 1 : 0;
+	tm.tm_mday = k == 3 ? d : 1;
+	*start = (int64_t)timegm(&tm);
+	if (k == 1)
+		tm.tm_year++;
+	else if (k == 2)
+		tm.tm_mon++;
+	else
+		tm.tm_mday++;
+	*end = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static int parse_size(const char *s, size_t n, int64_t *v)
+{
+	char *e;
+	double x;
+	char buf[32];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	x = strtod(buf, &e);
+	if (e == buf || x < 0)
+		return -1;
+	switch (tolower((unsigned char)*e)) {
+	case '\0': break;
+	case 'b': e++; break;
+	case 'k': x *= 1024; e++; break;
+	case 'm': x *= 1024.0 * 1024; e++; break;
+	case 'g': x *= 1024.0 * 1024 * 1024; e++; break;
+	case 't': x *= 1024.0 * 1024 * 1024 * 1024; e++; break;
+	default: return -1;
+	}
+	if (*e == 'b' || *e == 'B')
+		e++;
+	if (*e)
+		return -1;
+	*v = (int64_t)x;
+	return 0;
+}
+
+/* A numeric condition: N, >N, >=N, <N, <=N, A..B, A.., ..B */
+static int num_cond(plan *pl, tw_buf *w, const char *col, const tw_qnode *n,
+		    int (*parse)(const char *, size_t, int64_t *))
+{
+	const char *v = n->text, *dots = strstr(v, "..");
+	int64_t a, b;
+
+	if (dots) {
+		int has_a = dots > v, has_b = dots[2] != '\0';
+
+		if ((has_a && parse(v, (size_t)(dots - v), &a)) ||
+		    (has_b && parse(dots + 2, strlen(dots + 2), &b)) || (!has_a && !has_b))
+			return -1;
+		tw_buf_putc(w, '(');
+		if (has_a) {
+			tw_buf_printf(w, "%s >= ", col);
+			param_i(pl, w, a);
+		}
+		if (has_a && has_b)
+			tw_buf_puts(w, " AND ");
+		if (has_b) {
+			tw_buf_printf(w, "%s <= ", col);
+			param_i(pl, w, b);
+		}
+		tw_buf_putc(w, ')');
+		return 0;
+	}
+	if (v[0] == '>' || v[0] == '<') {
+		const char *op = v[1] == '=' ? (v[0] == '>' ? ">=" : "<=") : (v[0] == '>' ? ">" : "<");
+		const char *num = v + (v[1] == '=' ? 2 : 1);
+
+		if (parse(num, strlen(num), &a))
+			return -1;
+		tw_buf_printf(w, "%s %s ", col, op);
+		param_i(pl, w, a);
+		return 0;
+	}
+	if (parse(v, strlen(v), &a))
+		return -1;
+	tw_buf_printf(w, "%s = ", col);
+	param_i(pl, w, a);
+	return 0;
+}
+
+static int parse_int(const char *s, size_t n, int64_t *v)
+{
+	char buf[24], *e;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	*v = strtoll(buf, &e, 10);
+	return *e ? -1 : 0;
+}
+
+/* LIKE pattern: * and ? become % and _, other wildcards escaped; with
+ * `contains`, a value without '*' matches anywhere. */
+static char *like_pattern(const char *v, int contains)
+{
+	tw_buf b;
+	int wild = strchr(v, '*') != NULL;
+
+	tw_buf_init(&b, 4096);
+	if (contains && !wild)
+		tw_buf_putc(&b, '%');
+	for (; *v; v++) {
+		if (*v == '*')
+			tw_buf_putc(&b, '%');
+		else if (*v == '?' && wild)
+			tw_buf_putc(&b, '_');
+		else if (*v == '%' || *v == '_' || *v == '\\') {
+			tw_buf_putc(&b, '\\');
+			tw_buf_putc(&b, *v);
+		} else
+			tw_buf_putc(&b, *v);
+	}
+	if (contains && !wild)
+		tw_buf_putc(&b, '%');
+	if (!b.data)
+		return tw_strdup("");
+	return tw_buf_detach(&b, NULL);
+}
+
+static const struct {
+	const char *alias, *family;
+} type_aliases[] = {
+	{"mail", "email"},          {"message", "email"},      {"msg", "email"},
+	{"doc", "word"},            {"docx", "word"},          {"document", "word"},
+	{"xls", "spreadsheet"},     {"xlsx", "spreadsheet"},   {"excel", "spreadsheet"},
+	{"sheet", "spreadsheet"},   {"csv", "spreadsheet"},    {"ppt", "presentation"},
+	{"pptx", "presentation"},   {"slides", "presentation"}, {"zip", "archive"},
+	{"container", "archive"},   {"picture", "image"},      {"txt", "text"},
+};
+
+/* ---------------------------------------------------------------- SQL side */
+
+static void sql_expr(plan *pl, tw_buf *w, const tw_qnode *n);
+
+static void addr_cond(plan *pl, tw_buf *w, const char *roles, const char *v)
+{
+	char *lower = tw_strdup(v);
+	const char *at;
+
+	tw_ascii_lower(lower);
+	at = strchr(lower, '@');
+	tw_buf_printf(w, "b.id IN (SELECT ea.blob_id FROM email_addrs ea WHERE ea.role IN (%s) AND ",
+		      roles);
+	if (at && at > lower && at[1] && !strchr(lower, '*')) {
+		/* A whole address: exact, through the index. */
+		tw_buf_puts(w, "ea.addr_id IN (SELECT id FROM addrs WHERE addr = ");
+		param_s(pl, w, lower);
+		tw_buf_puts(w, "))");
+	} else {
+		char *pat = like_pattern(lower, 1);
+
+		tw_buf_puts(w, "(ea.addr_id IN (SELECT id FROM addrs WHERE addr LIKE ");
+		param_s(pl, w, pat);
+		tw_buf_puts(w, " ESCAPE '\\') OR ea.name LIKE ");
+		param_s(pl, w, pat);
+		tw_buf_puts(w, " ESCAPE '\\'))");
+		free(pat);
+	}
+	free(lower);
+}
+
+static void item_like(plan *pl, tw_buf *w, const char *col, const char *v, int contains)
+{
+	char *pat = like_pattern(v, contains);
+
+	tw_buf_printf(w, "b.id IN (SELECT blob_id FROM items WHERE %s LIKE ", col);
+	param_s(pl, w, pat);
+	tw_buf_puts(w, " ESCAPE '\\')");
+	free(pat);
+}
+
+static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
+{
+	const char *f = n->field, *v = n->text;
+
+	if (!strcmp(f, "from")) {
+		addr_cond(pl, w, "0", v);
+	} else if (!strcmp(f, "to")) {
+		addr_cond(pl, w, "1", v);
+	} else if (!strcmp(f, "cc")) {
+		addr_cond(pl, w, "2", v);
+	} else if (!strcmp(f, "bcc")) {
+		addr_cond(pl, w, "3", v);
+	} else if (!strcmp(f, "recipient")) {
+		addr_cond(pl, w, "1,2,3", v);
+	} else if (!strcmp(f, "contact")) {
+		addr_cond(pl, w, "0,1,2,3,4,5", v);
+	} else if (!strcmp(f, "subject") || !strcmp(f, "body")) {
+		tw_buf m;
+
+		tw_buf_init(&m, 1 << 16);
+		fts_expr(&m, n);
+		tw_buf_puts(w, "b.id IN (SELECT rowid FROM fts WHERE fts MATCH ");
+		param_s(pl, w, m.data);
+		tw_buf_putc(w, ')');
+		tw_buf_release(&m);
+	} else if (!strcmp(f, "date")) {
+		const char *dots = strstr(v, "..");
+		int64_t s0, e0, s1, e1;
+
+		if (dots) {
+			int has_a = dots > v, has_b = dots[2] != '\0';
+
+			if ((has_a && parse_day(v, (size_t)(dots - v), &s0, &e0)) ||
+			    (has_b && parse_day(dots + 2, strlen(dots + 2), &s1, &e1)) ||
+			    (!has_a && !has_b)) {
+				plan_fail(pl, n->pos, "bad date '%s': use YYYY, YYYY-MM, YYYY-MM-DD or A..B",
+					  v);
+				return;
+			}
+			tw_buf_puts(w, "(b.date IS NOT NULL");
+			if (has_a) {
+				tw_buf_puts(w, " AND b.date >= ");
+				param_i(pl, w, s0);
+			}
+			if (has_b) {
+				tw_buf_puts(w, " AND b.date < ");
+				param_i(pl, w, e1);
+			}
+			tw_buf_putc(w, ')');
+		} else {
+			if (parse_day(v, strlen(v), &s0, &e0)) {
+				plan_fail(pl, n->pos, "bad date '%s': use YYYY, YYYY-MM, YYYY-MM-DD or A..B",
+					  v);
+				return;
+			}
+			tw_buf_puts(w, "(b.date >= ");
+			param_i(pl, w, s0);
+			tw_buf_puts(w, " AND b.date < ");
+			param_i(pl, w, e0);
+			tw_buf_putc(w, ')');
+		}
+	} else if (!strcmp(f, "has")) {
+		if (!strcasecmp(v, "attachment") || !strcasecmp(v, "attachments") ||
+		    !strcasecmp(v, "children"))
+			tw_buf_puts(w, "b.nchildren > 0");
+		else if (!strcasecmp(v, "error") || !strcasecmp(v, "errors"))
+			tw_buf_puts(w, "b.id IN (SELECT i.blob_id FROM items i JOIN errors e ON e.item_id=i.id)");
+		else
+			plan_fail(pl, n->pos, "unknown has:%s (use has:attachment or has:error)", v);
+	} else if (!strcmp(f, "filename")) {
+		item_like(pl, w, "name", v, 1);
+	} else if (!strcmp(f, "path")) {
+		item_like(pl, w, "path", v, 1);
+	} else if (!strcmp(f, "kind")) {
+		tw_buf_puts(w, "b.id IN (SELECT blob_id FROM items WHERE kind = ");
+		param_s(pl, w, v);
+		tw_buf_putc(w, ')');
+	} else if (!strcmp(f, "ext")) {
+		char *e = tw_strdup(v[0] == '.' ? v + 1 : v);
+
+		tw_ascii_lower(e);
+		tw_buf_puts(w, "b.id IN (SELECT blob_id FROM items WHERE ext = ");
+		param_s(pl, w, e);
+		tw_buf_putc(w, ')');
+		free(e);
+	} else if (!strcmp(f, "id")) {
+		int64_t id;
+
+		if (parse_int(v, strlen(v), &id)) {
+			plan_fail(pl, n->pos, "id:%s is not a number", v);
+			return;
+		}
+		tw_buf_puts(w, "b.id = (SELECT blob_id FROM items WHERE id = ");
+		param_i(pl, w, id);
+		tw_buf_putc(w, ')');
+	} else if (!strcmp(f, "mid")) {
+		char *m = tw_addr_normalise(v);
+
+		tw_buf_puts(w, "b.id IN (SELECT blob_id FROM emails WHERE message_id = ");
+		param_s(pl, w, m ? m : v);
+		tw_buf_puts(w, " COLLATE NOCASE)");
+		free(m);
+	} else if (!strcmp(f, "type")) {
+		const char *fam = v;
+		size_t i;
+
+		for (i = 0; i < TW_ARRAY_LEN(type_aliases); i++)
+			if (!strcasecmp(v, type_aliases[i].alias))
+				fam = type_aliases[i].family;
+		tw_buf_puts(w, "b.type = ");
+		param_s(pl, w, fam);
+		tw_buf_puts(w, " COLLATE NOCASE");
+	} else if (!strcmp(f, "mime")) {
+		char *pat = like_pattern(v, 0);
+
+		tw_buf_puts(w, "b.mime LIKE ");
+		param_s(pl, w, pat);
+		tw_buf_puts(w, " ESCAPE '\\'");
+		free(pat);
+	} else if (!strcmp(f, "author")) {
+		char *pat = like_pattern(v, 1);
+
+		tw_buf_puts(w, "b.id IN (SELECT blob_id FROM props WHERE key IN ('author','last_modified_by') AND value LIKE ");
+		param_s(pl, w, pat);
+		tw_buf_puts(w, " ESCAPE '\\')");
+		free(pat);
+	} else if (!strcmp(f, "size")) {
+		if (num_cond(pl, w, "b.size", n, parse_size))
+			plan_fail(pl, n->pos, "bad size '%s': use 100, 10k, >10MB, <1g or 1k..2m", v);
+	} else if (!strcmp(f, "depth")) {
+		tw_buf d;
+
+		tw_buf_init(&d, 4096);
+		if (num_cond(pl, &d, "depth", n, parse_int)) {
+			plan_fail(pl, n->pos, "bad depth '%s': use 0, >1, <2 or 1..3", v);
+		} else {
+			tw_buf_printf(w, "b.id IN (SELECT blob_id FROM items WHERE %s)", d.data);
+		}
+		tw_buf_release(&d);
+	} else if (!strcmp(f, "label")) {
+		tw_buf_puts(w, "b.id IN (SELECT i.blob_id FROM items i JOIN sources s ON s.id=i.source_id WHERE s.label = ");
+		param_s(pl, w, v);
+		tw_buf_putc(w, ')');
+	} else {
+		plan_fail(pl, n->pos, "the field '%s:' is not available in this archive yet", f);
+	}
+}
+
+static void sql_expr(plan *pl, tw_buf *w, const tw_qnode *n)
+{
+	if (pl->failed)
+		return;
+	if (is_text(n)) {
+		tw_buf m;
+
+		tw_buf_init(&m, 1 << 16);
+		fts_expr(&m, n);
+		tw_buf_puts(w, "b.id IN (SELECT rowid FROM fts WHERE fts MATCH ");
+		param_s(pl, w, m.data);
+		tw_buf_putc(w, ')');
+		tw_buf_release(&m);
+		return;
+	}
+	switch (n->kind) {
+	case TW_Q_ALL:
+		tw_buf_puts(w, "1");
+		break;
+	case TW_Q_AND:
+	case TW_Q_OR:
+		tw_buf_putc(w, '(');
+		sql_expr(pl, w, n->a);
+		tw_buf_puts(w, n->kind == TW_Q_AND ? " AND " : " OR ");
+		sql_expr(pl, w, n->b);
+		tw_buf_putc(w, ')');
+		break;
+	case TW_Q_NOT:
+		tw_buf_puts(w, "NOT (");
+		sql_expr(pl, w, n->a);
+		tw_buf_putc(w, ')');
+		break;
+	case TW_Q_FIELD:
+		field_expr(pl, w, n);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Flatten the top-level AND into conjuncts. */
+static void conjuncts(const tw_qnode *n, const tw_qnode **out, int *k, int max)
+{
+	if (n->kind == TW_Q_AND) {
+		conjuncts(n->a, out, k, max);
+		conjuncts(n->b, out, k, max);
+	} else if (*k < max) {
+		out[(*k)++] = n;
+	}
+}
+
+static trawl_status build(plan *pl, const tw_qnode *root)
+{
+	const tw_qnode *c[600];
+	int k = 0, i, npos = 0;
+
+	tw_buf_init(&pl->match, 1 << 16);
+	tw_buf_init(&pl->where, 1 << 18);
+	conjuncts(root, c, &k, (int)TW_ARRAY_LEN(c));
+	for (i = 0; i < k; i++)
+		if (is_text(c[i]))
+			npos++;
+	for (i = 0; i < k; i++) {
+		if (npos && is_text(c[i])) {
+			if (pl->match.len)
+				tw_buf_puts(&pl->match, " AND ");
+			fts_expr(&pl->match, c[i]);
+		}
+	}
+	for (i = 0; i < k; i++) {
+		if (npos && is_text(c[i]))
+			continue;
+		if (npos && c[i]->kind == TW_Q_NOT && is_text(c[i]->a)) {
+			tw_buf_puts(&pl->match, " NOT ");
+			fts_expr(&pl->match, c[i]->a);
+			continue;
+		}
+		if (pl->where.len)
+			tw_buf_puts(&pl->where, " AND ");
+		sql_expr(pl, &pl->where, c[i]);
+	}
+	if (!pl->where.len)
+		tw_buf_puts(&pl->where, "1");
+	if (pl->match.truncated || pl->where.truncated)
+		plan_fail(pl, 0, "query too long%s", "");
+	return pl->failed ? TRAWL_ESYNTAX : TRAWL_OK;
+}
+
+static void bind_all(plan *pl, sqlite3_stmt *s, int first)
+{
+	int i;
+
+	for (i = 0; i < pl->nparams; i++) {
+		if (pl->params[i].is_int)
+			sqlite3_bind_int64(s, i + 1, pl->params[i].i);
+		else
+			sqlite3_bind_text(s, i + 1, pl->params[i].s, -1, SQLITE_STATIC);
+	}
+	(void)first;
+}
+
+/* Prepare plan; the MATCH expression becomes the last parameter. */
+static trawl_status plan_for(trawl_archive *ar, const char *query, plan *pl,
+			     trawl_syntax_error *err)
+{
+	tw_qnode *root;
+	trawl_status st;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->err = err;
+	st = tw_query_parse(query, &root, err);
+	if (st) {
+		if (st == TRAWL_ESYNTAX && err)
+			tw_fail(ar, st, "query syntax error at %zu: %s", err->pos, err->message);
+		return st;
+	}
+	st = build(pl, root);
+	tw_query_free(root);
+	if (st && err)
+		tw_fail(ar, st, "query error at %zu: %s", err->pos, err->message);
+	return st;
+}
+
+trawl_status trawl_count(trawl_archive *ar, const char *query, int64_t *count,
+			 trawl_syntax_error *err)
+{
+	plan pl;
+	tw_buf sql;
+	sqlite3_stmt *s;
+	trawl_status st = plan_for(ar, query, &pl, err);
+
+	*count = 0;
+	if (st) {
+		plan_release(&pl);
+		return st;
+	}
+	tw_buf_init(&sql, 1 << 20);
+	if (pl.match.len) {
+		tw_buf_puts(&sql, "SELECT count(*) FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		param_s(&pl, &sql, pl.match.data);
+		tw_buf_printf(&sql, " AND b.extracted=1 AND %s", pl.where.data);
+	} else {
+		tw_buf_printf(&sql, "SELECT count(*) FROM blobs b WHERE b.extracted=1 AND %s",
+			      pl.where.data);
+	}
+	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+		st = tw_dbfail(ar, "running query");
+	} else {
+		bind_all(&pl, s, 0);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*count = sqlite3_column_int64(s, 0);
+		else
+			st = tw_dbfail(ar, "running query");
+		sqlite3_finalize(s);
+	}
+	tw_buf_release(&sql);
+	plan_release(&pl);
+	return st;
+}
+
+/* ---------------------------------------------------------------- hits */
+
+typedef struct hit_ctx {
+	sqlite3_stmt *item, *occ, *blob, *email, *from, *to, *title, *text;
+} hit_ctx;
+
+static void hit_ctx_free(hit_ctx *h)
+{
+	sqlite3_finalize(h->item);
+	sqlite3_finalize(h->occ);
+	sqlite3_finalize(h->blob);
+	sqlite3_finalize(h->email);
+	sqlite3_finalize(h->from);
+	sqlite3_finalize(h->to);
+	sqlite3_finalize(h->title);
+	sqlite3_finalize(h->text);
+}
+
+static int hit_ctx_init(sqlite3 *db, hit_ctx *h)
+{
+	memset(h, 0, sizeof(*h));
+	return sqlite3_prepare_v2(db, "SELECT id, kind, path FROM items WHERE blob_id=? ORDER BY id LIMIT 1", -1, &h->item, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT count(*) FROM items WHERE blob_id=?", -1, &h->occ, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT type, size, sha256, date FROM blobs WHERE id=?", -1, &h->blob, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT subject, message_id, tz, thread_id FROM emails WHERE blob_id=?", -1, &h->email, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT ea.name, a.addr FROM email_addrs ea LEFT JOIN addrs a ON a.id=ea.addr_id WHERE ea.blob_id=? AND ea.role=0 ORDER BY ea.pos LIMIT 1", -1, &h->from, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT ea.name, a.addr FROM email_addrs ea LEFT JOIN addrs a ON a.id=ea.addr_id WHERE ea.blob_id=? AND ea.role=1 ORDER BY ea.pos LIMIT 20", -1, &h->to, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT value FROM props WHERE blob_id=? AND key='title' LIMIT 1", -1, &h->title, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT tw_inflate(body) FROM texts WHERE blob_id=?", -1, &h->text, NULL);
+}
+
+static void fmt_addr(tw_buf *b, const char *name, const char *addr)
+{
+	if (name && *name && addr)
+		tw_buf_printf(b, "%s <%s>", name, addr);
+	else if (addr)
+		tw_buf_puts(b, addr);
+	else if (name)
+		tw_buf_puts(b, name);
+}
+
+/* First words of a text, for hits without a text match. */
+static char *lead(const char *t, size_t max)
+{
+	tw_buf b;
+	int sp = 0;
+
+	tw_buf_init(&b, max);
+	for (; t && *t && b.len < max; t++) {
+		if (isspace((unsigned char)*t)) {
+			sp = 1;
+			continue;
+		}
+		if (sp && b.len)
+			tw_buf_putc(&b, ' ');
+		sp = 0;
+		tw_buf_putc(&b, *t);
+	}
+	/* Do not cut inside a UTF-8 sequence. */
+	while (b.len && ((unsigned char)b.data[b.len - 1] & 0xc0) == 0x80)
+		b.len--;
+	if (b.len && (unsigned char)b.data[b.len - 1] >= 0xc0)
+		b.len--;
+	if (b.data)
+		b.data[b.len] = '\0';
+	return b.data ? tw_buf_detach(&b, NULL) : tw_strdup("");
+}
+
+static int emit_hit(hit_ctx *h, int64_t blob, double score, const char *snippet,
+		    trawl_hit_fn fn, void *ud)
+{
+	trawl_hit hit;
+	char sha[65] = "";
+	tw_buf from, to;
+	char *lead_text = NULL;
+	int stop;
+
+	memset(&hit, 0, sizeof(hit));
+	tw_buf_init(&from, 4096);
+	tw_buf_init(&to, 8192);
+	hit.score = score;
+	sqlite3_bind_int64(h->item, 1, blob);
+	if (sqlite3_step(h->item) == SQLITE_ROW) {
+		hit.id = sqlite3_column_int64(h->item, 0);
+		hit.kind = (const char *)sqlite3_column_text(h->item, 1);
+		hit.path = (const char *)sqlite3_column_text(h->item, 2);
+	}
+	sqlite3_bind_int64(h->occ, 1, blob);
+	if (sqlite3_step(h->occ) == SQLITE_ROW)
+		hit.occurrences = sqlite3_column_int64(h->occ, 0);
+	sqlite3_bind_int64(h->blob, 1, blob);
+	if (sqlite3_step(h->blob) == SQLITE_ROW) {
+		hit.type = (const char *)sqlite3_column_text(h->blob, 0);
+		hit.size = sqlite3_column_int64(h->blob, 1);
+		if (sqlite3_column_bytes(h->blob, 2) == 32)
+			tw_hex(sqlite3_column_blob(h->blob, 2), 32, sha);
+		hit.sha256 = sha;
+		if (sqlite3_column_type(h->blob, 3) != SQLITE_NULL) {
+			hit.date = sqlite3_column_int64(h->blob, 3);
+			hit.has_date = 1;
+		}
+	}
+	sqlite3_bind_int64(h->email, 1, blob);
+	if (sqlite3_step(h->email) == SQLITE_ROW) {
+		hit.subject = (const char *)sqlite3_column_text(h->email, 0);
+		hit.message_id = (const char *)sqlite3_column_text(h->email, 1);
+		hit.tz_offset = sqlite3_column_int(h->email, 2);
+		hit.thread_id = sqlite3_column_int64(h->email, 3);
+		sqlite3_bind_int64(h->from, 1, blob);
+		if (sqlite3_step(h->from) == SQLITE_ROW)
+			fmt_addr(&from, (const char *)sqlite3_column_text(h->from, 0),
+				 (const char *)sqlite3_column_text(h->from, 1));
+		sqlite3_bind_int64(h->to, 1, blob);
+		while (sqlite3_step(h->to) == SQLITE_ROW) {
+			if (to.len)
+				tw_buf_puts(&to, ", ");
+			fmt_addr(&to, (const char *)sqlite3_column_text(h->to, 0),
+				 (const char *)sqlite3_column_text(h->to, 1));
+		}
+		hit.from = from.data;
+		hit.to = to.data;
+	} else {
+		sqlite3_bind_int64(h->title, 1, blob);
+		if (sqlite3_step(h->title) == SQLITE_ROW)
+			hit.subject = (const char *)sqlite3_column_text(h->title, 0);
+	}
+	if (!hit.subject && hit.path) {
+		const char *slash = strrchr(hit.path, '/');
+
+		hit.subject = slash ? slash + 1 : hit.path;
+	}
+	if (snippet) {
+		hit.snippet = snippet;
+	} else {
+		sqlite3_bind_int64(h->text, 1, blob);
+		if (sqlite3_step(h->text) == SQLITE_ROW)
+			lead_text = lead((const char *)sqlite3_column_text(h->text, 0), 200);
+		hit.snippet = lead_text;
+	}
+	stop = fn(&hit, ud);
+	free(lead_text);
+	tw_buf_release(&from);
+	tw_buf_release(&to);
+	sqlite3_reset(h->item);
+	sqlite3_reset(h->occ);
+	sqlite3_reset(h->blob);
+	sqlite3_reset(h->email);
+	sqlite3_reset(h->from);
+	sqlite3_reset(h->to);
+	sqlite3_reset(h->title);
+	sqlite3_reset(h->text);
+	return stop;
+}
+
+trawl_status trawl_search(trawl_archive *ar, const char *query,
+			  const trawl_search_opts *opts, trawl_hit_fn fn,
+			  void *ud, int64_t *total, trawl_syntax_error *err)
+{
+	trawl_search_opts def;
+	plan pl;
+	tw_buf sql;
+	sqlite3_stmt *s;
+	hit_ctx h;
+	trawl_status st;
+	int64_t limit, offset;
+	const char *order;
+	int rc;
+
+	if (!opts) {
+		memset(&def, 0, sizeof(def));
+		opts = &def;
+	}
+	if (total) {
+		st = trawl_count(ar, query, total, err);
+		if (st)
+			return st;
+	}
+	st = plan_for(ar, query, &pl, err);
+	if (st) {
+		plan_release(&pl);
+		return st;
+	}
+	limit = opts->limit > 0 ? opts->limit : 50;
+	offset = opts->offset > 0 ? opts->offset : 0;
+	tw_buf_init(&sql, 1 << 20);
+	if (opts->sort == TRAWL_SORT_DATE)
+		order = "b.date IS NULL, b.date ASC, b.id ASC";
+	else if (opts->sort == TRAWL_SORT_DATE_DESC || !pl.match.len)
+		order = "b.date IS NULL, b.date DESC, b.id DESC";
+	else
+		order = "fts.rank";
+	if (pl.match.len) {
+		tw_buf_printf(&sql,
+			      "SELECT fts.rowid, -fts.rank, snippet(fts, 1, '" TRAWL_HL_START "', '" TRAWL_HL_END "', '…', %d)"
+			      " FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ",
+			      opts->snippet_tokens > 0 && opts->snippet_tokens <= 64 ? opts->snippet_tokens : 16);
+		param_s(&pl, &sql, pl.match.data);
+		tw_buf_printf(&sql, " AND b.extracted=1 AND %s ORDER BY %s LIMIT %lld OFFSET %lld",
+			      pl.where.data, order, (long long)limit, (long long)offset);
+	} else {
+		tw_buf_printf(&sql,
+			      "SELECT b.id, 0, NULL FROM blobs b WHERE b.extracted=1 AND %s"
+			      " ORDER BY %s LIMIT %lld OFFSET %lld",
+			      pl.where.data, order, (long long)limit, (long long)offset);
+	}
+	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+		st = tw_dbfail(ar, "running query");
+		goto out;
+	}
+	if (hit_ctx_init(ar->db, &h)) {
+		st = tw_dbfail(ar, "preparing hit lookups");
+		hit_ctx_free(&h);
+		sqlite3_finalize(s);
+		goto out;
+	}
+	bind_all(&pl, s, 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (emit_hit(&h, sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
+			     (const char *)sqlite3_column_text(s, 2), fn, ud))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = tw_dbfail(ar, "running query");
+	hit_ctx_free(&h);
+	sqlite3_finalize(s);
+out:
+	tw_buf_release(&sql);
+	plan_release(&pl);
+	return st;
+}

@@ -1,0 +1,730 @@
+/*
+ * store.c - writing extraction results into the archive, and the few
+ * lookups the pipeline needs (resume state, known contents).
+ *
+ * Only the writer thread calls the tw_store_* writers, inside transactions
+ * the pipeline opens and commits; one unit (an input file with all its
+ * descendants, or one mbox message) is always written whole inside one
+ * transaction, so a kill never leaves half a file.  Contents are stored
+ * once per SHA-256 (blobs); every occurrence is an item pointing at its
+ * blob.  The reader-side lookups take a connection of their own so that
+ * extractor threads never share the writer's.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tw.h"
+
+enum {
+	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_INS,
+	S_FTS_INS, S_EMAIL_INS, S_ADDR_GET, S_ADDR_INS, S_EADDR_INS, S_PROP_INS,
+	S_ERR_INS, S_FILE_PUT, S_SRC_INS, S_SRC_END, S_MBOX_ITEM
+};
+
+static int64_t blob_lookup(trawl_archive *ar, const tw_digest *d, int *extracted)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_BLOB_GET,
+				  "SELECT id, extracted FROM blobs WHERE sha256=?");
+	int64_t id = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_blob(s, 1, d->sha256, 32, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		*extracted = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	return id;
+}
+
+/* A placeholder row for a content known but not extracted yet. */
+static int64_t blob_insert(trawl_archive *ar, const tw_node *n)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_BLOB_INS,
+				  "INSERT INTO blobs(sha256, md5, size, mime, type) VALUES(?,?,?,?,?)");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_blob(s, 1, n->digest.sha256, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, n->digest.md5, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, n->size);
+	sqlite3_bind_text(s, 4, n->mime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, n->mime ? n->type : NULL, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		tw_dbfail(ar, "inserting content");
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return sqlite3_last_insert_rowid(ar->db);
+}
+
+/* "2014-11-24T10:03:00Z" (or a prefix of it) to UTC seconds. */
+static int iso_to_utc(const char *s, int64_t *out)
+{
+	struct tm tm;
+	int y = 0, mo = 1, d = 1, h = 0, mi = 0, se = 0, n;
+
+	if (!s)
+		return -1;
+	n = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se);
+	if (n < 3 || y < 1601 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static const char *node_prop(const tw_node *n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n->nprops; i++)
+		if (strcmp(n->props[i].key, key) == 0)
+			return n->props[i].value;
+	return NULL;
+}
+
+static int step_done(trawl_archive *ar, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		tw_dbfail(ar, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writer-side cache of address ids: a mail dump names the same few
+ * thousand addresses over and over. */
+#define ADDR_CACHE_MAX (1u << 20)
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void addr_cache_clear(tw_addr_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cap; i++)
+		free(c->slots[i].addr);
+	free(c->slots);
+	memset(c, 0, sizeof(*c));
+}
+
+static int64_t addr_cache_get(tw_addr_cache *c, const char *addr, uint64_t h)
+{
+	size_t i;
+
+	if (!c->cap)
+		return 0;
+	for (i = h & (c->cap - 1); c->slots[i].addr; i = (i + 1) & (c->cap - 1))
+		if (c->slots[i].hash == h && strcmp(c->slots[i].addr, addr) == 0)
+			return c->slots[i].id;
+	return 0;
+}
+
+static void addr_cache_put(tw_addr_cache *c, const char *addr, uint64_t h, int64_t id)
+{
+	size_t i;
+
+	if (c->len >= ADDR_CACHE_MAX)
+		addr_cache_clear(c);
+	if ((c->len + 1) * 2 > c->cap) {
+		tw_addr_cache n;
+		size_t k;
+
+		memset(&n, 0, sizeof(n));
+		n.cap = c->cap ? c->cap * 2 : 4096;
+		n.slots = calloc(n.cap, sizeof(*n.slots));
+		if (!n.slots)
+			return;
+		for (k = 0; k < c->cap; k++) {
+			if (!c->slots[k].addr)
+				continue;
+			for (i = c->slots[k].hash & (n.cap - 1); n.slots[i].addr; i = (i + 1) & (n.cap - 1))
+				;
+			n.slots[i] = c->slots[k];
+		}
+		n.len = c->len;
+		free(c->slots);
+		*c = n;
+	}
+	for (i = h & (c->cap - 1); c->slots[i].addr; i = (i + 1) & (c->cap - 1))
+		;
+	c->slots[i].addr = tw_strdup(addr);
+	if (!c->slots[i].addr)
+		return;
+	c->slots[i].hash = h;
+	c->slots[i].id = id;
+	c->len++;
+}
+
+void tw_store_release(trawl_archive *ar)
+{
+	addr_cache_clear(&ar->addrs);
+}
+
+static int64_t addr_id(trawl_archive *ar, const char *addr)
+{
+	sqlite3_stmt *s;
+	int64_t id = 0;
+	uint64_t h;
+
+	if (!addr)
+		return 0;
+	h = fnv(addr);
+	id = addr_cache_get(&ar->addrs, addr, h);
+	if (id)
+		return id;
+	s = tw_stmt(ar, S_ADDR_GET, "SELECT id FROM addrs WHERE addr=?");
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (!id) {
+		s = tw_stmt(ar, S_ADDR_INS, "INSERT INTO addrs(addr) VALUES(?)");
+		if (!s)
+			return -1;
+		sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
+		if (step_done(ar, s, "inserting address"))
+			return -1;
+		id = sqlite3_last_insert_rowid(ar->db);
+	}
+	addr_cache_put(&ar->addrs, addr, h, id);
+	return id;
+}
+
+/* Fill a new blob with what extraction found: text, email, props. */
+static int blob_fill(trawl_archive *ar, int64_t blob, const tw_node *n)
+{
+	sqlite3_stmt *s;
+	const char *subject = NULL;
+	int64_t date = 0;
+	int has_date = 0;
+	tw_buf names;
+	const tw_node *c;
+	size_t i;
+
+	if (n->email && n->email->date_status == TW_DATE_OK) {
+		date = n->email->date;
+		has_date = 1;
+	} else if (iso_to_utc(node_prop(n, "created"), &date) == 0 ||
+		   iso_to_utc(node_prop(n, "modified"), &date) == 0) {
+		has_date = 1;
+	}
+	s = tw_stmt(ar, S_BLOB_FILL,
+		    "UPDATE blobs SET md5=?, size=?, mime=?, type=?, date=?, nchildren=?,"
+		    " extracted=1, truncated=? WHERE id=?");
+	if (!s)
+		return -1;
+	sqlite3_bind_blob(s, 1, n->digest.md5, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, n->size);
+	sqlite3_bind_text(s, 3, n->mime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, n->type, -1, SQLITE_STATIC);
+	if (has_date)
+		sqlite3_bind_int64(s, 5, date);
+	sqlite3_bind_int64(s, 6, (int64_t)n->nchildren);
+	sqlite3_bind_int(s, 7, n->text.truncated);
+	sqlite3_bind_int64(s, 8, blob);
+	if (step_done(ar, s, "storing content"))
+		return -1;
+
+	subject = n->email ? n->email->subject : node_prop(n, "title");
+	tw_buf_init(&names, 64 * 1024);
+	if (n->name)
+		tw_buf_puts(&names, n->name);
+	for (c = n->first_child; c; c = c->next) {
+		if (c->name) {
+			tw_buf_putc(&names, '\n');
+			tw_buf_puts(&names, c->name);
+		}
+	}
+	s = tw_stmt(ar, S_TEXT_INS,
+		    "INSERT OR REPLACE INTO texts(blob_id, subject, body, names) VALUES(?,?,?,?)");
+	if (!s) {
+		tw_buf_release(&names);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, blob);
+	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+	if (n->ztext)
+		sqlite3_bind_blob(s, 3, n->ztext, (int)n->zlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_text(s, 3, n->text.data ? n->text.data : "", (int)n->text.len,
+				  SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
+	if (step_done(ar, s, "storing text")) {
+		tw_buf_release(&names);
+		return -1;
+	}
+	s = tw_stmt(ar, S_FTS_INS, "INSERT INTO fts(rowid, subject, body, names) VALUES(?,?,?,?)");
+	if (!s) {
+		tw_buf_release(&names);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, blob);
+	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, n->text.data ? n->text.data : "", (int)n->text.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
+	i = (size_t)step_done(ar, s, "indexing text");
+	tw_buf_release(&names);
+	if (i)
+		return -1;
+
+	if (n->email) {
+		const tw_email *e = n->email;
+
+		s = tw_stmt(ar, S_EMAIL_INS,
+			    "INSERT OR REPLACE INTO emails(blob_id, message_id, in_reply_to, refs,"
+			    " subject, tz, date_status, date_raw) VALUES(?,?,?,?,?,?,?,?)");
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, blob);
+		sqlite3_bind_text(s, 2, e->message_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, e->in_reply_to, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, e->references, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, e->subject, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 6, e->tz_offset);
+		sqlite3_bind_int(s, 7, e->date_status);
+		sqlite3_bind_text(s, 8, e->date_raw, -1, SQLITE_STATIC);
+		if (step_done(ar, s, "storing email"))
+			return -1;
+		for (i = 0; i < e->naddrs; i++) {
+			int64_t aid = addr_id(ar, e->addrs[i].addr);
+
+			if (aid < 0)
+				return -1;
+			s = tw_stmt(ar, S_EADDR_INS,
+				    "INSERT INTO email_addrs(blob_id, role, addr_id, name, pos)"
+				    " VALUES(?,?,?,?,?)");
+			if (!s)
+				return -1;
+			sqlite3_bind_int64(s, 1, blob);
+			sqlite3_bind_int(s, 2, e->addrs[i].role);
+			if (aid)
+				sqlite3_bind_int64(s, 3, aid);
+			sqlite3_bind_text(s, 4, e->addrs[i].name, -1, SQLITE_STATIC);
+			sqlite3_bind_int(s, 5, (int)i);
+			if (step_done(ar, s, "storing address"))
+				return -1;
+		}
+	}
+	for (i = 0; i < n->nprops; i++) {
+		if (n->email && strcmp(n->props[i].key, "title") == 0)
+			continue; /* the subject already says it */
+		s = tw_stmt(ar, S_PROP_INS, "INSERT INTO props(blob_id, key, value) VALUES(?,?,?)");
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, blob);
+		sqlite3_bind_text(s, 2, n->props[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, n->props[i].value, -1, SQLITE_STATIC);
+		if (step_done(ar, s, "storing metadata"))
+			return -1;
+	}
+	return 0;
+}
+
+static int64_t item_insert(trawl_archive *ar, const tw_node *n, int64_t parent,
+			   int64_t root, int64_t blob, int64_t source,
+			   const char *path, int dup)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_ITEM_INS,
+				  "INSERT INTO items(parent_id, root_id, blob_id, source_id, kind, name,"
+				  " locator, ext, depth, path, dup) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+
+	if (!s)
+		return -1;
+	if (parent)
+		sqlite3_bind_int64(s, 1, parent);
+	if (root)
+		sqlite3_bind_int64(s, 2, root);
+	if (blob)
+		sqlite3_bind_int64(s, 3, blob);
+	sqlite3_bind_int64(s, 4, source);
+	sqlite3_bind_text(s, 5, n->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, n->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, n->locator, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, n->ext, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 9, n->depth);
+	sqlite3_bind_text(s, 10, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 11, dup);
+	if (step_done(ar, s, "storing item"))
+		return -1;
+	/* A file on disk has no root_id: it is its own root. */
+	return sqlite3_last_insert_rowid(ar->db);
+}
+
+static int error_insert(trawl_archive *ar, int64_t item, const char *path,
+			const char *stage, trawl_status st, const char *msg,
+			int64_t source)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_ERR_INS,
+				  "INSERT INTO errors(item_id, path, stage, status, message, source_id)"
+				  " VALUES(?,?,?,?,?,?)");
+
+	if (!s)
+		return -1;
+	if (item)
+		sqlite3_bind_int64(s, 1, item);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, trawl_status_str(st), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, msg, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, source);
+	return step_done(ar, s, "storing error");
+}
+
+/* Store node n and its subtree; returns the item id or -1. */
+static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
+			int64_t root, int64_t source, const char *path,
+			tw_unit_result *res, int *dup_out)
+{
+	int64_t blob = 0, id;
+	int extracted = 0, dup = 0;
+	size_t i;
+	tw_node *c;
+	int has_content = n->mime != NULL || n->known;
+
+	if (has_content) {
+		blob = blob_lookup(ar, &n->digest, &extracted);
+		if (blob < 0)
+			return -1;
+		if (!blob) {
+			blob = blob_insert(ar, n);
+			if (blob < 0)
+				return -1;
+		}
+		if (extracted || n->known) {
+			dup = 1;
+		} else if (blob_fill(ar, blob, n)) {
+			return -1;
+		}
+	}
+	id = item_insert(ar, n, parent, root, blob, source, path, dup);
+	if (id < 0)
+		return -1;
+	res->items++;
+	if (dup_out)
+		*dup_out = dup;
+	for (i = 0; i < n->nerrs; i++) {
+		if (error_insert(ar, id, path, n->errs[i].stage, n->errs[i].status,
+				 n->errs[i].message, source))
+			return -1;
+		if (parent)
+			res->item_errors++;
+	}
+	/* Children of a duplicate were stored with the first occurrence; a
+	 * duplicate's own children are not re-extracted, so there are none. */
+	for (c = n->first_child; c; c = c->next) {
+		char *cpath = tw_asprintf("%s!/%s", path, c->name ? c->name : "?");
+		int64_t r;
+
+		if (!cpath)
+			return -1;
+		r = put_node(ar, c, id, root ? root : id, source, cpath, res, NULL);
+		free(cpath);
+		if (r < 0)
+			return -1;
+	}
+	return id;
+}
+
+static int file_put(trawl_archive *ar, const char *path, int64_t size,
+		    int64_t mtime, int64_t item, int done)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_FILE_PUT,
+				  "INSERT OR REPLACE INTO files(path, size, mtime, item_id, done)"
+				  " VALUES(?,?,?,?,?)");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, size);
+	sqlite3_bind_int64(s, 3, mtime);
+	sqlite3_bind_int64(s, 4, item);
+	sqlite3_bind_int(s, 5, done);
+	return step_done(ar, s, "recording file");
+}
+
+/* The mbox file's own item, made when its first unit arrives. */
+static int64_t mbox_item(trawl_archive *ar, tw_mbox_state *m, int64_t source)
+{
+	tw_node *n;
+	int64_t id;
+	const char *base;
+
+	if (m->item_id)
+		return m->item_id;
+	if (m->old_root && tw_store_delete_family(ar, m->old_root))
+		return -1;
+	m->old_root = 0;
+	base = strrchr(m->path, '/');
+	n = tw_node_new("file", base ? base + 1 : m->path, 0);
+	if (!n)
+		return -1;
+	n->type = "mbox";
+	n->ext = tw_ext_of(n->name);
+	id = item_insert(ar, n, 0, 0, 0, source, m->path, 0);
+	tw_node_free(n);
+	if (id < 0 || file_put(ar, m->path, m->size, m->mtime, id, 0))
+		return -1;
+	m->item_id = id;
+	return id;
+}
+
+trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
+			   tw_unit_result *res)
+{
+	tw_node *r = u->root;
+	int dup = 0;
+	int64_t id;
+
+	memset(res, 0, sizeof(*res));
+	if (u->kind == TW_UNIT_MBOX_END)
+		return TRAWL_OK; /* completion is decided by the pipeline */
+	if (u->kind == TW_UNIT_MBOX_MSG) {
+		int64_t parent = mbox_item(ar, u->mbox, source);
+		char *path;
+
+		if (parent < 0)
+			return TRAWL_EDB;
+		path = tw_asprintf("%s!/%s", u->mbox->path, r->name);
+		if (!path)
+			return TRAWL_ENOMEM;
+		id = put_node(ar, r, parent, parent, source, path, res, &dup);
+		free(path);
+		if (id < 0)
+			return TRAWL_EDB;
+	} else {
+		if (u->old_root && tw_store_delete_family(ar, u->old_root))
+			return TRAWL_EDB;
+		id = put_node(ar, r, 0, 0, source, u->path, res, &dup);
+		if (id < 0 || file_put(ar, u->path, u->size, u->mtime, id, 1))
+			return TRAWL_EDB;
+	}
+	res->outcome = dup ? 1 : (r->nerrs ? 2 : 0);
+	return TRAWL_OK;
+}
+
+trawl_status tw_store_mbox_done(trawl_archive *ar, tw_mbox_state *m,
+				int64_t source)
+{
+	tw_node *n;
+	int64_t item = mbox_item(ar, m, source), blob;
+	int extracted = 0;
+	sqlite3_stmt *s;
+
+	if (item < 0)
+		return TRAWL_EDB;
+	n = tw_node_new("file", NULL, 0);
+	if (!n)
+		return TRAWL_ENOMEM;
+	n->digest = m->digest;
+	n->size = m->size;
+	n->mime = tw_strdup("application/mbox");
+	n->type = "mbox";
+	blob = blob_lookup(ar, &n->digest, &extracted);
+	if (blob == 0) {
+		blob = blob_insert(ar, n);
+		if (blob > 0) {
+			n->nchildren = m->nmsgs;
+			if (blob_fill(ar, blob, n))
+				blob = -1;
+		}
+	}
+	tw_node_free(n);
+	if (blob < 0)
+		return TRAWL_EDB;
+	s = tw_stmt(ar, S_MBOX_ITEM, "UPDATE items SET blob_id=?, dup=? WHERE id=?");
+	if (!s)
+		return TRAWL_EDB;
+	sqlite3_bind_int64(s, 1, blob);
+	sqlite3_bind_int(s, 2, extracted);
+	sqlite3_bind_int64(s, 3, item);
+	if (step_done(ar, s, "completing mbox"))
+		return TRAWL_EDB;
+	if (!m->truncated_walk &&
+	    file_put(ar, m->path, m->size, m->mtime, item, 1))
+		return TRAWL_EDB;
+	return TRAWL_OK;
+}
+
+trawl_status tw_store_walk_error(trawl_archive *ar, int64_t source,
+				 const char *path, trawl_status st,
+				 const char *message)
+{
+	return error_insert(ar, 0, path, "walk", st, message, source) ? TRAWL_EDB
+								      : TRAWL_OK;
+}
+
+trawl_status tw_store_source_begin(trawl_archive *ar, const char *roots,
+				   const char *label, int64_t *source_id)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_SRC_INS,
+				  "INSERT INTO sources(roots, label, started) VALUES(?,?,?)");
+
+	if (!s)
+		return TRAWL_EDB;
+	sqlite3_bind_text(s, 1, roots, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	if (step_done(ar, s, "recording ingest run"))
+		return TRAWL_EDB;
+	*source_id = sqlite3_last_insert_rowid(ar->db);
+	return TRAWL_OK;
+}
+
+trawl_status tw_store_source_end(trawl_archive *ar, int64_t source,
+				 const trawl_ingest_stats *st)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_SRC_END,
+				  "UPDATE sources SET finished=?, seen=?, indexed=?, duplicates=?,"
+				  " errors=? WHERE id=?");
+
+	if (!s)
+		return TRAWL_EDB;
+	sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
+	sqlite3_bind_int64(s, 2, (int64_t)st->seen);
+	sqlite3_bind_int64(s, 3, (int64_t)st->indexed);
+	sqlite3_bind_int64(s, 4, (int64_t)st->duplicates);
+	sqlite3_bind_int64(s, 5, (int64_t)st->errors);
+	sqlite3_bind_int64(s, 6, source);
+	return step_done(ar, s, "recording ingest run") ? TRAWL_EDB : TRAWL_OK;
+}
+
+trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql),
+		 "CREATE TEMP TABLE IF NOT EXISTS tw_del(blob_id INTEGER PRIMARY KEY);"
+		 "DELETE FROM tw_del;"
+		 "INSERT OR IGNORE INTO tw_del SELECT blob_id FROM items"
+		 "  WHERE (root_id=%lld OR id=%lld) AND blob_id IS NOT NULL;"
+		 "DELETE FROM errors WHERE item_id IN (SELECT id FROM items WHERE root_id=%lld OR id=%lld);"
+		 "DELETE FROM items WHERE root_id=%lld OR id=%lld;"
+		 "DELETE FROM tw_del WHERE blob_id IN (SELECT blob_id FROM items"
+		 "  WHERE blob_id IN (SELECT blob_id FROM tw_del));",
+		 (long long)root_id, (long long)root_id, (long long)root_id,
+		 (long long)root_id, (long long)root_id, (long long)root_id);
+	if (tw_exec(ar, sql))
+		return TRAWL_EDB;
+	return tw_exec(ar,
+		       "INSERT INTO fts(fts, rowid, subject, body, names)"
+		       "  SELECT 'delete', blob_id, subject, body, names FROM fts_src"
+		       "  WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		       "DELETE FROM texts WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		       "DELETE FROM email_addrs WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		       "DELETE FROM emails WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		       "DELETE FROM props WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		       "DELETE FROM blobs WHERE id IN (SELECT blob_id FROM tw_del);"
+		       "DELETE FROM tw_del;");
+}
+
+trawl_status tw_store_after_ingest(trawl_archive *ar)
+{
+	/* Give back pages freed by index merges and replaced families. */
+	return tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
+}
+
+/* ---------------------------------------------------------------- reader side */
+
+int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(fs, 0, sizeof(*fs));
+	rc = sqlite3_prepare_v2(db,
+				"SELECT f.size, f.mtime, f.item_id, f.done, b.sha256, b.type, b.nchildren"
+				" FROM files f"
+				" LEFT JOIN items i ON i.id=f.item_id"
+				" LEFT JOIN blobs b ON b.id=i.blob_id WHERE f.path=?",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		fs->found = 1;
+		fs->size = sqlite3_column_int64(s, 0);
+		fs->mtime = sqlite3_column_int64(s, 1);
+		fs->item_id = sqlite3_column_int64(s, 2);
+		fs->done = sqlite3_column_int(s, 3);
+		if (sqlite3_column_bytes(s, 4) == 32) {
+			memcpy(fs->sha256, sqlite3_column_blob(s, 4), 32);
+			fs->has_sha = 1;
+		}
+		/* A committed mbox stands for all its messages. */
+		if (sqlite3_column_text(s, 5) && !strcmp((const char *)sqlite3_column_text(s, 5), "mbox"))
+			fs->inputs = sqlite3_column_int64(s, 6);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d)
+{
+	int found;
+
+	if (!*cache &&
+	    sqlite3_prepare_v3(db, "SELECT 1 FROM blobs WHERE sha256=? AND extracted=1", -1,
+			       SQLITE_PREPARE_PERSISTENT, cache, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_blob(*cache, 1, d->sha256, 32, SQLITE_STATIC);
+	found = sqlite3_step(*cache) == SQLITE_ROW;
+	sqlite3_reset(*cache);
+	return found;
+}
+
+int tw_store_mbox_offsets(sqlite3 *db, int64_t mbox_item, uint64_t **offs,
+			  size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+
+	*offs = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT locator FROM items WHERE parent_id=?", -1, &s,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, mbox_item);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *loc = (const char *)sqlite3_column_text(s, 0);
+
+		if (!loc || strncmp(loc, "mbox:", 5) != 0)
+			continue;
+		if (*n == cap) {
+			uint64_t *p;
+
+			cap = cap ? cap * 2 : 256;
+			p = realloc(*offs, cap * sizeof(**offs));
+			if (!p)
+				break;
+			*offs = p;
+		}
+		(*offs)[(*n)++] = strtoull(loc + 5, NULL, 10);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
