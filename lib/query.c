@@ -226,7 +226,8 @@ static tw_qnode *parse_primary(parser *p)
 	e = word_end(p);
 	for (colon = p->pos; colon < e && p->q[colon] != ':'; colon++)
 		;
-	if (colon < e && colon > p->pos) {
+	/* "http://..." is a URL, not a field. */
+	if (colon < e && colon > p->pos && !(colon + 1 < e && p->q[colon + 1] == '/')) {
 		const char *field = canonical_field(p->q + p->pos, colon - p->pos);
 		int plain = 1;
 		size_t k;
@@ -401,6 +402,8 @@ trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *e
 		fail(&p, MAX_QUERY, "query longer than %s bytes", "8192");
 		return TRAWL_ESYNTAX;
 	}
+	while (p.len > 0 && isspace((unsigned char)p.q[p.len - 1]))
+		p.len--;
 	skip_space(&p);
 	if (p.pos == p.len || (p.len - p.pos == 1 && p.q[p.pos] == '*')) {
 		*out = node(&p, TW_Q_ALL, 0);
