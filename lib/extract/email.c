@@ -381,15 +381,65 @@ static void add_list(tw_email *e, int role, InternetAddressList *l, int depth)
 	}
 }
 
+/*
+ * GMime drops addresses that break RFC 5322 (Enron has "m..presto@enron.com"),
+ * but a reporter still needs them: when GMime finds nothing in a non-empty
+ * header, split it on commas outside quotes and take what looks like an
+ * address from each piece.
+ */
+static void lenient_list(tw_email *e, int role, const char *raw)
+{
+	char *copy = tw_strdup(raw), *p, *start;
+	int quoted = 0, angle = 0;
+
+	if (!copy)
+		return;
+	for (start = p = copy;; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '<')
+			angle = 1;
+		else if (*p == '>')
+			angle = 0;
+		if (*p == '\0' || (*p == ',' && !quoted && !angle)) {
+			char end = *p, *lt, *gt;
+
+			*p = '\0';
+			lt = strchr(start, '<');
+			gt = lt ? strchr(lt, '>') : NULL;
+			if (lt && gt) {
+				*gt = '\0';
+				*lt = '\0';
+				tw_email_addr(e, role, start, lt + 1);
+			} else if (strchr(start, '@')) {
+				tw_email_addr(e, role, NULL, start);
+			} else {
+				while (*start == ' ' || *start == '\t')
+					start++;
+				if (*start)
+					tw_email_addr(e, role, start, NULL);
+			}
+			if (end == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	free(copy);
+}
+
 static void headers(tw_node *node, GMimeMessage *m)
 {
 	static const struct {
 		GMimeAddressType type;
 		int role;
+		const char *header;
 	} roles[] = {
-		{GMIME_ADDRESS_TYPE_FROM, TW_FROM},     {GMIME_ADDRESS_TYPE_TO, TW_TO},
-		{GMIME_ADDRESS_TYPE_CC, TW_CC},         {GMIME_ADDRESS_TYPE_BCC, TW_BCC},
-		{GMIME_ADDRESS_TYPE_REPLY_TO, TW_REPLY_TO}, {GMIME_ADDRESS_TYPE_SENDER, TW_SENDER},
+		{GMIME_ADDRESS_TYPE_FROM, TW_FROM, "From"},
+		{GMIME_ADDRESS_TYPE_TO, TW_TO, "To"},
+		{GMIME_ADDRESS_TYPE_CC, TW_CC, "Cc"},
+		{GMIME_ADDRESS_TYPE_BCC, TW_BCC, "Bcc"},
+		{GMIME_ADDRESS_TYPE_REPLY_TO, TW_REPLY_TO, "Reply-To"},
+		{GMIME_ADDRESS_TYPE_SENDER, TW_SENDER, "Sender"},
 	};
 	GMimeObject *o = GMIME_OBJECT(m);
 	tw_email *e = calloc(1, sizeof(*e));
@@ -440,13 +490,34 @@ static void headers(tw_node *node, GMimeMessage *m)
 		e->tz_offset = (int)(g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE);
 		e->date_status = TW_DATE_OK;
 	}
-	for (i = 0; i < TW_ARRAY_LEN(roles); i++)
+	for (i = 0; i < TW_ARRAY_LEN(roles); i++) {
+		size_t before = e->naddrs;
+		const char *raw;
+
 		add_list(e, roles[i].role, g_mime_message_get_addresses(m, roles[i].type), 0);
+		raw = g_mime_object_get_header(o, roles[i].header);
+		if (e->naddrs == before && raw && *raw)
+			lenient_list(e, roles[i].role, raw);
+	}
 	s = g_mime_object_get_header(o, "X-Mailer");
 	if (!s)
 		s = g_mime_object_get_header(o, "User-Agent");
 	if (s)
 		tw_node_prop(node, "mailer", s);
+	/* Exchange exports (Enron's CALO headers) give the sender and
+	 * recipients as the mail client showed them, often with X.500 DNs;
+	 * lib/people.c pairs those with the SMTP addresses above. */
+	{
+		static const char *const xh[][2] = {
+			{"X-From", "x-from"}, {"X-To", "x-to"}, {"X-cc", "x-cc"},
+		};
+
+		for (i = 0; i < TW_ARRAY_LEN(xh); i++) {
+			s = g_mime_object_get_header(o, xh[i][0]);
+			if (s && *s)
+				tw_node_prop(node, xh[i][1], s);
+		}
+	}
 	if (e->subject)
 		tw_node_prop(node, "title", e->subject);
 }

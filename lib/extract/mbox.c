@@ -29,6 +29,7 @@ struct tw_mbox {
 	uint64_t lineoff;
 	tw_hasher *hash;          /* hashes every byte read, when set */
 	int eof;
+	int started;              /* a line was read */
 };
 
 int tw_mbox_is_separator(const char *line, size_t len)
@@ -120,12 +121,19 @@ int tw_mbox_next(tw_mbox *mb, tw_buf *msg, uint64_t *offset)
 	int prev_blank = 1;
 
 	tw_buf_reset(msg);
-	/* Find the separator that starts this message. */
+	/* Find the separator that starts this message.  The first line read
+	 * (the file's start, or the offset a reader was opened at) starts a
+	 * message whatever follows "From ": some writers put "From - " there. */
 	if (mb->linelen < 0) {
 		for (;;) {
+			int first = !mb->started;
+
 			n = read_line(mb);
 			if (n < 0)
 				return 0;
+			mb->started = 1;
+			if (first && n >= 5 && memcmp(mb->line, "From ", 5) == 0)
+				break;
 			if (prev_blank && tw_mbox_is_separator(mb->line, (size_t)n))
 				break;
 			prev_blank = blank(mb->line, (size_t)n);

@@ -1,0 +1,236 @@
+/*
+ * test_resume.c - crash safety, resume, readers during ingest, progress.
+ *
+ * A corpus written by the test (loose messages with attachments, a large
+ * mbox, and the sample dump) is ingested once without interruption, and
+ * once with SIGKILL at 10 random moments followed each time by the same
+ * command.  Both archives must hold the same contents, items, errors and
+ * answers to queries.  Searches and stats must answer while an ingest runs.
+ */
+#include <signal.h>
+#include <time.h>
+
+#include "clitest.h"
+
+static char corpus[600];
+
+static const char *words[] = {
+	"tanker", "berth", "invoice", "harbour", "cargo", "crew", "captain", "fuel",
+	"engine", "pilot", "customs", "manifest", "delay", "storm", "insurance", "claim",
+	"broker", "charter", "freight", "dock", "crane", "ballast", "hull", "rudder",
+};
+
+static void write_message(FILE *f, unsigned *seed, int i, int attach)
+{
+	int k;
+
+	fprintf(f, "From: user%d@example.com\nTo: desk%d@example.org\nSubject: report %d %s\n"
+		   "Date: Mon, %d Mar 2014 %02d:%02d:00 +0000\nMessage-ID: <m%d@example.com>\n",
+		i % 37, i % 11, i, words[i % 24], 1 + i % 28, i % 24, i % 60, i);
+	if (attach)
+		fprintf(f, "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+			   "Content-Type: text/plain\n\n");
+	else
+		fputc('\n', f);
+	for (k = 0; k < 60; k++)
+		fprintf(f, "%s%s", words[rand_r(seed) % 24], k % 12 == 11 ? "\n" : " ");
+	fprintf(f, "\nserial%d\n", i);
+	if (attach)
+		fprintf(f, "--b\nContent-Type: text/csv; name=\"t%d.csv\"\n"
+			   "Content-Disposition: attachment; filename=\"t%d.csv\"\n\nx,%d\n--b--\n",
+			i % 50, i % 50, i % 50);
+}
+
+static int setup(void **state)
+{
+	char path[700];
+	unsigned seed = 42;
+	int i;
+	FILE *f;
+
+	snprintf(corpus, sizeof(corpus), "%s/corpus", tmpdir());
+	snprintf(path, sizeof(path), "mkdir -p '%s/loose' && cp -r examples/sample-dump '%s/'", corpus, corpus);
+	if (system(path) != 0)
+		return -1;
+	for (i = 0; i < 3000; i++) {
+		snprintf(path, sizeof(path), "%s/loose/%05d.eml", corpus, i);
+		f = fopen(path, "w");
+		if (!f)
+			return -1;
+		write_message(f, &seed, i, i % 3 == 0);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/big.mbox", corpus);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	for (i = 3000; i < 9000; i++) {
+		fprintf(f, "From user%d@example.com Mon Mar  3 10:00:00 2014\n", i % 37);
+		write_message(f, &seed, i, i % 5 == 0);
+		fputc('\n', f);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tmpdir_remove();
+	return 0;
+}
+
+/* A fingerprint of an archive's content: sorted hits with their sha256 and
+ * number of occurrences (ids, thread ids and which occurrence comes first
+ * depend on timing), the stats, the error list, and query counts. */
+static char *fingerprint(const char *db)
+{
+	char *hits = NULL, *stats = NULL, *errs = NULL, *counts = NULL, *fp;
+	json_t *s;
+
+	assert_int_equal(run_cmd(&hits, NULL,
+				 "%s search --json --limit 0 --archive '%s' '*' | "
+				 "sed 's/\"id\":[0-9]*,//; s/\"score\":[-0-9.e]*//; s/\"thread\":[0-9]*//;"
+				 " s/\"path\":\"[^\"]*\"//' | sort | sha256sum",
+				 trawl_bin(), db), 0);
+	assert_int_equal(run_cmd(&stats, NULL, "%s stats --json --archive '%s'", trawl_bin(), db), 0);
+	s = parse_json(stats);
+	assert_int_equal(run_cmd(&errs, NULL,
+				 "%s errors --json --archive '%s' | sed 's/\"id\":[0-9]*,//' | sort | sha256sum",
+				 trawl_bin(), db), 0);
+	assert_int_equal(run_cmd(&counts, NULL,
+				 "for q in tanker 'cargo crew' '\"storm insurance\"' has:attachment 'from:user3@example.com' "
+				 "'date:2014-03-05' serial4711 'filename:t7.csv'; do %s search --count --archive '%s' \"$q\"; done | tr '\\n' ' '",
+				 trawl_bin(), db), 0);
+	fp = malloc(8192);
+	snprintf(fp, 8192, "hits %.64s items %lld emails %lld contents %lld dups %lld errors %lld attachments %lld errs %.64s counts %s",
+		 hits, jint(s, "items"), jint(s, "emails"), jint(s, "contents"), jint(s, "duplicates"),
+		 jint(s, "errors"), jint(s, "attachments"), errs, counts);
+	json_decref(s);
+	free(hits);
+	free(stats);
+	free(errs);
+	free(counts);
+	return fp;
+}
+
+static void test_kill_and_resume_gives_same_archive(void **state)
+{
+	char a[700], b[700], *fa, *fb, *out = NULL;
+	unsigned seed = (unsigned)time(NULL);
+	int k, killed = 0;
+	json_t *s;
+
+	snprintf(a, sizeof(a), "%s/a.db", tmpdir());
+	snprintf(b, sizeof(b), "%s/b.db", tmpdir());
+	assert_int_equal(run_cmd(&out, NULL, "%s ingest --json --archive '%s' '%s'", trawl_bin(), a, corpus), 0);
+	s = parse_json(last_line(out));
+	assert_true(jint(s, "seen") > 9000);
+	json_decref(s);
+	free(out);
+	printf("kill points (ms):");
+	for (k = 0; k < 10; k++) {
+		int ms = 20 + (int)(rand_r(&seed) % 400), rc;
+
+		printf(" %d", ms);
+		/* timeout -s KILL: no chance to clean up, like a crash. */
+		rc = run_cmd(NULL, NULL, "timeout -s KILL %d.%03d %s ingest --archive '%s' '%s' >/dev/null",
+			     ms / 1000, ms % 1000, trawl_bin(), b, corpus);
+		killed += rc == 137;
+	}
+	printf("; %d runs were killed\n", killed);
+	assert_true(killed >= 5);
+	assert_int_equal(run_cmd(&out, NULL, "%s ingest --json --archive '%s' '%s'", trawl_bin(), b, corpus), 0);
+	s = parse_json(last_line(out));
+	assert_int_equal(jint(s, "indexed") + jint(s, "duplicates") + jint(s, "errors"), jint(s, "seen"));
+	json_decref(s);
+	free(out);
+	fa = fingerprint(a);
+	fb = fingerprint(b);
+	if (strcmp(fa, fb) != 0)
+		fail_msg("archives differ after kills:\n  clean:   %s\n  resumed: %s", fa, fb);
+	free(fa);
+	free(fb);
+}
+
+static void test_readers_during_ingest(void **state)
+{
+	char db[700], *out = NULL;
+	int i, answered = 0;
+	double worst = 0;
+
+	snprintf(db, sizeof(db), "%s/c.db", tmpdir());
+	/* Start an ingest in the background and query it while it writes. */
+	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' examples/sample-dump >/dev/null",
+				 trawl_bin(), db), 0);
+	assert_int_equal(run_cmd(NULL, NULL, "(%s ingest --jobs 1 --archive '%s' '%s' >/dev/null 2>&1 &) ; sleep 0.2",
+				 trawl_bin(), db, corpus), 0);
+	for (i = 0; i < 20; i++) {
+		struct timespec t0, t1;
+		double ms;
+		int rc;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = run_cmd(&out, NULL, "%s search --count --archive '%s' tanker", trawl_bin(), db);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		assert_int_equal(rc, 0);
+		if (ms > worst)
+			worst = ms;
+		answered++;
+		free(out);
+		assert_int_equal(run_cmd(NULL, NULL, "%s stats --archive '%s' >/dev/null", trawl_bin(), db), 0);
+	}
+	printf("%d searches during ingest, slowest %.0f ms\n", answered, worst);
+	/* Readers never wait for the writer's transactions. */
+	assert_true(worst < 2000);
+	run_cmd(NULL, NULL, "pkill -f 'ingest --jobs 1 --archive %s' ; sleep 0.5", db);
+}
+
+static void test_progress_json_reconciles(void **state)
+{
+	char db[700], *out = NULL, *line, *save = NULL;
+	long long last_seen = -1;
+	int progress_lines = 0, summaries = 0;
+
+	snprintf(db, sizeof(db), "%s/d.db", tmpdir());
+	assert_int_equal(run_cmd(&out, NULL, "%s ingest --progress=json --archive '%s' '%s'", trawl_bin(), db,
+				 corpus), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = parse_json(line);
+		const char *ev = json_string_value(json_object_get(j, "event"));
+
+		if (!strcmp(ev, "progress")) {
+			assert_true(jint(j, "seen") >= last_seen);
+			last_seen = jint(j, "seen");
+			assert_true(jint(j, "indexed") + jint(j, "duplicates") + jint(j, "errors") <= jint(j, "seen"));
+			progress_lines++;
+		} else {
+			assert_string_equal(ev, "summary");
+			assert_int_equal(jint(j, "indexed") + jint(j, "duplicates") + jint(j, "errors"),
+					 jint(j, "seen"));
+			assert_true(jint(j, "seen") >= last_seen);
+			assert_true(jint(j, "inputs_total") > 0);
+			summaries++;
+		}
+		json_decref(j);
+	}
+	assert_int_equal(summaries, 1);
+	printf("%d progress lines\n", progress_lines);
+	free(out);
+	/* Nothing but the summary on a non-terminal without --progress. */
+	assert_int_equal(run_cmd(&out, NULL, "%s ingest --archive '%s' '%s' 2>&1", trawl_bin(), db, corpus), 0);
+	assert_true(count_lines(out) <= 4);
+	assert_non_null(strstr(out, "ingest: 0 inputs seen"));
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_progress_json_reconciles),
+		cmocka_unit_test(test_readers_during_ingest),
+		cmocka_unit_test(test_kill_and_resume_gives_same_archive),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
