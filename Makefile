@@ -52,7 +52,7 @@ CORPUS_SRC := $(sort $(wildcard tests/corpus/test_*.c))
 CORPUS_BIN := $(CORPUS_SRC:tests/corpus/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(CLI_TEST_BIN) $(CORPUS_BIN)
 
-.PHONY: all clean check tests deps demo install fuzz
+.PHONY: all clean check tests deps demo install fuzz print-libs print-cflags
 all: $(BUILD)/trawl
 
 $(BUILD)/%.o: %.c
@@ -101,6 +101,12 @@ demo:
 
 fuzz:
 	sh tests/fuzz/run.sh
+
+print-libs:
+	@echo $(LIBS)
+
+print-cflags:
+	@echo $(PKG_CFLAGS)
 
 install: $(BUILD)/trawl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
