@@ -62,6 +62,7 @@ void tw_node_free(tw_node *n)
 		free(n->ext);
 		tw_buf_release(&n->text);
 		tw_email_free(n->email);
+		tw_findings_free(n->findings);
 		for (i = 0; i < n->nprops; i++) {
 			free(n->props[i].key);
 			free(n->props[i].value);
@@ -147,20 +148,31 @@ void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 
 void tw_node_text(tw_node *n, const char *s, size_t len)
 {
-	size_t clean_len;
-	char *clean;
-	int was = n->text.truncated;
+	trawl_status st = TRAWL_OK;
 
-	if (!len || was)
+	if (!len || n->text.truncated)
 		return;
-	clean = tw_utf8_clean(s, len, &clean_len);
-	if (!clean)
-		return;
-	if (tw_buf_append(&n->text, clean, clean_len) == TRAWL_ELIMIT && !was)
+	/* Append valid runs directly; each invalid byte becomes U+FFFD. */
+	while (len && st == TRAWL_OK) {
+		size_t ok = tw_utf8_valid_prefix(s, len);
+
+		st = tw_buf_append(&n->text, s, ok);
+		if (ok == len || st != TRAWL_OK)
+			break;
+		st = tw_buf_append(&n->text, "\xef\xbf\xbd", 3);
+		s += ok + 1;
+		len -= ok + 1;
+	}
+	if (st == TRAWL_ELIMIT) {
+		/* Do not leave half a UTF-8 sequence at the cut. */
+		while (n->text.len && ((unsigned char)n->text.data[n->text.len - 1] & 0xc0) == 0x80)
+			n->text.len--;
+		if (n->text.len && (unsigned char)n->text.data[n->text.len - 1] >= 0xc0)
+			n->text.len--;
+		n->text.data[n->text.len] = '\0';
 		tw_node_error(n, TRAWL_ELIMIT, "limit",
-			      "text truncated at %zu bytes (max_text_bytes)",
-			      n->text.max);
-	free(clean);
+			      "text truncated at %zu bytes (max_text_bytes)", n->text.max);
+	}
 }
 
 void tw_email_addr(tw_email *e, int role, const char *name, const char *addr)

@@ -66,6 +66,8 @@ char *tw_strndup(const char *s, size_t n);
 char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
 void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 int64_t tw_now_ms(void);
+/* Length of the longest prefix of s that is valid UTF-8 without NULs. */
+size_t tw_utf8_valid_prefix(const char *s, size_t n);
 /* Replace invalid UTF-8 sequences and NULs by U+FFFD; returns a new string. */
 char *tw_utf8_clean(const char *s, size_t n, size_t *outlen);
 /* Lowercase ASCII in place. */
@@ -85,6 +87,34 @@ typedef struct tw_hasher tw_hasher;
 tw_hasher *tw_hasher_new(void);
 void tw_hasher_update(tw_hasher *h, const void *p, size_t n);
 void tw_hasher_final(tw_hasher *h, tw_digest *d); /* also frees h */
+
+/* ---------------------------------------------------------------- findings */
+
+/*
+ * A PII or secret hit in a node's text (lib/scan/).  `value` is the
+ * normalised matched value, held in memory only so that the writer can hash
+ * it with the archive's salt; it is never stored.  Offsets are bytes of the
+ * node's extracted text.
+ */
+typedef struct tw_finding {
+	int type;            /* enum tw_pii (lib/scan/scan.h) */
+	const char *subtype; /* static: "visa", "aws-access-key", ... or NULL */
+	size_t off, len;
+	double confidence;   /* 0..1 */
+	char *value;
+	char *preview;       /* masked: only the last four characters visible */
+} tw_finding;
+
+typedef struct tw_findings {
+	tw_finding *v;
+	size_t n, cap;
+} tw_findings;
+
+void tw_findings_free(tw_findings *f); /* frees f too */
+/* Scan the text of every extracted node of a tree; sets node->findings
+ * (possibly empty: "scanned, nothing found").  Thread-safe. */
+struct tw_node;
+void tw_scan_tree(struct tw_node *root);
 
 /* ---------------------------------------------------------------- nodes */
 
@@ -145,6 +175,7 @@ typedef struct tw_node {
 	size_t nerrs;
 	struct tw_node *first_child, *last_child, *next;
 	size_t nchildren;
+	tw_findings *findings; /* set by tw_scan_tree(), NULL when not scanned */
 } tw_node;
 
 tw_node *tw_node_new(const char *kind, const char *name, int depth);
@@ -398,6 +429,9 @@ trawl_status tw_store_walk_error(trawl_archive *ar, int64_t source_id,
 trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id);
 /* Free the writer's caches. */
 void tw_store_release(trawl_archive *ar);
+/* Store the findings of node n (scanned) for its new blob (lib/findings.c);
+ * returns 0 or -1 with the archive's message set. */
+int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n);
 /* Derived data refreshed after an ingest (threads, people). */
 trawl_status tw_store_after_ingest(trawl_archive *ar);
 
@@ -437,6 +471,11 @@ typedef struct tw_qnode {
  * tw_query_free().  An empty query parses to TW_Q_ALL. */
 trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *err);
 void tw_query_free(tw_qnode *n);
+/* Call fn for every blob id matching `query` (lib/search.c), in no order;
+ * fn returns non-zero to stop. */
+trawl_status tw_search_blobs(trawl_archive *ar, const char *query,
+			     int (*fn)(int64_t blob, void *ud), void *ud,
+			     trawl_syntax_error *err);
 /* Fields of the language, with their one-line help (NULL-terminated). */
 extern const char *const tw_query_fields[][2];
 
@@ -456,5 +495,64 @@ int tw_mbox_next(tw_mbox *mb, tw_buf *msg, uint64_t *offset);
  * digest of the whole file. */
 void tw_mbox_close(tw_mbox *mb, tw_digest *d);
 int tw_mbox_is_separator(const char *line, size_t len);
+
+/* ---------------------------------------------------------------- investigation */
+
+/* Hash maps and union-find for the derived-data passes (lib/maps.c).
+ * Zero-initialised structs are empty maps; put returns -1 when out of
+ * memory.  Keys of tw_strmap are copied. */
+typedef struct tw_strslot { char *key; uint64_t hash; int64_t val; } tw_strslot;
+typedef struct tw_strmap { tw_strslot *slots; size_t cap, len; } tw_strmap;
+int tw_strmap_get(const tw_strmap *m, const char *key, int64_t *val);
+int tw_strmap_put(tw_strmap *m, const char *key, int64_t val);
+void tw_strmap_release(tw_strmap *m);
+typedef struct tw_intslot { int64_t key, val; int used; } tw_intslot;
+typedef struct tw_intmap { tw_intslot *slots; size_t cap, len; } tw_intmap;
+int tw_intmap_get(const tw_intmap *m, int64_t key, int64_t *val);
+int tw_intmap_put(tw_intmap *m, int64_t key, int64_t val);
+void tw_intmap_release(tw_intmap *m);
+/* Union-find over 0..n-1; the root of a set is always its smallest member. */
+typedef struct tw_uf { size_t *parent; size_t n; } tw_uf;
+int tw_uf_init(tw_uf *u, size_t n);
+size_t tw_uf_find(tw_uf *u, size_t x);
+void tw_uf_union(tw_uf *u, size_t a, size_t b);
+void tw_uf_release(tw_uf *u);
+
+/* Fill temp table `table` (blob_id INTEGER PRIMARY KEY; created if needed,
+ * emptied first) with the contents matching `query` (lib/search.c).
+ * `count` and `all` (may be NULL) receive the number of matches and whether
+ * the query is the empty one (matches everything). */
+trawl_status tw_query_temp(trawl_archive *ar, const char *query, const char *table,
+			   int64_t *count, int *all, trawl_syntax_error *err);
+
+/* Threading (lib/thread.c).  tw_derive_pending() fills temp.tw_new with the
+ * emails the derived data (threads, people) has not seen yet: those without
+ * a thread id, or all emails when some were deleted since the last pass
+ * (*full set).  Then tw_people_update() and tw_thread_update() run, in the
+ * caller's transaction, and tw_derive_done() records the state. */
+trawl_status tw_derive_pending(trawl_archive *ar, int *full, int64_t *n);
+trawl_status tw_thread_update(trawl_archive *ar, int full);
+trawl_status tw_derive_done(trawl_archive *ar);
+/* Subject without reply prefixes and list tags, lowercased, blanks folded;
+ * a forward keeps one "fwd:" so that it stays a conversation of its own.
+ * *reply is set when the subject started with a reply prefix.  Caller frees. */
+char *tw_subject_base(const char *subject, int *reply);
+
+/* People (lib/people.c). */
+enum { TW_ADDR_OTHER, TW_ADDR_SMTP, TW_ADDR_X500 };
+/* Canonical address for grouping: lowercase, without quotes, brackets,
+ * comments or "mailto:"; Exchange DNs (also as IMCEAEX-... and with =3D
+ * artefacts) as "/o=.../cn=...".  *kind (may be NULL) gets TW_ADDR_*.
+ * NULL for an empty address.  Caller frees. */
+char *tw_addr_canon(const char *addr, int *kind);
+/* Display name for comparison: "Allen, Phillip K." -> "phillip k allen";
+ * NULL when it is empty or an address.  Caller frees. */
+char *tw_name_canon(const char *name);
+/* Local part of a canonical address (the last CN of a DN); caller frees. */
+char *tw_addr_local(const char *canon, int kind);
+/* Record names and X.500 pairs of the emails in temp.tw_new, then regroup. */
+trawl_status tw_people_update(trawl_archive *ar, int full);
+/* Recompute persons from the recorded evidence and manual edits. */
+trawl_status tw_people_regroup(trawl_archive *ar);
 
 #endif /* TW_H */

@@ -223,12 +223,47 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+size_t tw_utf8_valid_prefix(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k;
+
+		/* ASCII runs are the common case: eight bytes at a time. */
+		while (i + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			/* A NUL byte is not text either. */
+			if ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		k = utf8_seq(p + i, n - i);
+		if (k == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
 char *tw_utf8_clean(const char *s, size_t n, size_t *outlen)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, o = 0;
 	char *out;
 
+	if (tw_utf8_valid_prefix(s, n) == n) {
+		if (outlen)
+			*outlen = n;
+		return tw_strndup(s, n);
+	}
 	/* Worst case every byte becomes the 3-byte replacement character. */
 	if (n > (SIZE_MAX - 1) / 3)
 		return NULL;

@@ -18,12 +18,7 @@
 
 static int valid_utf8(const char *s, size_t n)
 {
-	size_t cl;
-	char *c = tw_utf8_clean(s, n, &cl);
-	int ok = c && cl == n && memcmp(c, s, n) == 0;
-
-	free(c);
-	return ok;
+	return tw_utf8_valid_prefix(s, n) == n;
 }
 
 /* Convert with iconv; NULL when the charset is unknown or bytes are invalid. */
@@ -135,6 +130,19 @@ void tw_text_convert(tw_node *n, const char *data, size_t len,
 
 	if (!len)
 		return;
+	/* Most text is already UTF-8 (or ASCII): append it without copies. */
+	if ((!charset || !strcasecmp(charset, "utf-8") || !strcasecmp(charset, "us-ascii") ||
+	     !strcasecmp(charset, "ascii") || !strcasecmp(charset, "utf8")) &&
+	    !(len >= 2 && (((unsigned char)data[0] == 0xff && (unsigned char)data[1] == 0xfe) ||
+			   ((unsigned char)data[0] == 0xfe && (unsigned char)data[1] == 0xff))) &&
+	    valid_utf8(data, len)) {
+		if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+			data += 3;
+			len -= 3;
+		}
+		tw_node_text(n, data, len);
+		return;
+	}
 	u = tw_to_utf8(data, len, charset, &ol);
 	if (!u) {
 		tw_node_text(n, data, len); /* cleaned of invalid bytes */
