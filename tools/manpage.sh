@@ -1,0 +1,41 @@
+#!/bin/sh
+# manpage.sh TRAWL - write docs/trawl.1 from the --help of the command and
+# of each subcommand, so the man page never disagrees with --help.
+set -eu
+bin=${1:-build/trawl}
+ver=$("$bin" --version | awk '{print $2}')
+esc() { sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\\&'/"; }
+{
+	echo ".TH TRAWL 1 \"\" \"trawl $ver\" \"User Commands\""
+	echo ".SH NAME"
+	echo "trawl \\- ingest, search and investigate leaked mail and document dumps"
+	echo ".SH SYNOPSIS"
+	echo ".B trawl"
+	echo "[\\fB\\-\\-version\\fR] [\\fB\\-\\-help\\fR] [\\fB\\-\\-color=\\fIWHEN\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]"
+	echo ".SH DESCRIPTION"
+	echo ".nf"
+	"$bin" --help | esc
+	echo ".fi"
+	for cmd in $("$bin" --help | awk '/^Commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{on=0}'); do
+		[ "$cmd" = help ] && continue
+		echo ".SH \"TRAWL $(echo "$cmd" | tr a-z A-Z)\""
+		echo ".nf"
+		"$bin" "$cmd" --help 2>&1 | esc
+		echo ".fi"
+	done
+	echo ".SH \"QUERY LANGUAGE\""
+	echo ".nf"
+	"$bin" help query | esc
+	echo ".fi"
+	echo ".SH ENVIRONMENT"
+	echo ".TP"
+	echo ".B TRAWL_ARCHIVE"
+	echo "the archive used when \\fB\\-\\-archive\\fR is not given (default ./trawl.db)"
+	echo ".TP"
+	echo ".B NO_COLOR"
+	echo "when set and not empty, no colour is used"
+	echo ".SH \"EXIT STATUS\""
+	echo "0 success, 1 failure, 2 usage or query syntax error, 3 not found."
+	echo ".SH \"SEE ALSO\""
+	echo "docs/query.md, docs/archive.md in the source tree."
+} > docs/trawl.1
