@@ -8,10 +8,10 @@ esc() { sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\\&'/"; }
 {
 	echo ".TH TRAWL 1 \"\" \"trawl $ver\" \"User Commands\""
 	echo ".SH NAME"
-	echo "trawl \\- ingest, search and investigate leaked mail and document dumps"
+	printf '%s\n' 'trawl \- ingest, search and investigate leaked mail and document dumps'
 	echo ".SH SYNOPSIS"
 	echo ".B trawl"
-	echo "[\\fB\\-\\-version\\fR] [\\fB\\-\\-help\\fR] [\\fB\\-\\-color=\\fIWHEN\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]"
+	printf '%s\n' '[\fB\-\-version\fR] [\fB\-\-help\fR] [\fB\-\-color=\fIWHEN\fR] \fICOMMAND\fR [\fIARGS\fR]'
 	echo ".SH DESCRIPTION"
 	echo ".nf"
 	"$bin" --help | esc
@@ -30,7 +30,7 @@ esc() { sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\\&'/"; }
 	echo ".SH ENVIRONMENT"
 	echo ".TP"
 	echo ".B TRAWL_ARCHIVE"
-	echo "the archive used when \\fB\\-\\-archive\\fR is not given (default ./trawl.db)"
+	printf '%s\n' 'the archive used when \fB\-\-archive\fR is not given (default ./trawl.db)'
 	echo ".TP"
 	echo ".B NO_COLOR"
 	echo "when set and not empty, no colour is used"
