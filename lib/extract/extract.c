@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <magic.h>
+#include <libxml/xmlerror.h>
 
 #include "tw.h"
 
@@ -124,6 +125,32 @@ trawl_status tw_cx_inflate(tw_extract_ctx *cx, tw_node *node, uint64_t n,
 		return TRAWL_ELIMIT;
 	}
 	return TRAWL_OK;
+}
+
+/* libxml2 prints some errors (encoding errors among them) whatever the
+ * parser options say, through handlers that are per thread: silence them
+ * on whichever thread extracts. */
+static void xml_quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void xml_quiet_structured(void *ctx, const xmlError *err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+static void quiet_libraries(void)
+{
+	static __thread int done;
+
+	if (done)
+		return;
+	xmlSetGenericErrorFunc(NULL, xml_quiet);
+	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)xml_quiet_structured);
+	done = 1;
 }
 
 /* ---------------------------------------------------------------- detection */
@@ -405,6 +432,7 @@ void tw_extract(tw_node *root, const unsigned char *data, size_t len,
 		return;
 	}
 	tw_extract_global_init();
+	quiet_libraries();
 	limits_fill(&cx->lim, args->limits);
 	cx->known = args->known;
 	cx->known_ud = args->known_ud;
@@ -472,6 +500,7 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 	FILE *f;
 
 	tw_extract_global_init();
+	quiet_libraries();
 	f = fopen(path, "rb");
 	if (!f) {
 		tw_node_error(root, TRAWL_EIO, "read", "cannot open: %s", strerror(errno));
