@@ -19,28 +19,8 @@
 #include <string.h>
 
 #include <gmime/gmime.h>
-#include <libxml/parser.h>
 
 #include "tw.h"
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-static void global_init(void)
-{
-	static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-
-	g_mime_init();
-	g_mime_parser_options_set_fallback_charsets(
-		g_mime_parser_options_get_default(), fallback);
-	g_mime_parser_options_set_warning_callback(
-		g_mime_parser_options_get_default(), NULL, NULL);
-	xmlInitParser();
-}
-
-void tw_extract_global_init(void)
-{
-	pthread_once(&init_once, global_init);
-}
 
 /* ---------------------------------------------------------------- sniffing */
 

@@ -20,8 +20,11 @@
 
 #include <unistd.h>
 
-#include <magic.h>
+#include <gmime/gmime.h>
+#include <gsf/gsf-utils.h>
+#include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+#include <magic.h>
 
 #include "tw.h"
 
@@ -151,6 +154,28 @@ static void quiet_libraries(void)
 	xmlSetGenericErrorFunc(NULL, xml_quiet);
 	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)xml_quiet_structured);
 	done = 1;
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void global_init(void)
+{
+	static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
+
+	g_mime_init();
+	/* libgsf registers its types lazily and not thread-safely: once, here,
+	 * before any extractor thread runs (later gsf_init() calls only count). */
+	gsf_init();
+	g_mime_parser_options_set_fallback_charsets(
+		g_mime_parser_options_get_default(), fallback);
+	g_mime_parser_options_set_warning_callback(
+		g_mime_parser_options_get_default(), NULL, NULL);
+	xmlInitParser();
+}
+
+void tw_extract_global_init(void)
+{
+	pthread_once(&init_once, global_init);
 }
 
 /* ---------------------------------------------------------------- detection */

@@ -95,7 +95,9 @@ static void squeeze(tw_buf *b)
 			sp = 0;
 			continue;
 		}
-		if (c == ' ' || c == '\t' || (unsigned char)c == 0xa0) {
+		if (c == ' ' || c == '\t' || (c == (char)0xc2 && i + 1 < b->len && (unsigned char)b->data[i + 1] == 0xa0)) {
+			if (c == (char)0xc2)
+				i++; /* U+00A0, no-break space */
 			sp = 1;
 			continue;
 		}
