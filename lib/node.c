@@ -62,6 +62,7 @@ void tw_node_free(tw_node *n)
 		free(n->ext);
 		tw_buf_release(&n->text);
 		tw_email_free(n->email);
+		tw_findings_free(n->findings);
 		for (i = 0; i < n->nprops; i++) {
 			free(n->props[i].key);
 			free(n->props[i].value);
