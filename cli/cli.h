@@ -50,11 +50,52 @@ int cli_int(const char *opt, const char *s, int64_t *out);
 /* Snippet with highlight marks replaced by ANSI bold (colour) or removed. */
 char *cli_snippet(const char *s, int color);
 
+/* JSON shapes shared by the CLI and the web API (cli/json.c); each returns
+ * a new reference, NULL when out of memory. */
+json_t *cli_jstr(const char *s); /* string or null */
+json_t *cli_hit_json(const trawl_hit *h);
+json_t *cli_item_json(const trawl_item *it, const char *text);
+json_t *cli_stats_json(trawl_archive *ar, const trawl_stats *s);
+json_t *cli_error_json(const trawl_error *e);
+/* Investigation shapes (cli/json_inv.c). */
+json_t *cli_thread_msg_json(const trawl_thread_msg *m);
+json_t *cli_thread_json(const trawl_thread *t);
+json_t *cli_person_json(const trawl_person *p);
+json_t *cli_contact_json(const trawl_contact *c);
+json_t *cli_bucket_json(const trawl_bucket *b);
+json_t *cli_facets_json(const trawl_facets *f);
+json_t *cli_graph_json(const trawl_graph *g);
+json_t *cli_note_json(const trawl_note *n);
+/* Evidence text on one terminal line: control characters become '?'. */
+void cli_print_safe(FILE *f, const char *s);
+
 int cmd_ingest(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_errors(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_thread(int argc, char **argv);
+int cmd_people(int argc, char **argv);
+int cmd_contacts(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_note(int argc, char **argv);
+int cmd_saved(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_findings(int argc, char **argv);
+/* Findings of item `id` for `trawl show`: printed, or added to `obj` as
+ * "findings" when obj is not NULL (cmd_findings.c).  -1 on failure. */
+int cli_show_findings(trawl_archive *ar, int64_t id, json_t *obj);
+int cmd_verify(int argc, char **argv);
+int cmd_provenance(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
+/* `trawl show --provenance ID` (cmd_provenance.c): prints the provenance
+ * of a message, as JSON with `json`; returns a trawl_status. */
+int cli_show_provenance(trawl_archive *ar, int64_t id, int json);
+int cmd_serve(int argc, char **argv);
 
 #endif

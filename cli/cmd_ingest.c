@@ -83,6 +83,7 @@ static void usage(FILE *f)
 		"                         stdout), none\n"
 		"      --json             print the final summary as JSON\n"
 		"      --no-count         skip the first counting walk (no ETA)\n"
+		"      --no-scan          do not scan texts for PII and secrets (see 'trawl scan')\n"
 		"      --max-depth N      container nesting limit (default %d)\n"
 		"      --max-item-size N  bytes of one item read into memory (default %llu)\n"
 		"      --max-container N  decompressed bytes per container (default %llu)\n"
@@ -115,6 +116,7 @@ int cmd_ingest(int argc, char **argv)
 		{"max-members", required_argument, NULL, 5},
 		{"max-text", required_argument, NULL, 6},
 		{"max-seconds", required_argument, NULL, 7},
+		{"no-scan", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -152,6 +154,7 @@ int cmd_ingest(int argc, char **argv)
 			break;
 		case 'J': json = 1; break;
 		case 'N': opts.no_count = 1; break;
+		case 'S': opts.no_scan = 1; break;
 		case 1: case 2: case 3: case 4: case 5: case 6: case 7:
 			if (cli_int(longopts[c + 5].name, optarg, &v) || v == 0) {
 				if (v == 0)

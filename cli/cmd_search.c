@@ -13,78 +13,6 @@ struct out {
 	int64_t shown;
 };
 
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-/* Snippet without marks, and as HTML with <mark> around matches. */
-static void snippet_forms(const char *s, char **plain, char **html)
-{
-	size_t n = s ? strlen(s) : 0, i, p = 0, h = 0;
-
-	*plain = malloc(n + 1);
-	*html = malloc(n * 6 + 1);
-	if (!*plain || !*html)
-		return;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		const char *esc = NULL;
-
-		if (c == TRAWL_HL_START[0]) {
-			memcpy(*html + h, "<mark>", 6);
-			h += 6;
-			continue;
-		}
-		if (c == TRAWL_HL_END[0]) {
-			memcpy(*html + h, "</mark>", 7);
-			h += 7;
-			continue;
-		}
-		(*plain)[p++] = c;
-		switch (c) {
-		case '<': esc = "&lt;"; break;
-		case '>': esc = "&gt;"; break;
-		case '&': esc = "&amp;"; break;
-		case '"': esc = "&quot;"; break;
-		case '\'': esc = "&#39;"; break;
-		}
-		if (esc) {
-			memcpy(*html + h, esc, strlen(esc));
-			h += strlen(esc);
-		} else {
-			(*html)[h++] = c;
-		}
-	}
-	(*plain)[p] = '\0';
-	(*html)[h] = '\0';
-}
-
-json_t *cli_hit_json(const trawl_hit *h);
-
-json_t *cli_hit_json(const trawl_hit *h)
-{
-	char iso[40], *plain = NULL, *html = NULL;
-	json_t *o;
-
-	snippet_forms(h->snippet, &plain, &html);
-	o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:f}",
-		      "id", (json_int_t)h->id, "kind", jstr(h->kind), "type", jstr(h->type),
-		      "date", h->has_date ? json_string(cli_iso(h->date, iso, sizeof(iso))) : json_null(),
-		      "from", jstr(h->from), "to", jstr(h->to), "subject", jstr(h->subject),
-		      "message_id", jstr(h->message_id), "path", jstr(h->path),
-		      "sha256", jstr(h->sha256), "snippet", jstr(plain),
-		      "snippet_html", jstr(html), "size", (json_int_t)h->size,
-		      "occurrences", (json_int_t)h->occurrences, "score", h->score);
-	if (h->thread_id)
-		json_object_set_new(o, "thread", json_integer(h->thread_id));
-	if (h->thread_hits)
-		json_object_set_new(o, "thread_hits", json_integer(h->thread_hits));
-	free(plain);
-	free(html);
-	return o;
-}
-
 static int print_hit(const trawl_hit *h, void *ud)
 {
 	struct out *o = ud;
@@ -120,6 +48,45 @@ static int print_hit(const trawl_hit *h, void *ud)
 	return 0;
 }
 
+static int count_none(const trawl_hit *h, void *ud)
+{
+	return 1;
+}
+
+/* The facets of the query after its hits. */
+static trawl_status print_facets(trawl_archive *ar, const char *query, int json,
+				 trawl_syntax_error *err)
+{
+	trawl_facets *f = NULL;
+	trawl_status st = trawl_facets_get(ar, query, 10, &f, err);
+	size_t i, k;
+
+	if (st)
+		return st;
+	if (json) {
+		json_t *j = cli_facets_json(f);
+
+		cli_json_print(j, stdout);
+		json_decref(j);
+	} else {
+		printf("\n%lld matches by\n", (long long)f->total);
+		for (i = 0; i < f->nfacets; i++) {
+			if (!f->facets[i].nvalues)
+				continue;
+			printf("%s (%s:)\n", f->facets[i].name, f->facets[i].field);
+			for (k = 0; k < f->facets[i].nvalues; k++) {
+				printf("  %8lld  ", (long long)f->facets[i].values[k].count);
+				cli_print_safe(stdout, f->facets[i].values[k].label);
+				putchar('\n');
+			}
+			if (f->facets[i].others)
+				printf("  (%lld more)\n", (long long)f->facets[i].others);
+		}
+	}
+	trawl_facets_free(f);
+	return TRAWL_OK;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: trawl search [OPTIONS] QUERY...\n\n"
@@ -131,7 +98,11 @@ static void usage(FILE *f)
 	      "  -n, --limit N        hits to print (default 20; 0 = all)\n"
 	      "      --offset N       skip the first N hits\n"
 	      "  -s, --sort ORDER     relevance (default), date, -date\n"
-	      "      --by-thread      one hit per conversation\n"
+	      "      --by-thread      one hit per conversation (the best placed), with the\n"
+	      "                       number of hits in it; --count counts conversations\n"
+	      "      --facets         then counts of the hits by sender, recipient, type,\n"
+	      "                       year, month, tag, label and extension (with --json:\n"
+	      "                       a last line {\"facets\": ..., \"total\": N})\n"
 	      "  -h, --help           this help\n\n"
 	      "Query language (details: 'trawl help query'):\n"
 	      "  words               all must match          \"a phrase\"   prefix*\n"
@@ -139,7 +110,8 @@ static void usage(FILE *f)
 	      "  from: to: cc: bcc: recipient: contact:   address or name\n"
 	      "  subject: body:   date:2001-05  date:2001-05-01..2001-06-15  date:..2001\n"
 	      "  has:attachment  filename:*.xls  id:N  mid:<message-id>  type:pdf  ext:docx\n"
-	      "  mime:image/*  path:Inbox  author:  size:>10MB  depth:0  label:NAME\n\n"
+	      "  mime:image/*  path:Inbox  author:  size:>10MB  depth:0  label:NAME\n"
+	      "  thread:ID  person:NAME-OR-ADDRESS  tag:NAME\n\n"
 	      "Exit status: 0 ok, 1 failure, 2 query syntax error.\n",
 	      f);
 }
@@ -151,13 +123,13 @@ int cmd_search(int argc, char **argv)
 		{"count", no_argument, NULL, 'c'},         {"limit", required_argument, NULL, 'n'},
 		{"offset", required_argument, NULL, 'o'},  {"sort", required_argument, NULL, 's'},
 		{"by-thread", no_argument, NULL, 'T'},     {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"facets", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
 	};
 	const char *archive = NULL;
 	trawl_search_opts opts;
 	trawl_syntax_error err;
 	struct out o = {0, 0, 0};
-	int count = 0, c, rc = EXIT_OK, all = 0;
+	int count = 0, c, rc = EXIT_OK, all = 0, facets = 0;
 	int64_t v, total = 0;
 	char *query;
 	trawl_archive *ar;
@@ -194,6 +166,7 @@ int cmd_search(int argc, char **argv)
 			}
 			break;
 		case 'T': opts.by_thread = 1; break;
+		case 'F': facets = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -215,7 +188,14 @@ int cmd_search(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	o.color = !o.json && cli_color(stdout);
-	if (count) {
+	if (count && opts.by_thread) {
+		trawl_search_opts one = opts;
+
+		one.limit = 1;
+		st = trawl_search(ar, query, &one, count_none, NULL, &total, &err);
+		if (st == TRAWL_OK)
+			printf("%lld\n", (long long)total);
+	} else if (count) {
 		st = trawl_count(ar, query, &total, &err);
 		if (st == TRAWL_OK)
 			printf("%lld\n", (long long)total);
@@ -229,6 +209,8 @@ int cmd_search(int argc, char **argv)
 				fprintf(stderr, "no hits\n");
 		}
 	}
+	if (st == TRAWL_OK && facets)
+		st = print_facets(ar, query, o.json, &err);
 	if (st == TRAWL_ESYNTAX) {
 		cli_syntax_error(query, &err);
 		rc = EXIT_USAGE;

@@ -15,74 +15,6 @@ static int write_out(const void *buf, size_t len, void *ud)
 	return fwrite(buf, 1, len, (FILE *)ud) != len;
 }
 
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *item_json(const trawl_item *it, const char *text)
-{
-	char iso[40];
-	json_t *o = json_object(), *a;
-	size_t i;
-
-	json_object_set_new(o, "id", json_integer(it->id));
-	json_object_set_new(o, "parent", it->parent_id ? json_integer(it->parent_id) : json_null());
-	json_object_set_new(o, "kind", jstr(it->kind));
-	json_object_set_new(o, "type", jstr(it->type));
-	json_object_set_new(o, "name", jstr(it->name));
-	json_object_set_new(o, "mime", jstr(it->mime));
-	json_object_set_new(o, "path", jstr(it->path));
-	json_object_set_new(o, "disk_path", jstr(it->disk_path));
-	json_object_set_new(o, "label", jstr(it->label));
-	json_object_set_new(o, "depth", json_integer(it->depth));
-	json_object_set_new(o, "size", json_integer(it->size));
-	json_object_set_new(o, "sha256", jstr(it->sha256));
-	json_object_set_new(o, "md5", jstr(it->md5));
-	json_object_set_new(o, "date", it->has_date ? json_string(cli_iso(it->date, iso, sizeof(iso)))
-						    : json_null());
-	if (it->message_id || it->subject || it->naddrs) {
-		json_object_set_new(o, "subject", jstr(it->subject));
-		json_object_set_new(o, "message_id", jstr(it->message_id));
-		json_object_set_new(o, "in_reply_to", jstr(it->in_reply_to));
-		json_object_set_new(o, "references", jstr(it->references));
-		json_object_set_new(o, "date_header", jstr(it->date_raw));
-		json_object_set_new(o, "tz_offset", json_integer(it->tz_offset));
-		json_object_set_new(o, "thread", it->thread_id ? json_integer(it->thread_id) : json_null());
-	}
-	a = json_array();
-	for (i = 0; i < it->naddrs; i++)
-		json_array_append_new(a, json_pack("{s:s, s:o, s:o}", "role", it->addrs[i].role,
-						   "name", jstr(it->addrs[i].name), "address",
-						   jstr(it->addrs[i].addr)));
-	json_object_set_new(o, "addresses", a);
-	a = json_object();
-	for (i = 0; i < it->nprops; i++)
-		json_object_set_new(a, it->props[i].key, jstr(it->props[i].value));
-	json_object_set_new(o, "metadata", a);
-	a = json_array();
-	for (i = 0; i < it->nchildren; i++)
-		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:I}", "id",
-						   (json_int_t)it->children[i].id, "kind",
-						   jstr(it->children[i].kind), "name",
-						   jstr(it->children[i].name), "mime",
-						   jstr(it->children[i].mime), "size",
-						   (json_int_t)it->children[i].size));
-	json_object_set_new(o, "children", a);
-	a = json_array();
-	for (i = 0; i < it->nplaces; i++)
-		json_array_append_new(a, json_pack("{s:I, s:o}", "id", (json_int_t)it->places[i].id,
-						   "path", jstr(it->places[i].path)));
-	json_object_set_new(o, "places", a);
-	a = json_array();
-	for (i = 0; i < it->nerrors; i++)
-		json_array_append_new(a, jstr(it->errors[i]));
-	json_object_set_new(o, "errors", a);
-	json_object_set_new(o, "text_truncated", json_boolean(it->text_truncated));
-	json_object_set_new(o, "text", jstr(text));
-	return o;
-}
-
 /* Print evidence text safely: no terminal control sequences get through. */
 static void safe_print(const char *s)
 {
@@ -96,7 +28,43 @@ static void safe_print(const char *s)
 	}
 }
 
-static void print_item(const trawl_item *it, const char *text, int color)
+/* The reporter's marks on the content: tags and notes. */
+static int add_tag(const char *name, int64_t count, void *ud)
+{
+	json_array_append_new((json_t *)ud, json_string(name));
+	return 0;
+}
+
+static int add_note(const trawl_note *n, void *ud)
+{
+	json_array_append_new((json_t *)ud, cli_note_json(n));
+	return 0;
+}
+
+static void print_marks(trawl_archive *ar, int64_t id, int color)
+{
+	json_t *tags = json_array(), *notes = json_array(), *v;
+	size_t i;
+
+	trawl_item_tags(ar, id, add_tag, tags);
+	trawl_notes(ar, id, add_note, notes);
+	if (json_array_size(tags)) {
+		printf("tags:      ");
+		json_array_foreach(tags, i, v)
+			printf("%s%s", i ? ", " : "", json_string_value(v));
+		putchar('\n');
+	}
+	json_array_foreach(notes, i, v) {
+		printf("%snote %lld:%s  ", color ? "\033[33m" : "",
+		       (long long)json_integer_value(json_object_get(v, "id")), color ? "\033[0m" : "");
+		safe_print(json_string_value(json_object_get(v, "text")));
+		printf("  (%s)\n", json_string_value(json_object_get(v, "created")));
+	}
+	json_decref(tags);
+	json_decref(notes);
+}
+
+static void print_item(trawl_archive *ar, const trawl_item *it, const char *text, int color)
 {
 	char buf[64];
 	size_t i;
@@ -178,6 +146,7 @@ static void print_item(const trawl_item *it, const char *text, int color)
 		safe_print(it->errors[i]);
 		putchar('\n');
 	}
+	print_marks(ar, it->id, color);
 	if (text && *text) {
 		putchar('\n');
 		safe_print(text);
@@ -196,6 +165,7 @@ static void usage(FILE *f)
 	      "      --json          as a JSON object\n"
 	      "      --raw           write the exact original bytes to stdout\n"
 	      "      --text          write only the extracted text\n"
+	      "      --provenance    where a message came from: Received hops, IPs, client\n"
 	      "  -h, --help          this help\n\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage, 3 no such item.\n",
 	      f);
@@ -206,10 +176,11 @@ int cmd_show(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"archive", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'J'},
 		{"raw", no_argument, NULL, 'R'},           {"text", no_argument, NULL, 'T'},
+		{"provenance", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	const char *archive = NULL, *arg;
-	int mode = 0, c, rc = EXIT_OK;
+	int mode = 0, c, rc = EXIT_OK, prov = 0;
 	int64_t id;
 	trawl_archive *ar;
 	trawl_item *it = NULL;
@@ -222,6 +193,7 @@ int cmd_show(int argc, char **argv)
 		case 'J': mode = 'J'; break;
 		case 'R': mode = 'R'; break;
 		case 'T': mode = 'T'; break;
+		case 'P': prov = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -239,7 +211,10 @@ int cmd_show(int argc, char **argv)
 	ar = cli_open(archive, TRAWL_OPEN_READONLY);
 	if (!ar)
 		return EXIT_FAIL;
-	if (mode == 'R') {
+	if (prov) {
+		/* The Received chain and friends, from the original headers. */
+		st = cli_show_provenance(ar, id, mode == 'J');
+	} else if (mode == 'R') {
 		if (isatty(STDOUT_FILENO))
 			cli_error("note: writing raw bytes to a terminal; redirect to a file");
 		st = trawl_item_raw(ar, id, write_out, stdout);
@@ -253,13 +228,21 @@ int cmd_show(int argc, char **argv)
 			if (mode == 'T') {
 				safe_print(text);
 			} else if (mode == 'J') {
-				json_t *o = item_json(it, text);
+				json_t *o = cli_item_json(it, text), *marks = json_array();
+
+				trawl_item_tags(ar, id, add_tag, marks);
+				json_object_set_new(o, "tags", marks);
+				marks = json_array();
+				trawl_notes(ar, id, add_note, marks);
+				json_object_set_new(o, "notes", marks);
+				cli_show_findings(ar, id, o);
 
 				json_dumpf(o, stdout, JSON_INDENT(2));
 				putchar('\n');
 				json_decref(o);
 			} else {
-				print_item(it, text, cli_color(stdout));
+				print_item(ar, it, text, cli_color(stdout));
+				cli_show_findings(ar, id, NULL);
 			}
 		}
 	}

@@ -70,18 +70,7 @@ int cmd_stats(int argc, char **argv)
 	types = json_object();
 	trawl_stats_by_type(ar, add_type, types);
 	if (json) {
-		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:O}",
-				      "items", (json_int_t)s.items, "files", (json_int_t)s.files,
-				      "emails", (json_int_t)s.emails, "attachments",
-				      (json_int_t)s.attachments, "members", (json_int_t)s.members,
-				      "documents", (json_int_t)s.documents, "contents",
-				      (json_int_t)s.blobs, "duplicates", (json_int_t)s.duplicates,
-				      "errors", (json_int_t)s.errors, "bytes", (json_int_t)s.bytes,
-				      "ingest_runs", (json_int_t)s.sources, "first_date",
-				      s.first_date ? json_string(cli_iso(s.first_date, a, sizeof(a))) : json_null(),
-				      "last_date",
-				      s.last_date ? json_string(cli_iso(s.last_date, b, sizeof(b))) : json_null(),
-				      "archive_bytes", (json_int_t)s.archive_bytes, "by_type", types);
+		json_t *o = cli_stats_json(ar, &s);
 
 		cli_json_print(o, stdout);
 		json_decref(o);
@@ -124,10 +113,7 @@ static int print_error(const trawl_error *e, void *ud)
 
 	o->n++;
 	if (o->json) {
-		json_t *j = json_pack("{s:o, s:s?, s:s?, s:s?, s:s?}", "id",
-				      e->item_id ? json_integer(e->item_id) : json_null(), "path",
-				      e->path, "stage", e->stage, "status", e->status, "message",
-				      e->message);
+		json_t *j = cli_error_json(e);
 
 		cli_json_print(j, stdout);
 		json_decref(j);

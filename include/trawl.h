@@ -113,6 +113,7 @@ typedef struct trawl_ingest_opts {
 	trawl_progress_fn progress;
 	void *progress_ud;
 	unsigned progress_ms;      /* default 500 */
+	int no_scan;               /* do not scan texts for PII and secrets */
 } trawl_ingest_opts;
 
 /*
@@ -316,6 +317,568 @@ typedef int (*trawl_error_fn)(const trawl_error *e, void *ud);
 
 /* Iterate over recorded errors, oldest first. */
 trawl_status trawl_errors(trawl_archive *ar, trawl_error_fn fn, void *ud);
+
+/* ---------------------------------------------------------------- findings */
+
+/*
+ * Findings are PII and secrets found in extracted texts by the scanner:
+ * types "ssn", "card", "iban", "phone", "email", "password", "key", "dob",
+ * "ip".  The matched value itself is never stored: only SHA-256(salt ||
+ * value) with a random salt per archive (so equal values in different
+ * documents can be counted together) and a masked preview that keeps the
+ * last four characters visible (half of them for values under eight).
+ * Texts are scanned during ingest unless trawl_ingest_opts.no_scan is set.
+ */
+typedef struct trawl_finding {
+	int64_t id;            /* item: first occurrence of the content */
+	const char *type;
+	const char *subtype;   /* "visa", "aws-access-key", "DE", "nanp", ... or NULL */
+	int64_t offset, length; /* bytes of the item's extracted text */
+	double confidence;     /* 0..1 */
+	const char *preview;   /* masked */
+	const char *hash;      /* lowercase hex SHA-256 of salt and value */
+	const char *path;      /* family path */
+	const char *person;    /* sender of the message the content is, or came in; or NULL */
+	const char *label;     /* custodian label, or NULL */
+} trawl_finding;
+
+/* Strings are owned by the library and valid during the callback only;
+ * return non-zero to stop. */
+typedef int (*trawl_finding_fn)(const trawl_finding *f, void *ud);
+
+typedef struct trawl_findings_opts {
+	const char *types;      /* comma-separated types to keep; NULL or "" for all */
+	double min_confidence;  /* findings below are left out */
+} trawl_findings_opts;
+
+/* Findings in the contents matching `query` (NULL or "" for all), by item
+ * and offset.  TRAWL_EINVAL for an unknown type in opts->types. */
+trawl_status trawl_findings(trawl_archive *ar, const char *query,
+			    const trawl_findings_opts *opts, trawl_finding_fn fn,
+			    void *ud, trawl_syntax_error *err);
+
+/* Findings of one item's text. */
+trawl_status trawl_item_findings(trawl_archive *ar, int64_t id,
+				 trawl_finding_fn fn, void *ud);
+
+typedef enum trawl_finding_grouping {
+	TRAWL_GROUP_TYPE = 0,  /* one row per type */
+	TRAWL_GROUP_PERSON,    /* one row per sender and type */
+	TRAWL_GROUP_DOCUMENT   /* one row per item and type */
+} trawl_finding_grouping;
+
+typedef struct trawl_finding_group {
+	const char *key;        /* the type, the sender ("(no sender)" when none) or the path */
+	int64_t id;             /* TRAWL_GROUP_DOCUMENT: the item, else 0 */
+	const char *type;
+	int64_t count;          /* findings */
+	int64_t values;         /* distinct values (by salted hash) */
+	int64_t documents;      /* distinct contents */
+	double max_confidence, avg_confidence;
+} trawl_finding_group;
+
+typedef int (*trawl_finding_group_fn)(const trawl_finding_group *g, void *ud);
+
+/* Counts of findings grouped as asked, largest first. */
+trawl_status trawl_findings_summary(trawl_archive *ar, const char *query,
+				    const trawl_findings_opts *opts,
+				    trawl_finding_grouping grouping,
+				    trawl_finding_group_fn fn, void *ud,
+				    trawl_syntax_error *err);
+
+typedef struct trawl_scan_opts {
+	int rescan;           /* scan contents already scanned too */
+	trawl_progress_fn progress; /* called with seen/items/bytes filled; may be NULL */
+	void *progress_ud;
+} trawl_scan_opts;
+
+typedef struct trawl_scan_stats {
+	int64_t contents;     /* contents scanned */
+	int64_t skipped;      /* contents already scanned (without rescan) */
+	int64_t findings;     /* findings recorded */
+	int64_t bytes;        /* bytes of text scanned */
+	double seconds;
+	double scan_seconds;  /* of which in the scanner itself */
+	const char *engine;   /* "hyperscan" or "pcre2" (static) */
+} trawl_scan_stats;
+
+/* Scan (again) the texts of the contents matching `query` (NULL for all)
+ * and replace their findings.  Needs a writable archive. */
+trawl_status trawl_scan(trawl_archive *ar, const char *query,
+			const trawl_scan_opts *opts, trawl_scan_stats *out,
+			trawl_syntax_error *err);
+
+/* ---------------------------------------------------------------- verify */
+
+typedef struct trawl_dkim_opts {
+	const char *keys_file; /* DNS TXT records, "sel._domainkey.example.com ... TXT "v=DKIM1; ...""
+				* lines as archived (zone-file syntax); may be NULL */
+	int dns;               /* also look keys up in live DNS (only when asked) */
+	int store;             /* record the results for dkim: queries (writable archive) */
+} trawl_dkim_opts;
+
+typedef struct trawl_dkim_sig {
+	const char *domain;     /* d= */
+	const char *selector;   /* s= */
+	const char *algorithm;  /* a= */
+	const char *canon;      /* c=, e.g. "relaxed/simple" */
+	const char *result;     /* "pass", "fail", "nokey" */
+	const char *reason;
+	int weak;               /* l= leaves part of the body unsigned */
+} trawl_dkim_sig;
+
+typedef struct trawl_dkim_result {
+	int64_t id;             /* item */
+	const char *path;
+	const char *message_id;
+	const char *result;     /* "pass", "fail", "nokey" or "none" (unsigned) */
+	const char *reason;
+	int weak;
+	const trawl_dkim_sig *sigs;
+	size_t nsigs;
+} trawl_dkim_result;
+
+typedef int (*trawl_dkim_fn)(const trawl_dkim_result *r, void *ud);
+
+/*
+ * Verify the DKIM signatures (RFC 6376: rsa-sha256, rsa-sha1, ed25519-sha256
+ * (RFC 8463), simple and relaxed canonicalisation) of the messages matching
+ * `query`, on their exact original bytes.  Keys come from opts->keys_file
+ * and, only with opts->dns, from live DNS.  A message passes when one of
+ * its signatures does.  TRAWL_ENOTFOUND when the key file cannot be read.
+ */
+trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query,
+			       const trawl_dkim_opts *opts, trawl_dkim_fn fn,
+			       void *ud, trawl_syntax_error *err);
+
+typedef struct trawl_check {
+	int64_t id;             /* item of the file */
+	const char *path;       /* file on disk */
+	const char *status;     /* "ok", "changed", "missing", "unreadable" */
+	const char *expected;   /* SHA-256 recorded at ingest (hex), or NULL */
+	const char *actual;     /* SHA-256 now, or NULL */
+	int64_t size;           /* size now (-1 when missing) */
+} trawl_check;
+
+typedef int (*trawl_check_fn)(const trawl_check *c, void *ud);
+
+/* Re-hash the files on disk behind the items matching `query` (NULL: every
+ * ingested file) and compare with what was recorded at ingest. */
+trawl_status trawl_verify_originals(trawl_archive *ar, const char *query,
+				    trawl_check_fn fn, void *ud,
+				    trawl_syntax_error *err);
+
+/*
+ * The evidence manifest: one line "SHA256  PATH" per item with content
+ * (family paths as recorded, sorted), and the SHA-256 of all those lines:
+ * a hash of the whole archive's evidence that a publication can cite.  It
+ * depends only on contents and paths, not on item ids or ingest order.
+ * `fn` (may be NULL) receives each line without its newline; `hash` gets
+ * 64 hex digits and a NUL.
+ */
+typedef int (*trawl_line_fn)(const char *line, void *ud);
+trawl_status trawl_manifest(trawl_archive *ar, trawl_line_fn fn, void *ud,
+			    char hash[65], int64_t *lines);
+
+typedef struct trawl_hop {
+	int index;              /* 1 = the relay nearest the sender */
+	const char *from_host;  /* "from" clause: name the client gave */
+	const char *from_rdns;  /* name the receiving relay looked up, if given */
+	const char *from_ip;
+	const char *by_host;
+	const char *protocol;   /* "with": SMTP, ESMTPS, HTTP, ... */
+	const char *id;
+	const char *for_addr;
+	int64_t time;           /* UTC seconds, valid when has_time */
+	int has_time;
+	int tz_offset;          /* minutes east of UTC as written */
+	int parsed;             /* 0: the header did not parse (shown raw) */
+	const char *raw;        /* the header, unfolded */
+} trawl_hop;
+
+typedef struct trawl_provenance {
+	int64_t id;
+	const char *path;
+	const char *message_id;
+	const char *from;
+	const char *date_raw;
+	int64_t date;
+	int has_date;
+	int tz_offset;
+	trawl_hop *hops;        /* in order of travel: hops[0] is the first relay */
+	size_t nhops;
+	trawl_prop *origin;     /* X-Originating-IP and the like: header, value */
+	size_t norigin;
+	const char *mailer;     /* X-Mailer, User-Agent or X-Newsreader, or NULL */
+	const char *dkim;       /* stored DKIM result, or NULL when not verified */
+} trawl_provenance;
+
+/* Header provenance of one message item, from its original bytes: the
+ * Received chain as hops, originating-IP headers, the client.  *out is
+ * owned by the caller: trawl_provenance_free(). */
+trawl_status trawl_provenance_get(trawl_archive *ar, int64_t id,
+				  trawl_provenance **out);
+void trawl_provenance_free(trawl_provenance *p);
+
+typedef int (*trawl_provenance_fn)(const trawl_provenance *p, void *ud);
+/* Provenance of each message matching `query`, in date order; the
+ * argument is valid during the callback only. */
+trawl_status trawl_provenance_query(trawl_archive *ar, const char *query,
+				    trawl_provenance_fn fn, void *ud,
+				    trawl_syntax_error *err);
+
+/* Time-zone offsets of the Date headers per sender, over the messages
+ * matching `query`: fn(sender, minutes east of UTC, messages). */
+typedef int (*trawl_zone_fn)(const char *sender, int tz_offset, int64_t count,
+			     void *ud);
+trawl_status trawl_sender_zones(trawl_archive *ar, const char *query,
+				trawl_zone_fn fn, void *ud,
+				trawl_syntax_error *err);
+
+/* ---------------------------------------------------------------- export */
+
+typedef enum trawl_export_format {
+	TRAWL_EXPORT_JSONL = 0,  /* one object per item, with text */
+	TRAWL_EXPORT_CSV,        /* one row per item, metadata */
+	TRAWL_EXPORT_MBOX,       /* messages as an mboxrd file */
+	TRAWL_EXPORT_EML,        /* a folder of .eml files (messages) and text copies */
+	TRAWL_EXPORT_ZIP,        /* originals, texts, manifest.csv, SHA256SUMS */
+	TRAWL_EXPORT_CONCORDANCE /* a folder: DAT load file, NATIVES/, TEXT/ */
+} trawl_export_format;
+
+typedef struct trawl_export_opts {
+	trawl_export_format format;
+	const char *out;          /* file or folder to create; "-" for stdout (jsonl, csv, mbox) */
+	const char *redact;       /* comma-separated finding types to mask ("all"), or NULL */
+	double redact_min_confidence;
+	int no_text;              /* jsonl: leave the text out */
+	const char *prefix;       /* concordance control numbers, default "TRAWL" */
+} trawl_export_opts;
+
+typedef struct trawl_export_stats {
+	int64_t items;            /* items written */
+	int64_t skipped;          /* items the format cannot hold (mbox: non-messages) */
+	int64_t errors;           /* originals that could not be read */
+	int64_t redactions;       /* values masked */
+	int64_t bytes;            /* bytes written */
+	char manifest_sha256[65]; /* zip: SHA-256 of manifest.csv, else "" */
+} trawl_export_stats;
+
+/*
+ * Export the contents matching `query` (one item per distinct content, in
+ * date order).  With opts->redact, texts and messages are written with the
+ * findings of those types masked ("[REDACTED:ssn]"), messages rebuilt as
+ * headers plus the masked text (attachments left out), originals that
+ * cannot be masked left out, and a log "redactions.csv" (or OUT.redactions.csv
+ * for single-file formats) says what was masked where.  Nothing is
+ * written over: TRAWL_EINVAL when `out` exists.
+ */
+trawl_status trawl_export(trawl_archive *ar, const char *query,
+			  const trawl_export_opts *opts, trawl_export_stats *out,
+			  trawl_syntax_error *err);
+
+
+/* ---------------------------------------------------------------- conversations */
+
+/*
+ * Conversations (threads) are computed after every ingest from Message-ID,
+ * In-Reply-To and References (JWZ), with a subject fallback for replies
+ * that carry neither header (same base subject, at most 30 days earlier,
+ * a shared participant).  Thread ids are stable while a conversation only
+ * grows; when two merge, the smaller id is kept.
+ */
+typedef struct trawl_thread_msg {
+	int64_t id;             /* item id of the message (first occurrence); 0 when missing */
+	int64_t parent;         /* index in msgs of the parent, -1 for a root */
+	int depth;              /* 0 for roots */
+	int missing;            /* named by a reply but not in the archive */
+	const char *message_id;
+	const char *subject;
+	const char *from;       /* "Name <addr>", or NULL */
+	int64_t date;           /* UTC seconds; valid when has_date */
+	int has_date;
+	int tz_offset;
+} trawl_thread_msg;
+
+typedef struct trawl_thread {
+	int64_t thread_id;
+	trawl_thread_msg *msgs; /* depth first; siblings by date */
+	size_t nmsgs;
+	size_t nmessages;       /* msgs that are in the archive (not missing) */
+} trawl_thread;
+
+/* The conversation of item `id` (an email; an attached message counts).
+ * *out is owned by the caller: trawl_thread_free().  TRAWL_ENOTFOUND when
+ * there is no such item or it is not an email. */
+trawl_status trawl_thread_get(trawl_archive *ar, int64_t id, trawl_thread **out);
+/* The same by thread id (trawl_hit.thread_id, trawl_item.thread_id). */
+trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id,
+				    trawl_thread **out);
+void trawl_thread_free(trawl_thread *t);
+
+/* ---------------------------------------------------------------- people */
+
+/*
+ * A person is a group of addresses.  Addresses are compared in a canonical
+ * form (case, quotes, comments, Exchange X.500 DNs).  They are grouped by
+ * written-down evidence: an X.500 DN and an SMTP address given for the same
+ * sender or recipient of one message (Exchange's X-From/X-To/X-cc headers),
+ * or the same display name with the same local part (a DN's local part is
+ * its last CN); and by hand with trawl_people_merge/_split, which are kept
+ * by address and so survive re-ingest.  A person's id is the smallest
+ * address id in it.
+ */
+typedef struct trawl_person_addr {
+	const char *addr;
+	int64_t messages;       /* messages naming it in any role */
+	const char *why;        /* evidence that put it in this person, or NULL */
+} trawl_person_addr;
+
+typedef struct trawl_person_name {
+	const char *name;       /* a display name as written */
+	int64_t count;          /* times seen */
+} trawl_person_name;
+
+typedef struct trawl_person {
+	int64_t id;
+	const char *name;       /* most used display name, else the main address */
+	const char *addr;       /* main address (the most used one) */
+	int64_t sent;           /* messages from it (distinct contents) */
+	int64_t received;       /* messages to it: To, Cc or Bcc */
+	int64_t first, last;    /* UTC seconds of the first and last message; valid when has_dates */
+	int has_dates;
+	trawl_person_addr *addrs;
+	size_t naddrs;
+	trawl_person_name *names; /* most used first */
+	size_t nnames;
+} trawl_person;
+
+typedef struct trawl_people_opts {
+	const char *match;      /* only people with this in a name or address (may be NULL) */
+	int64_t limit;          /* <= 0: all */
+	int64_t offset;
+	int by_name;            /* sort by name instead of by messages */
+} trawl_people_opts;
+
+/* The person is owned by the library and valid during the callback only;
+ * return non-zero to stop. */
+typedef int (*trawl_person_fn)(const trawl_person *p, void *ud);
+
+/* People appearing in the messages matching `query` (NULL or "" for all),
+ * with counts over those messages, busiest first. */
+trawl_status trawl_people(trawl_archive *ar, const char *query,
+			  const trawl_people_opts *opts, trawl_person_fn fn,
+			  void *ud, trawl_syntax_error *err);
+
+/* Resolve `spec` (a person id, an address, or part of a name or address
+ * that fits one person only) to a person id.  TRAWL_ENOTFOUND when nothing
+ * fits; TRAWL_EINVAL when several people fit (the message names some). */
+trawl_status trawl_person_find(trawl_archive *ar, const char *spec, int64_t *id);
+
+/* One person with all counts.  *out is owned by the caller:
+ * trawl_person_free(). */
+trawl_status trawl_person_get(trawl_archive *ar, int64_t id, trawl_person **out);
+void trawl_person_free(trawl_person *p);
+
+/* Manual corrections (writable archive).  merge: the people of `a` and `b`
+ * (person specs as in trawl_person_find) become one.  split: the addresses
+ * given are taken out of their person into one of their own, and automatic
+ * evidence no longer moves them.  Later edits win over earlier ones. */
+trawl_status trawl_people_merge(trawl_archive *ar, const char *a, const char *b);
+trawl_status trawl_people_split(trawl_archive *ar, const char *const *addrs, size_t n);
+
+typedef struct trawl_contact {
+	int64_t person_id;
+	const char *name;
+	const char *addr;
+	int64_t sent;           /* messages from the person to this contact */
+	int64_t received;       /* messages from this contact to the person */
+	int64_t first, last;    /* first and last exchange, UTC; valid when has_dates */
+	int has_dates;
+} trawl_contact;
+
+typedef int (*trawl_contact_fn)(const trawl_contact *c, void *ud);
+
+/* The correspondents of person `id` over the messages matching `query`
+ * (NULL for all), busiest first; strings valid during the callback. */
+trawl_status trawl_contacts(trawl_archive *ar, int64_t id, const char *query,
+			    trawl_contact_fn fn, void *ud, trawl_syntax_error *err);
+
+typedef struct trawl_graph_node {
+	int64_t id;             /* person id */
+	const char *label;      /* name */
+	const char *addr;       /* main address */
+	int64_t sent, received; /* within the graph's messages */
+} trawl_graph_node;
+
+typedef struct trawl_graph_edge {
+	size_t source, target;  /* indexes into nodes: sender -> recipient */
+	int64_t messages;
+	int64_t first, last;    /* UTC seconds; valid when has_dates */
+	int has_dates;
+} trawl_graph_edge;
+
+typedef struct trawl_graph {
+	trawl_graph_node *nodes;
+	size_t nnodes;
+	trawl_graph_edge *edges;
+	size_t nedges;
+	int64_t messages;       /* messages with a sender and a recipient */
+	const char *query;
+} trawl_graph;
+
+typedef struct trawl_graph_opts {
+	int64_t min_messages;   /* leave out edges with fewer messages (default 1) */
+	size_t max_nodes;       /* keep only the busiest people (0: all) */
+} trawl_graph_opts;
+
+/* Who wrote to whom in the messages matching `query`.  *out is owned by
+ * the caller: trawl_graph_free(). */
+trawl_status trawl_graph_get(trawl_archive *ar, const char *query,
+			     const trawl_graph_opts *opts, trawl_graph **out,
+			     trawl_syntax_error *err);
+void trawl_graph_free(trawl_graph *g);
+
+typedef enum trawl_graph_format {
+	TRAWL_GRAPH_DOT = 1,    /* Graphviz */
+	TRAWL_GRAPH_GEXF        /* GEXF 1.2 (Gephi) */
+} trawl_graph_format;
+
+/* Write the graph in `format` through `fn` (TRAWL_EIO when fn fails). */
+trawl_status trawl_graph_write(const trawl_graph *g, trawl_graph_format format,
+			       trawl_write_fn fn, void *ud);
+
+/* ---------------------------------------------------------------- timelines and facets */
+
+typedef enum trawl_period {
+	TRAWL_BY_DAY = 0, TRAWL_BY_WEEK, TRAWL_BY_MONTH, TRAWL_BY_YEAR
+} trawl_period;
+
+typedef struct trawl_bucket {
+	int64_t start;          /* UTC seconds of the period's start */
+	const char *label;      /* "2001-05-14", "2001-W20" (ISO week), "2001-05", "2001" */
+	int64_t count;          /* dated contents matching, in the period (UTC) */
+} trawl_bucket;
+
+typedef int (*trawl_bucket_fn)(const trawl_bucket *b, void *ud);
+
+/* Counts per period of the contents matching `query` by their date (UTC),
+ * from the first to the last period, empty periods included.  `undated`
+ * (may be NULL) receives the matches without a date.  TRAWL_ELIMIT when
+ * the span needs more than 200,000 periods. */
+trawl_status trawl_timeline(trawl_archive *ar, const char *query, trawl_period by,
+			    trawl_bucket_fn fn, void *ud, int64_t *undated,
+			    trawl_syntax_error *err);
+
+typedef struct trawl_facet_value {
+	const char *value;      /* what to put after the field: "jeff@enron.com", "2001-05" */
+	const char *label;      /* for display: "Jeff Skilling <jeff@enron.com>" */
+	int64_t count;          /* matching contents */
+} trawl_facet_value;
+
+typedef struct trawl_facet {
+	const char *name;       /* "from", "recipient", "type", "year", "month", "tag", "label", "ext" */
+	const char *field;      /* the query field for value: from, recipient, type, date, tag, label, ext */
+	trawl_facet_value *values; /* largest first; year and month in time order */
+	size_t nvalues;
+	int64_t others;         /* distinct values left out by the limit */
+} trawl_facet;
+
+typedef struct trawl_facets {
+	int64_t total;          /* contents matching */
+	trawl_facet *facets;
+	size_t nfacets;
+} trawl_facets;
+
+/* Counts of the contents matching `query` by sender, recipient, type,
+ * year, month, tag, custodian label and extension; at most `limit` values
+ * per facet (0: 10; year and month are never cut).  *out is owned by the
+ * caller: trawl_facets_free(). */
+trawl_status trawl_facets_get(trawl_archive *ar, const char *query, size_t limit,
+			      trawl_facets **out, trawl_syntax_error *err);
+void trawl_facets_free(trawl_facets *f);
+
+/* ---------------------------------------------------------------- tags, notes, saved searches */
+
+/*
+ * The reporter's marks.  Tags and notes belong to a content (its SHA-256),
+ * not to an item id, so they survive re-ingest and follow every copy of
+ * the content; they are stored apart from the evidence and never change it.
+ * Tag names are lowercased: 1 to 64 letters, digits and - _ . / + characters.
+ * The writing functions need a writable archive.
+ */
+
+/* Add and remove tags on every content matching `query`; `matched` (may be
+ * NULL) receives the number of contents.  TRAWL_EINVAL for a bad tag name. */
+trawl_status trawl_tag_query(trawl_archive *ar, const char *query,
+			     const char *const *add, size_t nadd,
+			     const char *const *remove, size_t nremove,
+			     int64_t *matched, trawl_syntax_error *err);
+
+/* Tags of item `id`: fn(tag, 1) for each.  All tags with their numbers of
+ * contents: trawl_tags_list(). */
+trawl_status trawl_item_tags(trawl_archive *ar, int64_t id, trawl_count_fn fn, void *ud);
+trawl_status trawl_tags_list(trawl_archive *ar, trawl_count_fn fn, void *ud);
+
+typedef struct trawl_note {
+	int64_t id;
+	const char *text;
+	int64_t created;        /* UTC seconds */
+} trawl_note;
+
+typedef int (*trawl_note_fn)(const trawl_note *n, void *ud);
+
+/* Attach a note to the content of item `id`; *note_id (may be NULL) gets
+ * its id.  TRAWL_ENOTFOUND for an item without content. */
+trawl_status trawl_note_add(trawl_archive *ar, int64_t id, const char *text,
+			    int64_t *note_id);
+/* Notes of the content of item `id`, oldest first. */
+trawl_status trawl_notes(trawl_archive *ar, int64_t id, trawl_note_fn fn, void *ud);
+trawl_status trawl_note_delete(trawl_archive *ar, int64_t note_id);
+
+typedef struct trawl_saved {
+	const char *name;
+	const char *query;
+	int64_t created;        /* UTC seconds */
+} trawl_saved;
+
+typedef int (*trawl_saved_fn)(const trawl_saved *s, void *ud);
+
+/* Save `query` under `name` (replacing one of the same name); the query
+ * must parse (TRAWL_ESYNTAX otherwise). */
+trawl_status trawl_saved_add(trawl_archive *ar, const char *name, const char *query,
+			     trawl_syntax_error *err);
+trawl_status trawl_saved_remove(trawl_archive *ar, const char *name);
+trawl_status trawl_saved_list(trawl_archive *ar, trawl_saved_fn fn, void *ud);
+/* The query saved as `name`; *query is owned by the caller (free()). */
+trawl_status trawl_saved_get(trawl_archive *ar, const char *name, char **query);
+
+/* ---------------------------------------------------------------- batch search */
+
+typedef struct trawl_batch_opts {
+	int literal;            /* each line is an exact phrase, not a query */
+	const char *tag;        /* tag the hits of every line with this (may be NULL) */
+} trawl_batch_opts;
+
+typedef struct trawl_batch_line {
+	size_t line;            /* 1-based line number in the text */
+	const char *text;       /* the line as given (trimmed) */
+	const char *query;      /* the query run */
+	trawl_status status;    /* TRAWL_OK, or TRAWL_ESYNTAX etc. for a bad line */
+	int64_t hits;           /* matching contents */
+	const char *error;      /* what went wrong, or NULL */
+	size_t error_pos;       /* with TRAWL_ESYNTAX: byte offset in query */
+} trawl_batch_line;
+
+typedef int (*trawl_batch_fn)(const trawl_batch_line *l, void *ud);
+
+/* Run each line of `text` (len bytes; blank lines and lines starting with
+ * '#' are skipped) as a query and report its hits through `fn`.  A line
+ * that fails is reported and the others still run; `failed` (may be NULL)
+ * counts them.  With opts->tag the archive must be writable. */
+trawl_status trawl_batch(trawl_archive *ar, const char *text, size_t len,
+			 const trawl_batch_opts *opts, trawl_batch_fn fn, void *ud,
+			 size_t *failed);
 
 #ifdef __cplusplus
 }

@@ -414,8 +414,10 @@ static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 			tw_buf_puts(w, "b.nchildren > 0");
 		else if (!strcasecmp(v, "error") || !strcasecmp(v, "errors"))
 			tw_buf_puts(w, "b.id IN (SELECT i.blob_id FROM items i JOIN errors e ON e.item_id=i.id)");
+		else if (!strcasecmp(v, "pii") || !strcasecmp(v, "findings"))
+			tw_buf_puts(w, "b.id IN (SELECT blob_id FROM findings)");
 		else
-			plan_fail(pl, n->pos, "unknown has:%s (use has:attachment or has:error)", v);
+			plan_fail(pl, n->pos, "unknown has:%s (use has:attachment, has:error or has:pii)", v);
 	} else if (!strcmp(f, "filename")) {
 		item_like(pl, w, "name", v, 1);
 	} else if (!strcmp(f, "path")) {
@@ -490,6 +492,107 @@ static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 		tw_buf_puts(w, "b.id IN (SELECT i.blob_id FROM items i JOIN sources s ON s.id=i.source_id WHERE s.label = ");
 		param_s(pl, w, v);
 		tw_buf_putc(w, ')');
+	} else if (!strcmp(f, "thread")) {
+		int64_t id;
+
+		if (parse_int(v, strlen(v), &id)) {
+			plan_fail(pl, n->pos, "thread:%s needs the id of a message in the conversation", v);
+			return;
+		}
+		/* A message not threaded yet is a conversation of its own. */
+		tw_buf_puts(w, "b.id IN (SELECT e2.blob_id FROM emails e2 WHERE e2.thread_id ="
+			       " (SELECT e.thread_id FROM items i JOIN emails e ON e.blob_id=i.blob_id"
+			       " WHERE i.id = ");
+		param_i(pl, w, id);
+		tw_buf_puts(w, ") UNION SELECT blob_id FROM items WHERE id = ");
+		param_i(pl, w, id);
+		tw_buf_putc(w, ')');
+	} else if (!strcmp(f, "person")) {
+		int64_t pid;
+
+		/* All addresses of the people meant: a person id, an address
+		 * (SMTP or X.500), or part of an address or display name.  An
+		 * address not grouped yet stands for itself. */
+		tw_buf_puts(w, "b.id IN (SELECT ea.blob_id FROM email_addrs ea WHERE ea.addr_id IN (");
+		if (parse_int(v, strlen(v), &pid) == 0) {
+			tw_buf_puts(w, "SELECT id FROM addrs WHERE person_id = ");
+			param_i(pl, w, pid);
+		} else if (strchr(v, '@') || v[0] == '/') {
+			char *a = tw_addr_canon(v, NULL);
+
+			tw_buf_puts(w, "SELECT id FROM addrs WHERE person_id IN (SELECT person_id FROM addrs WHERE addr = ");
+			param_s(pl, w, a ? a : v);
+			tw_buf_puts(w, ") OR addr = ");
+			param_s(pl, w, a ? a : v);
+			free(a);
+		} else {
+			char *lower = tw_strdup(v), *pat;
+
+			tw_ascii_lower(lower);
+			pat = like_pattern(lower ? lower : v, 1);
+			tw_buf_puts(w, "SELECT id FROM addrs WHERE person_id IN (SELECT person_id FROM addrs WHERE addr LIKE ");
+			param_s(pl, w, pat);
+			tw_buf_puts(w, " ESCAPE '\\' UNION SELECT a.person_id FROM addr_names n JOIN addrs a ON a.id=n.addr_id WHERE n.name LIKE ");
+			param_s(pl, w, pat);
+			tw_buf_puts(w, " ESCAPE '\\') OR addr LIKE ");
+			param_s(pl, w, pat);
+			tw_buf_puts(w, " ESCAPE '\\'");
+			free(pat);
+			free(lower);
+		}
+		tw_buf_puts(w, "))");
+	} else if (!strcmp(f, "tag")) {
+		char *t = tw_strdup(v);
+
+		tw_ascii_lower(t);
+		if (t && strchr(t, '*')) {
+			char *pat = like_pattern(t, 0);
+
+			tw_buf_puts(w, "b.sha256 IN (SELECT sha256 FROM tags WHERE tag LIKE ");
+			param_s(pl, w, pat);
+			tw_buf_puts(w, " ESCAPE '\\')");
+			free(pat);
+		} else {
+			tw_buf_puts(w, "b.sha256 IN (SELECT sha256 FROM tags WHERE tag = ");
+			param_s(pl, w, t ? t : v);
+			tw_buf_putc(w, ')');
+		}
+		free(t);
+	} else if (!strcmp(f, "pii")) {
+		static const char *const pii[] = {"ssn", "card", "iban", "phone", "email",
+						  "password", "key", "dob", "ip"};
+		size_t i;
+		int ok = !strcasecmp(v, "any");
+
+		for (i = 0; i < TW_ARRAY_LEN(pii); i++)
+			ok |= !strcasecmp(v, pii[i]);
+		if (!ok) {
+			plan_fail(pl, n->pos,
+				  "unknown pii:%s (use ssn, card, iban, phone, email, password, key, dob, ip or any)", v);
+		} else if (!strcasecmp(v, "any")) {
+			tw_buf_puts(w, "b.id IN (SELECT blob_id FROM findings)");
+		} else {
+			char *t = tw_strdup(v);
+
+			tw_ascii_lower(t);
+			tw_buf_puts(w, "b.id IN (SELECT blob_id FROM findings WHERE type = ");
+			param_s(pl, w, t ? t : v);
+			tw_buf_putc(w, ')');
+			free(t);
+		}
+	} else if (!strcmp(f, "dkim")) {
+		if (strcasecmp(v, "pass") && strcasecmp(v, "fail") && strcasecmp(v, "nokey") &&
+		    strcasecmp(v, "none")) {
+			plan_fail(pl, n->pos, "unknown dkim:%s (use pass, fail, nokey or none; results come from 'trawl verify --dkim')", v);
+		} else {
+			char *t = tw_strdup(v);
+
+			tw_ascii_lower(t);
+			tw_buf_puts(w, "b.id IN (SELECT blob_id FROM dkim WHERE result = ");
+			param_s(pl, w, t ? t : v);
+			tw_buf_putc(w, ')');
+			free(t);
+		}
 	} else {
 		plan_fail(pl, n->pos, "the field '%s:' is not available in this archive yet", f);
 	}
@@ -724,7 +827,7 @@ static char *lead(const char *t, size_t max)
 }
 
 static int emit_hit(hit_ctx *h, int64_t blob, double score, const char *snippet,
-		    trawl_hit_fn fn, void *ud)
+		    int64_t thread_hits, trawl_hit_fn fn, void *ud)
 {
 	trawl_hit hit;
 	char sha[65] = "";
@@ -794,6 +897,7 @@ static int emit_hit(hit_ctx *h, int64_t blob, double score, const char *snippet,
 			lead_text = lead((const char *)sqlite3_column_text(h->text, 0), 200);
 		hit.snippet = lead_text;
 	}
+	hit.thread_hits = thread_hits;
 	stop = fn(&hit, ud);
 	free(lead_text);
 	tw_buf_release(&from);
@@ -809,6 +913,135 @@ static int emit_hit(hit_ctx *h, int64_t blob, double score, const char *snippet,
 	return stop;
 }
 
+/* With by_thread: the number of conversations among the hits (a content
+ * that is not an email counts as one of its own). */
+static trawl_status count_threads(trawl_archive *ar, const char *query, int64_t *count,
+				  trawl_syntax_error *err)
+{
+	plan pl;
+	tw_buf sql;
+	sqlite3_stmt *s;
+	trawl_status st = plan_for(ar, query, &pl, err);
+
+	*count = 0;
+	if (st) {
+		plan_release(&pl);
+		return st;
+	}
+	tw_buf_init(&sql, 1 << 20);
+	tw_buf_puts(&sql, "SELECT count(DISTINCT coalesce(e.thread_id, -b.id)) FROM ");
+	if (pl.match.len) {
+		tw_buf_puts(&sql, "fts JOIN blobs b ON b.id=fts.rowid LEFT JOIN emails e ON e.blob_id=b.id"
+				  " WHERE fts MATCH ");
+		param_s(&pl, &sql, pl.match.data);
+		tw_buf_puts(&sql, " AND ");
+	} else {
+		tw_buf_puts(&sql, "blobs b LEFT JOIN emails e ON e.blob_id=b.id WHERE ");
+	}
+	tw_buf_printf(&sql, "b.extracted=1 AND %s", pl.where.data);
+	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+		st = tw_dbfail(ar, "running query");
+	} else {
+		bind_all(&pl, s, 0);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*count = sqlite3_column_int64(s, 0);
+		else
+			st = tw_dbfail(ar, "running query");
+		sqlite3_finalize(s);
+	}
+	tw_buf_release(&sql);
+	plan_release(&pl);
+	return st;
+}
+
+/*
+ * The hits of `s` (rows: blob, score, -, n) with their snippets, and with
+ * `late_score` their scores, made afterwards by `snip` for those rows only.
+ * Running the MATCH once per row re-evaluates the whole expression each
+ * time (prefix and phrase terms load whole doclists), which made a
+ * date-sorted page of "deal* price" take 50 evaluations; instead `snip`
+ * runs the MATCH once over the rowid range of the page and keeps the rows
+ * in the page's set.  Memory: the page's ids and snippets.
+ */
+typedef struct late_row {
+	int64_t blob, n;
+	double score;
+	char *snippet;
+} late_row;
+
+static trawl_status late_marks(trawl_archive *ar, sqlite3_stmt *s, sqlite3_stmt *snip,
+			       const char *match, int late_score, hit_ctx *h,
+			       trawl_hit_fn fn, void *ud)
+{
+	late_row *rows = NULL;
+	size_t n = 0, cap = 0, i, k;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	trawl_status st = TRAWL_OK;
+	tw_buf ids;
+	int rc;
+
+	tw_buf_init(&ids, (size_t)1 << 30);
+	tw_buf_putc(&ids, '[');
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			late_row *nr = tw_realloc(rows, (cap ? cap * 2 : 64) * sizeof(*rows));
+
+			if (!nr) {
+				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+				goto out;
+			}
+			rows = nr;
+			cap = cap ? cap * 2 : 64;
+		}
+		rows[n].blob = sqlite3_column_int64(s, 0);
+		rows[n].score = sqlite3_column_double(s, 1);
+		rows[n].n = sqlite3_column_int64(s, 3);
+		rows[n].snippet = NULL;
+		tw_buf_printf(&ids, "%s%lld", n ? "," : "", (long long)rows[n].blob);
+		if (rows[n].blob < lo)
+			lo = rows[n].blob;
+		if (rows[n].blob > hi)
+			hi = rows[n].blob;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = tw_dbfail(ar, "running query");
+		goto out;
+	}
+	tw_buf_putc(&ids, ']');
+	if (n) {
+		sqlite3_bind_text(snip, 1, match, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(snip, 2, lo);
+		sqlite3_bind_int64(snip, 3, hi);
+		sqlite3_bind_text(snip, 4, ids.data, (int)ids.len, SQLITE_STATIC);
+		while ((rc = sqlite3_step(snip)) == SQLITE_ROW) {
+			int64_t blob = sqlite3_column_int64(snip, 0);
+
+			/* Ids are unique in a page; a linear find is cheap next
+			 * to a snippet, and pages are small. */
+			for (k = 0; k < n && rows[k].blob != blob; k++)
+				;
+			if (k == n)
+				continue;
+			rows[k].snippet = tw_strdup((const char *)sqlite3_column_text(snip, 1));
+			if (late_score)
+				rows[k].score = sqlite3_column_double(snip, 2);
+		}
+		if (rc != SQLITE_DONE)
+			st = tw_dbfail(ar, "making snippets");
+		sqlite3_reset(snip);
+	}
+	for (i = 0; st == TRAWL_OK && i < n; i++)
+		if (emit_hit(h, rows[i].blob, rows[i].score, rows[i].snippet, rows[i].n, fn, ud))
+			break;
+out:
+	for (i = 0; i < n; i++)
+		free(rows[i].snippet);
+	free(rows);
+	tw_buf_release(&ids);
+	return st;
+}
+
 trawl_status trawl_search(trawl_archive *ar, const char *query,
 			  const trawl_search_opts *opts, trawl_hit_fn fn,
 			  void *ud, int64_t *total, trawl_syntax_error *err)
@@ -816,19 +1049,20 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 	trawl_search_opts def;
 	plan pl;
 	tw_buf sql;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *snip = NULL;
 	hit_ctx h;
 	trawl_status st;
 	int64_t limit, offset;
 	const char *order;
-	int rc;
+	int rc, ntok, match_param = 0, late_score = 0;
 
 	if (!opts) {
 		memset(&def, 0, sizeof(def));
 		opts = &def;
 	}
 	if (total) {
-		st = trawl_count(ar, query, total, err);
+		st = opts->by_thread ? count_threads(ar, query, total, err)
+				     : trawl_count(ar, query, total, err);
 		if (st)
 			return st;
 	}
@@ -839,6 +1073,7 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 	}
 	limit = opts->limit > 0 ? opts->limit : 50;
 	offset = opts->offset > 0 ? opts->offset : 0;
+	ntok = opts->snippet_tokens > 0 && opts->snippet_tokens <= 64 ? opts->snippet_tokens : 16;
 	tw_buf_init(&sql, 1 << 20);
 	if (opts->sort == TRAWL_SORT_DATE)
 		order = "b.date IS NULL, b.date ASC, b.id ASC";
@@ -846,17 +1081,55 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 		order = "b.date IS NULL, b.date DESC, b.id DESC";
 	else
 		order = "fts.rank";
-	if (pl.match.len) {
+	if (opts->by_thread) {
+		/* One hit per conversation: the best-placed hit of each thread
+		 * in the requested order, with the number of hits it stands
+		 * for; snippets are made afterwards for the hits shown only. */
+		const char *outer;
+
+		if (opts->sort == TRAWL_SORT_DATE)
+			outer = "d IS NULL, d ASC, id ASC";
+		else if (opts->sort == TRAWL_SORT_DATE_DESC || !pl.match.len)
+			outer = "d IS NULL, d DESC, id DESC";
+		else
+			outer = "score DESC, id ASC";
 		tw_buf_printf(&sql,
-			      "SELECT fts.rowid, -fts.rank, snippet(fts, 1, '" TRAWL_HL_START "', '" TRAWL_HL_END "', '…', %d)"
+			      "SELECT id, score, NULL, n FROM (SELECT b.id AS id, %s AS score, b.date AS d,"
+			      " row_number() OVER (PARTITION BY coalesce(e.thread_id, -b.id) ORDER BY %s) AS rn,"
+			      " count(*) OVER (PARTITION BY coalesce(e.thread_id, -b.id)) AS n FROM ",
+			      pl.match.len ? "-fts.rank" : "0", order);
+		if (pl.match.len) {
+			tw_buf_puts(&sql, "fts JOIN blobs b ON b.id=fts.rowid LEFT JOIN emails e ON e.blob_id=b.id"
+					  " WHERE fts MATCH ");
+			param_s(&pl, &sql, pl.match.data);
+			match_param = pl.nparams;
+			tw_buf_puts(&sql, " AND ");
+		} else {
+			tw_buf_puts(&sql, "blobs b LEFT JOIN emails e ON e.blob_id=b.id WHERE ");
+		}
+		tw_buf_printf(&sql, "b.extracted=1 AND %s) WHERE rn=1 ORDER BY %s LIMIT %lld OFFSET %lld",
+			      pl.where.data, outer, (long long)limit, (long long)offset);
+	} else if (pl.match.len && strcmp(order, "fts.rank") != 0) {
+		/* Sorted by date, the sorter would hold a score and a snippet
+		 * for every match before the sort: select ids only, and make
+		 * the score and snippet of the page's rows afterwards. */
+		tw_buf_puts(&sql, "SELECT fts.rowid, 0, NULL, 0 FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		param_s(&pl, &sql, pl.match.data);
+		match_param = pl.nparams;
+		late_score = 1;
+		tw_buf_printf(&sql, " AND b.extracted=1 AND %s ORDER BY %s LIMIT %lld OFFSET %lld",
+			      pl.where.data, order, (long long)limit, (long long)offset);
+	} else if (pl.match.len) {
+		tw_buf_printf(&sql,
+			      "SELECT fts.rowid, -fts.rank, snippet(fts, 1, '" TRAWL_HL_START "', '" TRAWL_HL_END "', '…', %d), 0"
 			      " FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ",
-			      opts->snippet_tokens > 0 && opts->snippet_tokens <= 64 ? opts->snippet_tokens : 16);
+			      ntok);
 		param_s(&pl, &sql, pl.match.data);
 		tw_buf_printf(&sql, " AND b.extracted=1 AND %s ORDER BY %s LIMIT %lld OFFSET %lld",
 			      pl.where.data, order, (long long)limit, (long long)offset);
 	} else {
 		tw_buf_printf(&sql,
-			      "SELECT b.id, 0, NULL FROM blobs b WHERE b.extracted=1 AND %s"
+			      "SELECT b.id, 0, NULL, 0 FROM blobs b WHERE b.extracted=1 AND %s"
 			      " ORDER BY %s LIMIT %lld OFFSET %lld",
 			      pl.where.data, order, (long long)limit, (long long)offset);
 	}
@@ -864,23 +1137,141 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 		st = tw_dbfail(ar, "running query");
 		goto out;
 	}
+	if (match_param) {
+		char q[400];
+
+		/* One pass of the MATCH over the page's rowid range gives the
+		 * snippets and scores of the page's rows (see late_marks()). */
+		snprintf(q, sizeof(q),
+			 "SELECT rowid, snippet(fts, 1, '" TRAWL_HL_START "', '" TRAWL_HL_END "', '…', %d), -rank"
+			 " FROM fts WHERE fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3"
+			 " AND +rowid IN (SELECT value FROM json_each(?4))", ntok);
+		if (sqlite3_prepare_v2(ar->db, q, -1, &snip, NULL) != SQLITE_OK) {
+			st = tw_dbfail(ar, "preparing snippets");
+			sqlite3_finalize(s);
+			goto out;
+		}
+	}
 	if (hit_ctx_init(ar->db, &h)) {
 		st = tw_dbfail(ar, "preparing hit lookups");
 		hit_ctx_free(&h);
 		sqlite3_finalize(s);
+		sqlite3_finalize(snip);
 		goto out;
 	}
 	bind_all(&pl, s, 0);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (emit_hit(&h, sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
-			     (const char *)sqlite3_column_text(s, 2), fn, ud))
-			break;
+	if (snip) {
+		st = late_marks(ar, s, snip, pl.params[match_param - 1].s, late_score, &h, fn, ud);
+	} else {
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (emit_hit(&h, sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
+				     (const char *)sqlite3_column_text(s, 2), sqlite3_column_int64(s, 3),
+				     fn, ud))
+				break;
+		}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			st = tw_dbfail(ar, "running query");
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		st = tw_dbfail(ar, "running query");
 	hit_ctx_free(&h);
 	sqlite3_finalize(s);
+	sqlite3_finalize(snip);
 out:
+	tw_buf_release(&sql);
+	plan_release(&pl);
+	return st;
+}
+
+/* ---------------------------------------------------------------- query sets */
+
+trawl_status tw_query_temp(trawl_archive *ar, const char *query, const char *table,
+			   int64_t *count, int *all, trawl_syntax_error *err)
+{
+	plan pl;
+	tw_buf sql;
+	sqlite3_stmt *s;
+	trawl_status st;
+	char *ddl;
+
+	if (count)
+		*count = 0;
+	if (all)
+		*all = 0;
+	ddl = tw_asprintf("CREATE TEMP TABLE IF NOT EXISTS %s(blob_id INTEGER PRIMARY KEY);"
+			  "DELETE FROM temp.%s;", table, table);
+	if (!ddl)
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	st = tw_exec(ar, ddl);
+	free(ddl);
+	if (st)
+		return st;
+	st = plan_for(ar, query, &pl, err);
+	if (st) {
+		plan_release(&pl);
+		return st;
+	}
+	if (all)
+		*all = !pl.match.len && !strcmp(pl.where.data, "1");
+	tw_buf_init(&sql, 1 << 20);
+	tw_buf_printf(&sql, "INSERT OR IGNORE INTO temp.%s(blob_id) ", table);
+	if (pl.match.len) {
+		tw_buf_puts(&sql, "SELECT fts.rowid FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		param_s(&pl, &sql, pl.match.data);
+		tw_buf_printf(&sql, " AND b.extracted=1 AND %s", pl.where.data);
+	} else {
+		tw_buf_printf(&sql, "SELECT b.id FROM blobs b WHERE b.extracted=1 AND %s", pl.where.data);
+	}
+	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+		st = tw_dbfail(ar, "running query");
+	} else {
+		bind_all(&pl, s, 0);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			st = tw_dbfail(ar, "running query");
+		else if (count)
+			*count = sqlite3_changes(ar->db);
+		sqlite3_finalize(s);
+	}
+	tw_buf_release(&sql);
+	plan_release(&pl);
+	return st;
+}
+
+/* ---------------------------------------------------------------- blob sets */
+
+/* For the modules that work on the contents a query selects (findings,
+ * export, verify): every matching blob id, in no particular order. */
+trawl_status tw_search_blobs(trawl_archive *ar, const char *query,
+			     int (*fn)(int64_t blob, void *ud), void *ud,
+			     trawl_syntax_error *err)
+{
+	plan pl;
+	tw_buf sql;
+	sqlite3_stmt *s;
+	trawl_status st = plan_for(ar, query ? query : "", &pl, err);
+	int rc;
+
+	if (st) {
+		plan_release(&pl);
+		return st;
+	}
+	tw_buf_init(&sql, 1 << 20);
+	if (pl.match.len) {
+		tw_buf_puts(&sql, "SELECT b.id FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		param_s(&pl, &sql, pl.match.data);
+		tw_buf_printf(&sql, " AND b.extracted=1 AND %s", pl.where.data);
+	} else {
+		tw_buf_printf(&sql, "SELECT b.id FROM blobs b WHERE b.extracted=1 AND %s", pl.where.data);
+	}
+	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+		st = tw_dbfail(ar, "running query");
+	} else {
+		bind_all(&pl, s, 0);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			if (fn(sqlite3_column_int64(s, 0), ud))
+				break;
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			st = tw_dbfail(ar, "running query");
+		sqlite3_finalize(s);
+	}
 	tw_buf_release(&sql);
 	plan_release(&pl);
 	return st;

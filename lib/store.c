@@ -284,8 +284,19 @@ static int blob_fill(trawl_archive *ar, int64_t blob, const tw_node *n)
 	}
 	sqlite3_bind_int64(s, 1, blob);
 	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, n->text.data ? n->text.data : "", (int)n->text.len,
-			  SQLITE_STATIC);
+	if (n->text_in_z) {
+		/* The pipeline kept only the compressed text of this node. */
+		size_t tl = 0;
+		char *t = tw_inflate(n->ztext, n->zlen, &tl);
+
+		if (t)
+			sqlite3_bind_text(s, 3, t, (int)tl, free);
+		else
+			sqlite3_bind_text(s, 3, "", 0, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(s, 3, n->text.data ? n->text.data : "", (int)n->text.len,
+				  SQLITE_STATIC);
+	}
 	sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
 	i = (size_t)step_done(ar, s, "indexing text");
 	tw_buf_release(&names);
@@ -342,6 +353,8 @@ static int blob_fill(trawl_archive *ar, int64_t blob, const tw_node *n)
 		if (step_done(ar, s, "storing metadata"))
 			return -1;
 	}
+	if (n->findings && tw_store_findings(ar, blob, n))
+		return -1;
 	return 0;
 }
 
@@ -644,6 +657,34 @@ trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
 
 trawl_status tw_store_after_ingest(trawl_archive *ar)
 {
+	trawl_status st;
+	int full = 0;
+	int64_t pending = 0;
+
+	/* Conversations and people for the messages this run added (or, after
+	 * deletions, for all), in one transaction so that a kill leaves them
+	 * to the next run rather than half done (lib/thread.c, lib/people.c). */
+	st = tw_exec(ar, "BEGIN IMMEDIATE");
+	if (st)
+		return st;
+	st = tw_derive_pending(ar, &full, &pending);
+	if (!st && pending) {
+		st = tw_people_update(ar, full);
+		if (!st)
+			st = tw_thread_update(ar, full);
+	}
+	if (!st)
+		st = tw_derive_done(ar);
+	if (st) {
+		char msg[sizeof(ar->errmsg)];
+
+		snprintf(msg, sizeof(msg), "%s", ar->errmsg);
+		tw_exec(ar, "ROLLBACK");
+		return tw_fail(ar, st, "updating conversations and people: %s", msg);
+	}
+	st = tw_exec(ar, "COMMIT");
+	if (st)
+		return st;
 	/* Give back pages freed by index merges and replaced families. */
 	return tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
 }

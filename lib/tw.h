@@ -168,6 +168,7 @@ typedef struct tw_node {
 	tw_buf text;       /* UTF-8 text for the index */
 	unsigned char *ztext; /* text compressed for storage (set by the pipeline) */
 	size_t zlen;
+	size_t text_in_z;  /* plain text was released: its length, kept in ztext */
 	tw_email *email;   /* set for RFC 5322 messages */
 	tw_prop *props;
 	size_t nprops, props_cap;

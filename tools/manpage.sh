@@ -34,8 +34,11 @@ esc() { sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\\&'/"; }
 	echo ".TP"
 	echo ".B NO_COLOR"
 	echo "when set and not empty, no colour is used"
+	echo ".TP"
+	echo ".B TRAWL_TOKEN"
+	printf '%s\n' 'the access token of \fBtrawl serve\fR when \fB\-\-token\fR is not given (not visible in ps)'
 	echo ".SH \"EXIT STATUS\""
 	echo "0 success, 1 failure, 2 usage or query syntax error, 3 not found."
 	echo ".SH \"SEE ALSO\""
-	echo "docs/query.md, docs/archive.md in the source tree."
+	echo "docs/query.md, docs/archive.md, docs/api.md in the source tree."
 } > docs/trawl.1

@@ -1,23 +1,1113 @@
 /*
- * pst.c - Outlook PST and OST with libpst.
+ * pst.c - Outlook PST and OST mail stores, read with libpst.
  *
- * Placeholder until the extractor is written: it accepts nothing, so such
- * content is recorded as "unsupported".
+ * Every item of every folder becomes a child of kind "message", named
+ * "<folder path>/<n>" and located "pst:<descriptor id>", whose bytes are an
+ * RFC 5322 message rebuilt from the item's MAPI fields (mailbuild.c): the
+ * email extractor then parses it like any other message and recurses into
+ * its attachments.  Contacts, appointments, journal entries and tasks
+ * become small text messages.  The store declares how many items each
+ * folder holds; the counts are reconciled with what was extracted
+ * ("messages_declared", "messages_emitted") and a difference is recorded.
+ *
+ * libpst is not safe to run in our process on hostile files: it calls
+ * exit() when an allocation fails (any corrupt length does it), raises
+ * SIGSEGV on failed assertions, prints to stdout and stderr, keeps global
+ * state, and has had memory-safety bugs.  So it runs in a forked child
+ * process with its output sent to /dev/null, that walks the store and
+ * streams the raw fields of each item through a pipe; this process turns
+ * them into messages (GMime is only used here), enforces the limits and the
+ * time budget (killing the child when it is spent or stuck), and records a
+ * crash of the child as an error after keeping every message received
+ * before it.  libpst reads files only: extract() writes the bytes to a
+ * private temporary file first.
  */
-#include "tw.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-static int pst_accepts(const char *mime, const char *ext,
-			const unsigned char *data, size_t len)
+#include <libpst/libpst.h>
+
+#include "tw.h"
+#include "extract/mailbuild.h"
+
+/* Not in libpst's installed headers. */
+void pst_debug_setlevel(int level);
+void pst_unicode_init(void);
+
+#define MAX_FOLDER_DEPTH 64
+#define MAX_EMBED_DEPTH 4
+
+/* ---------------------------------------------------------------- wire format */
+
+/*
+ * Records from the child: tag (1 byte), payload length (4 bytes, little
+ * endian), payload.  Strings are sent raw with a leading flag byte (1: UTF-8,
+ * 0: in the item's charset), converted here.
+ */
+enum {
+	R_FOLDER = 'F',   /* flag, name: a folder begins */
+	R_FOLDER_END = 'G', /* declared count (i32) */
+	R_MESSAGE = 'M',  /* d_id (u64), type (i32): an item begins */
+	R_NESTED = 'N',   /* flag, name: an embedded message begins */
+	R_END = 'X',      /* the item or embedded message ends */
+	R_CHARSET = 'C',  /* charset of the item's 8-bit strings */
+	R_ATTACH = 'A',   /* attachment: see send_attach() */
+	R_LABEL = 'L',    /* "label\0" flag value: a line of a rendered item */
+	R_LTIME = 'T',    /* "label\0" FILETIME (u64) */
+	R_SKIP = 'S',     /* an item that libpst could not parse (text) */
+	R_WARN = 'W',     /* a store-level problem (text) */
+	R_DONE = 'Q',     /* the walk finished */
+	/* Item fields (string payloads unless noted). */
+	F_SUBJECT = 's', F_BODY = 'b', F_HTML = 'h', F_HEADERS = 'H',
+	F_FROM_NAME = 'n', F_FROM_ADDR = 'a', F_FROM_ADDR2 = 'e', F_TO = 't',
+	F_CC = 'c', F_BCC = 'B', F_MSGID = 'i', F_IRT = 'r', F_CLASS = 'k',
+	F_RTF = 'R' /* binary */, F_SENT = 'd' /* u64 */, F_ARRIVED = 'D' /* u64 */,
+};
+
+/* ---------------------------------------------------------------- child side */
+
+struct wr {
+	int fd;
+	size_t n;
+	unsigned char buf[1 << 16];
+};
+
+static void wr_raw(struct wr *w, const void *p, size_t n)
 {
-	return 0;
+	const unsigned char *s = p;
+
+	while (n > 0) {
+		ssize_t k = write(w->fd, s, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			_exit(3); /* the parent went away */
+		s += k;
+		n -= (size_t)k;
+	}
+}
+
+static void wr_flush(struct wr *w)
+{
+	if (w->n)
+		wr_raw(w, w->buf, w->n);
+	w->n = 0;
+}
+
+static void wr_bytes(struct wr *w, const void *p, size_t n)
+{
+	if (!n)
+		return;
+	if (n > sizeof(w->buf) - w->n) {
+		wr_flush(w);
+		if (n > sizeof(w->buf)) {
+			wr_raw(w, p, n);
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, p, n);
+	w->n += n;
+}
+
+static void wr_u32(struct wr *w, uint32_t v)
+{
+	unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
+			      (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+
+	wr_bytes(w, b, 4);
+}
+
+static void wr_u64(struct wr *w, uint64_t v)
+{
+	wr_u32(w, (uint32_t)v);
+	wr_u32(w, (uint32_t)(v >> 32));
+}
+
+static void wr_head(struct wr *w, char tag, size_t len)
+{
+	unsigned char t = (unsigned char)tag;
+
+	wr_bytes(w, &t, 1);
+	wr_u32(w, (uint32_t)len);
+}
+
+static void rec(struct wr *w, char tag, const void *p, size_t n)
+{
+	wr_head(w, tag, n);
+	wr_bytes(w, p, n);
+}
+
+static void rec_text(struct wr *w, char tag, const char *s)
+{
+	rec(w, tag, s, strlen(s));
+}
+
+static void rec_str(struct wr *w, char tag, const pst_string *s)
+{
+	unsigned char flag;
+	size_t n;
+
+	if (!s->str || !*s->str)
+		return;
+	n = strlen(s->str);
+	if (n > 0x7fffffffu)
+		return;
+	flag = s->is_utf8 ? 1 : 0;
+	wr_head(w, tag, n + 1);
+	wr_bytes(w, &flag, 1);
+	wr_bytes(w, s->str, n);
+}
+
+static void rec_time(struct wr *w, char tag, const FILETIME *ft)
+{
+	if (!ft)
+		return;
+	wr_head(w, tag, 8);
+	wr_u64(w, (uint64_t)ft->dwHighDateTime << 32 | ft->dwLowDateTime);
+}
+
+static void rec_label(struct wr *w, const char *label, const pst_string *s)
+{
+	size_t ll = strlen(label) + 1, n;
+	unsigned char flag;
+
+	if (!s->str || !*s->str)
+		return;
+	n = strlen(s->str);
+	flag = s->is_utf8 ? 1 : 0;
+	wr_head(w, R_LABEL, ll + 1 + n);
+	wr_bytes(w, label, ll);
+	wr_bytes(w, &flag, 1);
+	wr_bytes(w, s->str, n);
+}
+
+static void rec_ltime(struct wr *w, const char *label, const FILETIME *ft)
+{
+	size_t ll = strlen(label) + 1;
+
+	if (!ft)
+		return;
+	wr_head(w, R_LTIME, ll + 8);
+	wr_bytes(w, label, ll);
+	wr_u64(w, (uint64_t)ft->dwHighDateTime << 32 | ft->dwLowDateTime);
+}
+
+struct walker {
+	struct wr *w;
+	pst_file *pf;
+	uint64_t max_item;
+};
+
+static void send_item(struct walker *k, pst_item *item, int depth);
+
+/* Attachment record: three length-prefixed fields (name and MIME type as
+ * flagged strings, content id raw), then the data (the rest). */
+static void send_field(struct wr *w, const pst_string *s, int flagged)
+{
+	size_t n = s->str ? strlen(s->str) : 0;
+	unsigned char f = s->is_utf8 ? 1 : 0;
+
+	wr_u32(w, (uint32_t)(n + (flagged ? 1 : 0)));
+	if (flagged)
+		wr_bytes(w, &f, 1);
+	wr_bytes(w, s->str ? s->str : "", n);
+}
+
+static void send_attach(struct walker *k, pst_item_attach *a)
+{
+	const pst_string *name = a->filename2.str ? &a->filename2 : &a->filename1;
+	size_t nl = name->str ? strlen(name->str) : 0;
+	size_t ml = a->mimetype.str ? strlen(a->mimetype.str) : 0;
+	size_t cl = a->content_id.str ? strlen(a->content_id.str) : 0;
+	pst_binary data = pst_attach_to_mem(k->pf, a);
+	char note[160];
+
+	if (!data.data && !nl)
+		return;
+	if (data.size > k->max_item) {
+		snprintf(note, sizeof(note),
+			 "%.80s (%zu bytes, more than max_item_bytes)",
+			 name->str ? name->str : "(unnamed)", data.size);
+		rec_label(k->w, "Attachment not extracted", &(pst_string){1, note});
+		free(data.data);
+		return;
+	}
+	wr_head(k->w, R_ATTACH, 4 + 1 + nl + 4 + 1 + ml + 4 + cl + data.size);
+	send_field(k->w, name, 1);
+	send_field(k->w, &a->mimetype, 1);
+	send_field(k->w, &a->content_id, 0);
+	if (data.size)
+		wr_bytes(k->w, data.data, data.size);
+	free(data.data);
+}
+
+static void send_embedded(struct walker *k, pst_item_attach *a, int depth)
+{
+	pst_desc_tree d;
+	pst_item *inner;
+	const pst_string *name = a->filename2.str ? &a->filename2 : &a->filename1;
+	unsigned char flag = name->is_utf8 ? 1 : 0;
+	size_t nl = name->str ? strlen(name->str) : 0;
+
+	memset(&d, 0, sizeof(d));
+	d.desc = pst_getID(k->pf, a->i_id);
+	if (!d.desc)
+		return;
+	inner = pst_parse_item(k->pf, &d, a->id2_head);
+	if (!inner)
+		return;
+	wr_head(k->w, R_NESTED, 1 + nl);
+	wr_bytes(k->w, &flag, 1);
+	wr_bytes(k->w, name->str ? name->str : "", nl);
+	send_item(k, inner, depth + 1);
+	rec(k->w, R_END, NULL, 0);
+	pst_freeItem(inner);
+}
+
+static void send_item(struct walker *k, pst_item *item, int depth)
+{
+	char cs[64];
+	const char *charset = pst_default_charset(item, sizeof(cs), cs);
+	pst_item_email *e = item->email;
+	pst_item_attach *a;
+
+	if (charset)
+		rec_text(k->w, R_CHARSET, charset);
+	rec_str(k->w, F_SUBJECT, &item->subject);
+	rec_str(k->w, F_BODY, &item->body);
+	if (item->ascii_type)
+		rec_text(k->w, F_CLASS, item->ascii_type);
+	if (e) {
+		rec_str(k->w, F_HEADERS, &e->header);
+		rec_str(k->w, F_HTML, &e->htmlbody);
+		rec_str(k->w, F_FROM_NAME, e->outlook_sender_name.str ?
+			&e->outlook_sender_name : &e->outlook_sender_name2);
+		rec_str(k->w, F_FROM_ADDR, &e->sender_address);
+		rec_str(k->w, F_FROM_ADDR2, &e->sender2_address);
+		rec_str(k->w, F_TO, &e->sentto_address);
+		rec_str(k->w, F_CC, &e->cc_address);
+		rec_str(k->w, F_BCC, &e->bcc_address);
+		rec_str(k->w, F_MSGID, &e->messageid);
+		rec_str(k->w, F_IRT, &e->in_reply_to);
+		rec_time(k->w, F_SENT, e->sent_date);
+		rec_time(k->w, F_ARRIVED, e->arrival_date);
+		if (e->rtf_compressed.data && e->rtf_compressed.size &&
+		    e->rtf_compressed.size <= k->max_item)
+			rec(k->w, F_RTF, e->rtf_compressed.data, e->rtf_compressed.size);
+	}
+	/* libpst fills these structures for other items too (a message's
+	 * PR_EMAIL_ADDRESS makes a "contact"): the item type decides. */
+	if (item->contact && item->type == PST_TYPE_CONTACT) {
+		pst_item_contact *c = item->contact;
+
+		rec_label(k->w, "Name", &c->fullname);
+		rec_label(k->w, "E-mail", &c->address1);
+		rec_label(k->w, "E-mail 2", &c->address2);
+		rec_label(k->w, "E-mail 3", &c->address3);
+		rec_label(k->w, "Company", &c->company_name);
+		rec_label(k->w, "Job title", &c->job_title);
+		rec_label(k->w, "Department", &c->department);
+		rec_label(k->w, "Business phone", &c->business_phone);
+		rec_label(k->w, "Home phone", &c->home_phone);
+		rec_label(k->w, "Mobile phone", &c->mobile_phone);
+		rec_label(k->w, "Business address", &c->business_address);
+		rec_label(k->w, "Home address", &c->home_address);
+		rec_label(k->w, "Nickname", &c->nickname);
+		rec_ltime(k->w, "Birthday", c->birthday);
+	}
+	if (item->appointment && (item->type == PST_TYPE_APPOINTMENT ||
+				  item->type == PST_TYPE_SCHEDULE)) {
+		pst_item_appointment *ap = item->appointment;
+
+		rec_ltime(k->w, "Start", ap->start);
+		rec_ltime(k->w, "End", ap->end);
+		rec_label(k->w, "Location", &ap->location);
+		rec_label(k->w, "Recurrence", &ap->recurrence_description);
+	}
+	if (item->journal && item->type == PST_TYPE_JOURNAL) {
+		rec_label(k->w, "Journal type", &item->journal->type);
+		rec_label(k->w, "Description", &item->journal->description);
+		rec_ltime(k->w, "Start", item->journal->start);
+		rec_ltime(k->w, "End", item->journal->end);
+	}
+	if (item->type != PST_TYPE_NOTE && item->type != PST_TYPE_REPORT)
+		rec_label(k->w, "Comment", &item->comment);
+	for (a = item->attach; a; a = a->next) {
+		if (a->method == PST_ATTACH_EMBEDDED) {
+			if (depth < MAX_EMBED_DEPTH)
+				send_embedded(k, a, depth);
+		} else {
+			send_attach(k, a);
+		}
+	}
+}
+
+static void walk_folder(struct walker *k, pst_desc_tree *d, int depth)
+{
+	for (; d; d = d->next) {
+		pst_item *item;
+		char note[96];
+
+		if (!d->desc) {
+			snprintf(note, sizeof(note), "descriptor %llu has no data",
+				 (unsigned long long)d->d_id);
+			rec_text(k->w, R_SKIP, note);
+			continue;
+		}
+		item = pst_parse_item(k->pf, d, NULL);
+		if (!item) {
+			snprintf(note, sizeof(note), "item %llu could not be parsed",
+				 (unsigned long long)d->d_id);
+			rec_text(k->w, R_SKIP, note);
+			continue;
+		}
+		if (item->folder) {
+			const pst_string *n = &item->file_as;
+			unsigned char flag = n->is_utf8 ? 1 : 0;
+			size_t nl = n->str ? strlen(n->str) : 0;
+			char cs[64];
+			const char *charset = pst_default_charset(item, sizeof(cs), cs);
+
+			if (charset)
+				rec_text(k->w, R_CHARSET, charset);
+			wr_head(k->w, R_FOLDER, 1 + nl);
+			wr_bytes(k->w, &flag, 1);
+			wr_bytes(k->w, n->str ? n->str : "", nl);
+			if (d->child && depth < MAX_FOLDER_DEPTH)
+				walk_folder(k, d->child, depth + 1);
+			wr_head(k->w, R_FOLDER_END, 4);
+			wr_u32(k->w, (uint32_t)item->folder->item_count);
+		} else if (!item->message_store) {
+			wr_head(k->w, R_MESSAGE, 12);
+			wr_u64(k->w, d->d_id);
+			wr_u32(k->w, (uint32_t)item->type);
+			send_item(k, item, 0);
+			rec(k->w, R_END, NULL, 0);
+		}
+		pst_freeItem(item);
+	}
+}
+
+static void child_main(int fd, const char *path, const trawl_limits *lim)
+{
+	static struct wr w;
+	struct walker k;
+	pst_file pf;
+	pst_item *root;
+	pst_desc_tree *top;
+	int null = open("/dev/null", O_RDWR);
+	struct rlimit rl;
+
+	/* libpst prints; nothing of it may reach our output. */
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	signal(SIGPIPE, SIG_DFL);
+	/* A backstop: the parent kills us at the deadline anyway. */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)lim->max_seconds + 10;
+	setrlimit(RLIMIT_CPU, &rl);
+	w.fd = fd;
+	pst_debug_setlevel(100);
+	if (pst_open(&pf, path, "windows-1252") != 0) {
+		rec_text(&w, R_WARN, "not a PST/OST file libpst can open");
+		wr_flush(&w);
+		_exit(2);
+	}
+	if (pst_load_index(&pf) != 0) {
+		rec_text(&w, R_WARN, "the PST index cannot be read");
+		wr_flush(&w);
+		_exit(2);
+	}
+	pst_load_extended_attributes(&pf);
+	root = pst_parse_item(&pf, pf.d_head, NULL);
+	if (!root || !root->message_store) {
+		rec_text(&w, R_WARN, "the PST has no readable message store record");
+		wr_flush(&w);
+		_exit(2);
+	}
+	top = pst_getTopOfFolders(&pf, root);
+	if (!top) {
+		rec_text(&w, R_WARN, "the PST has no top of folders record");
+		wr_flush(&w);
+		_exit(2);
+	}
+	k.w = &w;
+	k.pf = &pf;
+	k.max_item = lim->max_item_bytes;
+	walk_folder(&k, top->child, 0);
+	rec(&w, R_DONE, NULL, 0);
+	wr_flush(&w);
+	_exit(0);
+}
+
+/* ---------------------------------------------------------------- parent side */
+
+struct att {
+	char *name, *mime, *cid;
+	unsigned char *data;
+	size_t len;
+	int message;
+};
+
+/* An item (or embedded message) being received. */
+struct item {
+	struct item *up;       /* enclosing item of an embedded message */
+	char *nested_name;     /* file name of this embedded message */
+	uint64_t id;
+	int type;
+	char *charset;
+	char *f[128];          /* string fields by tag, UTF-8 */
+	unsigned char *rtf;
+	size_t rtf_len;
+	uint64_t sent, arrived;
+	tw_buf extra;          /* rendered lines of non-mail items */
+	struct att *atts;
+	size_t natts;
+	size_t bytes;          /* attachment bytes held */
+};
+
+struct folder {
+	char *path;
+	size_t path_len_before; /* length of the parent's path */
+	uint64_t emitted;
+};
+
+struct rx {
+	tw_extract_ctx *cx;
+	tw_node *node;
+	int fd;
+	pid_t pid;
+	int stop;                 /* limit, expiry or protocol error */
+	char *charset;            /* of the next folder record */
+	tw_buf path;              /* current folder path */
+	uint64_t folder_count[MAX_FOLDER_DEPTH + 2];
+	size_t path_len[MAX_FOLDER_DEPTH + 2];
+	int depth;
+	uint64_t declared, emitted, skipped, folders;
+	tw_buf mismatch;          /* folders whose counts differ */
+	unsigned nmismatch;
+	tw_buf skips;             /* first skipped items */
+	char *warn;
+	int done;
+	struct item *cur;
+};
+
+static char *conv(const unsigned char *p, size_t n, const char *charset)
+{
+	if (n && p[0] == 1)
+		return tw_utf8_clean((const char *)p + 1, n - 1, NULL);
+	if (n && p[0] == 0)
+		return n > 1 ? tw_to_utf8((const char *)p + 1, n - 1, charset, NULL) : NULL;
+	return NULL;
+}
+
+static uint32_t rd32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static void item_free(struct item *it)
+{
+	size_t i;
+
+	if (!it)
+		return;
+	for (i = 0; i < TW_ARRAY_LEN(it->f); i++)
+		free(it->f[i]);
+	for (i = 0; i < it->natts; i++) {
+		free(it->atts[i].name);
+		free(it->atts[i].mime);
+		free(it->atts[i].cid);
+		free(it->atts[i].data);
+	}
+	free(it->atts);
+	free(it->rtf);
+	free(it->charset);
+	free(it->nested_name);
+	tw_buf_release(&it->extra);
+	free(it);
+}
+
+static struct item *item_new(struct item *up)
+{
+	struct item *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return NULL;
+	it->up = up;
+	tw_buf_init(&it->extra, 1u << 20);
+	return it;
+}
+
+static void item_att(struct rx *r, struct item *it, char *name, char *mime, char *cid,
+		     unsigned char *data, size_t len, int message)
+{
+	struct att *a;
+	uint64_t max = tw_cx_limits(r->cx)->max_item_bytes;
+
+	if (it->bytes + len > max) {
+		tw_buf_printf(&it->extra,
+			      "Attachment not extracted: %s (the message is larger than max_item_bytes)\n",
+			      name ? name : "(unnamed)");
+		goto drop;
+	}
+	a = realloc(it->atts, (it->natts + 1) * sizeof(*a));
+	if (!a)
+		goto drop;
+	it->atts = a;
+	a[it->natts].name = name;
+	a[it->natts].mime = mime;
+	a[it->natts].cid = cid;
+	a[it->natts].data = data;
+	a[it->natts].len = len;
+	a[it->natts].message = message;
+	it->natts++;
+	it->bytes += len;
+	return;
+drop:
+	free(name);
+	free(mime);
+	free(cid);
+	free(data);
+}
+
+/* The RFC 5322 bytes of an item (caller frees). */
+static char *item_build(struct rx *r, struct item *it, size_t *len)
+{
+	tw_mail m;
+	tw_mail_att *atts = NULL;
+	const char *extra[2];
+	const char *addr = NULL;
+	unsigned char *rtf = NULL;
+	size_t rtf_len = 0, i, natts = 0;
+	int64_t t;
+	char *body = NULL, *out;
+	const char *b;
+
+	memset(&m, 0, sizeof(m));
+	m.headers = it->f[F_HEADERS];
+	m.subject = it->f[F_SUBJECT];
+	m.from_name = it->f[F_FROM_NAME];
+	if (it->f[F_FROM_ADDR] && strchr(it->f[F_FROM_ADDR], '@'))
+		addr = it->f[F_FROM_ADDR];
+	else if (it->f[F_FROM_ADDR2] && strchr(it->f[F_FROM_ADDR2], '@'))
+		addr = it->f[F_FROM_ADDR2];
+	m.from_addr = addr;
+	m.to = it->f[F_TO];
+	m.cc = it->f[F_CC];
+	m.bcc = it->f[F_BCC];
+	m.message_id = it->f[F_MSGID];
+	m.in_reply_to = it->f[F_IRT];
+	if (it->sent && tw_filetime_to_unix(it->sent, &t)) {
+		m.date = t;
+		m.has_date = 1;
+	} else if (it->arrived && tw_filetime_to_unix(it->arrived, &t)) {
+		m.date = t;
+		m.has_date = 1;
+	}
+	/* The body, with the rendered fields of contacts and such. */
+	b = it->f[F_BODY];
+	if (it->extra.len) {
+		body = tw_asprintf("%s%s%s", it->extra.data, b ? "\n" : "", b ? b : "");
+		b = body;
+	}
+	m.body = b;
+	m.body_len = b ? strlen(b) : 0;
+	m.html = it->f[F_HTML];
+	m.html_len = m.html ? strlen(m.html) : 0;
+	m.html_charset = "utf-8"; /* converted on receipt */
+	if (it->f[F_CLASS]) {
+		extra[0] = "X-Outlook-Message-Class";
+		extra[1] = it->f[F_CLASS];
+		m.extra = extra;
+		m.nextra = 1;
+	}
+	atts = calloc(it->natts + 1, sizeof(*atts));
+	if (!atts) {
+		free(body);
+		return NULL;
+	}
+	for (i = 0; i < it->natts; i++) {
+		atts[natts].name = it->atts[i].name;
+		atts[natts].mime = it->atts[i].mime;
+		atts[natts].content_id = it->atts[i].cid;
+		atts[natts].data = it->atts[i].data ? it->atts[i].data
+						    : (const unsigned char *)"";
+		atts[natts].len = it->atts[i].len;
+		atts[natts].message = it->atts[i].message;
+		natts++;
+	}
+	/* Only compressed RTF: keep it for the RTF extractor. */
+	if (!m.body_len && !m.html_len && it->rtf) {
+		rtf = tw_lzfu_decompress(it->rtf, it->rtf_len,
+					 (size_t)tw_cx_limits(r->cx)->max_item_bytes, &rtf_len);
+		if (rtf && rtf_len) {
+			atts[natts].name = "body.rtf";
+			atts[natts].mime = "application/rtf";
+			atts[natts].data = rtf;
+			atts[natts].len = rtf_len;
+			natts++;
+		}
+	}
+	m.atts = atts;
+	m.natts = natts;
+	out = tw_mail_build(&m, len);
+	free(rtf);
+	free(atts);
+	free(body);
+	return out;
+}
+
+static void note_folder_counts(struct rx *r, uint64_t declared)
+{
+	uint64_t got = r->folder_count[r->depth];
+
+	r->declared += declared;
+	if (got != declared) {
+		if (r->nmismatch++ < 10)
+			tw_buf_printf(&r->mismatch, "%s\"%s\" declares %llu, %llu extracted",
+				      r->mismatch.len ? "; " : "",
+				      r->path.data ? r->path.data : "",
+				      (unsigned long long)declared,
+				      (unsigned long long)got);
+	}
+}
+
+static void emit(struct rx *r, struct item *it)
+{
+	char *bytes, name[64], loc[40];
+	size_t len = 0;
+	tw_node *c;
+	const char *path = r->path.data && r->path.len ? r->path.data : "";
+
+	r->folder_count[r->depth]++;
+	bytes = item_build(r, it, &len);
+	if (!bytes) {
+		tw_node_error(r->node, TRAWL_ENOMEM, "extract",
+			      "out of memory building item %llu", (unsigned long long)it->id);
+		return;
+	}
+	snprintf(loc, sizeof(loc), "pst:%llu", (unsigned long long)it->id);
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)r->folder_count[r->depth]);
+	{
+		char *full = tw_asprintf("%s%s%s", path, *path ? "/" : "", name);
+
+		c = tw_child(r->cx, r->node, "message", full ? full : name, loc,
+			     (const unsigned char *)bytes, len);
+		if (c && !tw_cx_locating(r->cx) && *path)
+			tw_node_prop(c, "folder", path);
+		free(full);
+	}
+	free(bytes);
+	if (c)
+		r->emitted++;
+	else if (!tw_cx_locating(r->cx) || tw_cx_expired(r->cx))
+		r->stop = 1;
+}
+
+/* Handle one record; returns -1 on a protocol error. */
+static int handle(struct rx *r, int tag, unsigned char *p, size_t n)
+{
+	struct item *it = r->cur;
+
+	switch (tag) {
+	case R_CHARSET:
+		free(r->charset);
+		r->charset = tw_strndup((const char *)p, n);
+		if (it) {
+			free(it->charset);
+			it->charset = tw_strndup((const char *)p, n);
+		}
+		return 0;
+	case R_FOLDER: {
+		char *name = conv(p, n, r->charset);
+
+		if (r->depth >= MAX_FOLDER_DEPTH || it)
+			return -1;
+		r->path_len[r->depth] = r->path.len;
+		if (name)
+			for (char *s = name; *s; s++)
+				if (*s == '/')
+					*s = '_';
+		if (r->path.len)
+			tw_buf_putc(&r->path, '/');
+		tw_buf_puts(&r->path, name && *name ? name : "(unnamed)");
+		free(name);
+		r->depth++;
+		r->folder_count[r->depth] = 0;
+		r->folders++;
+		return 0;
+	}
+	case R_FOLDER_END:
+		if (n != 4 || r->depth == 0 || it)
+			return -1;
+		note_folder_counts(r, rd32(p) > 0x7fffffffu ? 0 : rd32(p));
+		r->depth--;
+		r->path.len = r->path_len[r->depth];
+		if (r->path.data)
+			r->path.data[r->path.len] = 0;
+		return 0;
+	case R_MESSAGE:
+		if (n != 12 || it)
+			return -1;
+		it = item_new(NULL);
+		if (!it)
+			return -1;
+		it->id = rd64(p);
+		it->type = (int)rd32(p + 8);
+		it->charset = tw_strdup(r->charset);
+		r->cur = it;
+		return 0;
+	case R_NESTED: {
+		struct item *in;
+
+		if (!it || n < 1)
+			return -1;
+		in = item_new(it);
+		if (!in)
+			return -1;
+		in->nested_name = conv(p, n, it->charset);
+		in->charset = tw_strdup(it->charset);
+		r->cur = in;
+		return 0;
+	}
+	case R_END:
+		if (!it)
+			return -1;
+		r->cur = it->up;
+		if (it->up && !it->f[F_SUBJECT] && !it->f[F_BODY] && !it->f[F_HTML] &&
+		    !it->f[F_HEADERS] && !it->natts && !it->extra.len && !it->rtf) {
+			/* An empty embedded item (a recurrence exception
+			 * record, say): nothing to keep. */
+		} else if (it->up) {
+			size_t len = 0;
+			char *bytes = item_build(r, it, &len);
+
+			if (bytes)
+				item_att(r, it->up, it->nested_name, NULL, NULL,
+					 (unsigned char *)bytes, len, 1);
+			it->nested_name = NULL;
+		} else if (!r->stop) {
+			emit(r, it);
+		}
+		item_free(it);
+		return 0;
+	case R_ATTACH: {
+		size_t pos = 0, fl[3], i;
+		const unsigned char *fp[3];
+		char *name, *mime, *cid;
+		unsigned char *data;
+
+		if (!it)
+			return -1;
+		for (i = 0; i < 3; i++) {
+			if (n - pos < 4)
+				return -1;
+			fl[i] = rd32(p + pos);
+			pos += 4;
+			if (fl[i] > n - pos)
+				return -1;
+			fp[i] = p + pos;
+			pos += fl[i];
+		}
+		name = conv(fp[0], fl[0], it->charset);
+		mime = conv(fp[1], fl[1], it->charset);
+		cid = fl[2] ? tw_utf8_clean((const char *)fp[2], fl[2], NULL) : NULL;
+		data = malloc(n - pos + 1);
+		if (data)
+			memcpy(data, p + pos, n - pos);
+		item_att(r, it, name, mime, cid, data, data ? n - pos : 0, 0);
+		return 0;
+	}
+	case R_LABEL: {
+		const unsigned char *z = memchr(p, 0, n);
+		char *v;
+
+		if (!it || !z)
+			return -1;
+		v = conv(z + 1, n - (size_t)(z + 1 - p), it->charset);
+		if (v)
+			tw_buf_printf(&it->extra, "%s: %s\n", (const char *)p, v);
+		free(v);
+		return 0;
+	}
+	case R_LTIME: {
+		const unsigned char *z = memchr(p, 0, n);
+		int64_t t;
+
+		if (!it || !z || n - (size_t)(z + 1 - p) != 8)
+			return -1;
+		if (tw_filetime_to_unix(rd64(z + 1), &t)) {
+			char iso[32];
+			time_t tt = (time_t)t;
+			struct tm tm;
+
+			if (gmtime_r(&tt, &tm) && strftime(iso, sizeof(iso),
+							   "%Y-%m-%dT%H:%M:%SZ", &tm))
+				tw_buf_printf(&it->extra, "%s: %s\n", (const char *)p, iso);
+		}
+		return 0;
+	}
+	case F_SENT:
+	case F_ARRIVED:
+		if (!it || n != 8)
+			return -1;
+		if (tag == F_SENT)
+			it->sent = rd64(p);
+		else
+			it->arrived = rd64(p);
+		return 0;
+	case F_RTF:
+		if (!it)
+			return -1;
+		free(it->rtf);
+		it->rtf = malloc(n ? n : 1);
+		if (it->rtf)
+			memcpy(it->rtf, p, n);
+		it->rtf_len = it->rtf ? n : 0;
+		return 0;
+	case F_CLASS:
+		if (!it)
+			return -1;
+		free(it->f[tag]);
+		it->f[tag] = tw_utf8_clean((const char *)p, n, NULL);
+		return 0;
+	case F_SUBJECT: case F_BODY: case F_HTML: case F_HEADERS: case F_FROM_NAME:
+	case F_FROM_ADDR: case F_FROM_ADDR2: case F_TO: case F_CC: case F_BCC:
+	case F_MSGID: case F_IRT:
+		if (!it)
+			return -1;
+		free(it->f[tag]);
+		it->f[tag] = conv(p, n, it->charset);
+		return 0;
+	case R_SKIP:
+		r->skipped++;
+		if (r->skips.len < 400)
+			tw_buf_printf(&r->skips, "%s%.*s in \"%s\"", r->skips.len ? "; " : "",
+				      (int)(n > 120 ? 120 : n), (const char *)p,
+				      r->path.data ? r->path.data : "");
+		return 0;
+	case R_WARN:
+		free(r->warn);
+		r->warn = tw_utf8_clean((const char *)p, n, NULL);
+		return 0;
+	case R_DONE:
+		r->done = 1;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Read exactly n bytes, watching the clock; 0 on EOF/failure. */
+static int read_full(struct rx *r, unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd pfd = {r->fd, POLLIN, 0};
+		int pr = poll(&pfd, 1, 250);
+		ssize_t k;
+
+		if (tw_cx_expired(r->cx)) {
+			r->stop = 1;
+			return 0;
+		}
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return 0;
+		if (pr == 0)
+			continue;
+		k = read(r->fd, buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return 0;
+		got += (size_t)k;
+	}
+	return 1;
+}
+
+static pthread_once_t pst_once = PTHREAD_ONCE_INIT;
+
+static void pst_setup(void)
+{
+	/* Open libpst's converters here, once: the child then inherits
+	 * them instead of loading iconv modules after fork(). */
+	pst_debug_setlevel(100);
+	pst_unicode_init();
+}
+
+static trawl_status run_pst(tw_extract_ctx *cx, tw_node *node, const char *path)
+{
+	const trawl_limits *lim = tw_cx_limits(cx);
+	uint64_t max_rec = lim->max_item_bytes + (1u << 20);
+	struct rx r;
+	int fds[2], status = 0;
+	unsigned char head[5];
+	pid_t pid;
+
+	pthread_once(&pst_once, pst_setup);
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		tw_node_error(node, TRAWL_EIO, "extract", "cannot create a pipe: %s",
+			      strerror(errno));
+		return TRAWL_OK;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		tw_node_error(node, TRAWL_EIO, "extract",
+			      "cannot start the PST reader process: %s", strerror(errno));
+		return TRAWL_OK;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(fds[1], path, lim);
+		_exit(0);
+	}
+	close(fds[1]);
+	memset(&r, 0, sizeof(r));
+	r.cx = cx;
+	r.node = node;
+	r.fd = fds[0];
+	r.pid = pid;
+	tw_buf_init(&r.path, 64 * 1024);
+	tw_buf_init(&r.mismatch, 2048);
+	tw_buf_init(&r.skips, 1024);
+	while (!r.stop && !r.done && read_full(&r, head, 5)) {
+		uint32_t n = rd32(head + 1);
+		unsigned char *p;
+
+		if (n > max_rec) {
+			r.stop = 1;
+			tw_node_error(node, TRAWL_ELIMIT, "limit",
+				      "a PST item record of %u bytes is too large", n);
+			break;
+		}
+		p = malloc(n + 1);
+		if (!p) {
+			tw_node_error(node, TRAWL_ENOMEM, "extract", "out of memory");
+			break;
+		}
+		if (!read_full(&r, p, n)) {
+			free(p);
+			break;
+		}
+		p[n] = 0;
+		if (handle(&r, head[0], p, n) < 0) {
+			free(p);
+			tw_node_error(node, TRAWL_ECORRUPT, "extract",
+				      "the PST reader process sent a malformed record");
+			break;
+		}
+		free(p);
+	}
+	/* Done, stopped, or the child died: make sure it is gone. */
+	if (!r.done)
+		kill(pid, SIGKILL);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	while (r.cur) {
+		struct item *up = r.cur->up;
+
+		item_free(r.cur);
+		r.cur = up;
+	}
+	if (!tw_cx_locating(cx)) {
+		int crashed = !r.done && !r.stop;
+
+		tw_node_propf(node, "messages_declared", "%llu",
+			      (unsigned long long)r.declared);
+		tw_node_propf(node, "messages_emitted", "%llu",
+			      (unsigned long long)r.emitted);
+		if (r.warn)
+			tw_node_error(node, TRAWL_ECORRUPT, "parse", "%s", r.warn);
+		else if (crashed && WIFSIGNALED(status))
+			tw_node_error(node, TRAWL_ECORRUPT, "extract",
+				      "libpst crashed (signal %d) after %llu messages; the rest of the store was not read",
+				      WTERMSIG(status), (unsigned long long)r.emitted);
+		else if (crashed)
+			tw_node_error(node, TRAWL_ECORRUPT, "extract",
+				      "libpst stopped (exit status %d) after %llu messages; the rest of the store was not read",
+				      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				      (unsigned long long)r.emitted);
+		if (r.done && !r.folders)
+			tw_node_error(node, TRAWL_ECORRUPT, "parse",
+				      "no folder could be read from the PST");
+		if (r.skipped)
+			tw_node_error(node, TRAWL_ECORRUPT, "extract",
+				      "%llu items could not be read: %s",
+				      (unsigned long long)r.skipped,
+				      r.skips.data ? r.skips.data : "");
+		if (r.done && r.declared != r.emitted)
+			tw_node_error(node, TRAWL_ECORRUPT, "extract",
+				      "PST declares %llu items, %llu extracted: %s%s",
+				      (unsigned long long)r.declared,
+				      (unsigned long long)r.emitted,
+				      r.mismatch.data ? r.mismatch.data : "",
+				      r.nmismatch > 10 ? "; ..." : "");
+	}
+	free(r.charset);
+	free(r.warn);
+	tw_buf_release(&r.path);
+	tw_buf_release(&r.mismatch);
+	tw_buf_release(&r.skips);
+	return TRAWL_OK;
+}
+
+static trawl_status pst_extract_file(tw_extract_ctx *cx, tw_node *node,
+				     const char *path, uint64_t size)
+{
+	(void)size;
+	return run_pst(cx, node, path);
 }
 
 static trawl_status pst_extract(tw_extract_ctx *cx, tw_node *node,
 				const unsigned char *data, size_t len)
 {
-	return TRAWL_EUNSUPPORTED;
+	char *tmp = tw_temp_file(data, len);
+	trawl_status st;
+
+	if (!tmp) {
+		tw_node_error(node, TRAWL_EIO, "extract",
+			      "cannot write a temporary file for libpst: %s", strerror(errno));
+		return TRAWL_OK;
+	}
+	st = run_pst(cx, node, tmp);
+	unlink(tmp);
+	free(tmp);
+	return st;
+}
+
+static int pst_accepts(const char *mime, const char *ext,
+		       const unsigned char *data, size_t len)
+{
+	/* "!BDN": the PST/OST header magic, whatever libmagic said. */
+	return len >= 512 && memcmp(data, "!BDN", 4) == 0;
 }
 
 const tw_extractor tw_extractor_pst = {
-	"pst", "email", pst_accepts, pst_extract, NULL,
+	"pst", "email", pst_accepts, pst_extract, pst_extract_file,
 };

@@ -176,8 +176,15 @@ static void test_enron(void **state)
 			continue;
 		if (!strchr(senders[i].addr, '@') || strchr(senders[i].addr, '\''))
 			continue;
-		assert_int_equal(run_cmd(&out, NULL, "%s search --count --archive '%s' -- 'from:%s'",
-					 trawl_bin(), db, senders[i].addr), 0);
+		{
+			char *err = NULL;
+			int rc = run_cmd(&out, &err, "%s search --count --archive '%s' -- 'from:%s'",
+					 trawl_bin(), db, senders[i].addr);
+
+			if (rc != 0)
+				fail_msg("search from:%s exited %d: %s", senders[i].addr, rc, err);
+			free(err);
+		}
 		n = strtoll(out, NULL, 10);
 		free(out);
 		if (n != senders[i].n)

@@ -1,0 +1,214 @@
+/*
+ * maps.c - small open-addressing hash maps for the derived-data passes
+ * (threading, people): string -> integer and integer -> integer.
+ *
+ * These passes hold one entry per message, Message-ID or address of the
+ * part of the archive they touch, so the maps grow with the archive and
+ * must never abort: every insertion reports allocation failure.  Keys are
+ * copied; values are plain integers (usually indexes into the caller's
+ * arrays).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tw.h"
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+static uint64_t hash_int(int64_t k)
+{
+	uint64_t x = (uint64_t)k;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x ? x : 1;
+}
+
+int tw_strmap_get(const tw_strmap *m, const char *key, int64_t *val)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!m->cap || !key)
+		return 0;
+	h = hash_str(key);
+	for (i = h & (m->cap - 1); m->slots[i].hash; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0) {
+			if (val)
+				*val = m->slots[i].val;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int strmap_grow(tw_strmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 256, i, j;
+	tw_strslot *s = calloc(cap, sizeof(*s));
+
+	if (!s)
+		return -1;
+	for (i = 0; i < m->cap; i++) {
+		if (!m->slots[i].hash)
+			continue;
+		for (j = m->slots[i].hash & (cap - 1); s[j].hash; j = (j + 1) & (cap - 1))
+			;
+		s[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = s;
+	m->cap = cap;
+	return 0;
+}
+
+int tw_strmap_put(tw_strmap *m, const char *key, int64_t val)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!key)
+		return -1;
+	if ((m->len + 1) * 2 > m->cap && strmap_grow(m))
+		return -1;
+	h = hash_str(key);
+	for (i = h & (m->cap - 1); m->slots[i].hash; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0) {
+			m->slots[i].val = val;
+			return 0;
+		}
+	}
+	m->slots[i].key = tw_strdup(key);
+	if (!m->slots[i].key)
+		return -1;
+	m->slots[i].hash = h;
+	m->slots[i].val = val;
+	m->len++;
+	return 0;
+}
+
+void tw_strmap_release(tw_strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+int tw_intmap_get(const tw_intmap *m, int64_t key, int64_t *val)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!m->cap)
+		return 0;
+	h = hash_int(key);
+	for (i = h & (m->cap - 1); m->slots[i].used; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].key == key) {
+			if (val)
+				*val = m->slots[i].val;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int tw_intmap_put(tw_intmap *m, int64_t key, int64_t val)
+{
+	size_t i;
+
+	if ((m->len + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256, j;
+		tw_intslot *s = calloc(cap, sizeof(*s));
+
+		if (!s)
+			return -1;
+		for (i = 0; i < m->cap; i++) {
+			if (!m->slots[i].used)
+				continue;
+			for (j = hash_int(m->slots[i].key) & (cap - 1); s[j].used; j = (j + 1) & (cap - 1))
+				;
+			s[j] = m->slots[i];
+		}
+		free(m->slots);
+		m->slots = s;
+		m->cap = cap;
+	}
+	for (i = hash_int(key) & (m->cap - 1); m->slots[i].used; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].key == key) {
+			m->slots[i].val = val;
+			return 0;
+		}
+	}
+	m->slots[i].used = 1;
+	m->slots[i].key = key;
+	m->slots[i].val = val;
+	m->len++;
+	return 0;
+}
+
+void tw_intmap_release(tw_intmap *m)
+{
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---------------------------------------------------------------- union-find */
+
+int tw_uf_init(tw_uf *u, size_t n)
+{
+	size_t i;
+
+	u->n = n;
+	u->parent = malloc((n ? n : 1) * sizeof(*u->parent));
+	if (!u->parent)
+		return -1;
+	for (i = 0; i < n; i++)
+		u->parent[i] = i;
+	return 0;
+}
+
+size_t tw_uf_find(tw_uf *u, size_t x)
+{
+	size_t r = x;
+
+	while (u->parent[r] != r)
+		r = u->parent[r];
+	while (u->parent[x] != r) { /* path compression */
+		size_t next = u->parent[x];
+
+		u->parent[x] = r;
+		x = next;
+	}
+	return r;
+}
+
+void tw_uf_union(tw_uf *u, size_t a, size_t b)
+{
+	a = tw_uf_find(u, a);
+	b = tw_uf_find(u, b);
+	/* The smaller index becomes the root, so a component's root is its
+	 * first member: callers rely on that for stable ids. */
+	if (a < b)
+		u->parent[b] = a;
+	else if (b < a)
+		u->parent[a] = b;
+}
+
+void tw_uf_release(tw_uf *u)
+{
+	free(u->parent);
+	memset(u, 0, sizeof(*u));
+}
