@@ -211,6 +211,8 @@ int cmd_ingest(int argc, char **argv)
 				      (json_int_t)st.bytes, "inputs_total", (json_int_t)st.inputs_total,
 				      "seconds", st.seconds, "complete", s == TRAWL_OK);
 
+		json_object_set_new(o, "writer_seconds", json_real(st.writer_seconds));
+
 		cli_json_print(o, stdout);
 		json_decref(o);
 	} else {

@@ -99,6 +99,8 @@ typedef struct trawl_ingest_stats {
 	uint64_t item_errors;  /* errors recorded on descendants (attachments, members) */
 	uint64_t bytes;        /* bytes of input read */
 	double seconds;        /* wall time so far */
+	double writer_seconds; /* time the single writer spent storing (at the end):
+				  near `seconds`, the archive is the bottleneck */
 } trawl_ingest_stats;
 
 /* Called from the ingest's own thread about every `progress_ms`; returning

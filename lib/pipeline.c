@@ -672,9 +672,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	st.skipped = atomic_load(&r->skipped);
 	st.bytes = atomic_load(&r->bytes_read);
 	st.inputs_total = atomic_load(&r->total);
-	if (getenv("TRAWL_DEBUG_TIMING"))
-		fprintf(stderr, "writer busy %lld ms of %lld ms\n", (long long)writer_ms,
-			(long long)(tw_now_ms() - t0));
+	st.writer_seconds = (double)writer_ms / 1000.0;
 	if (rc == TRAWL_OK && r->cancel)
 		rc = TRAWL_ECANCELLED;
 	if (rc == TRAWL_OK || rc == TRAWL_ECANCELLED) {

@@ -626,24 +626,32 @@ trawl_status tw_store_source_end(trawl_archive *ar, int64_t source,
 	return step_done(ar, s, "recording ingest run") ? TRAWL_EDB : TRAWL_OK;
 }
 
+/*
+ * A replaced family loses only its items and errors here.  Contents it
+ * used stay until tw_store_gc() at the end of the run: the new version of
+ * the file usually holds most of them again, and extractor threads may
+ * already have found them "known" (and so not extracted them again).
+ */
 trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
 {
-	char sql[1024];
+	char sql[512];
 
 	snprintf(sql, sizeof(sql),
-		 "CREATE TEMP TABLE IF NOT EXISTS tw_del(blob_id INTEGER PRIMARY KEY);"
-		 "DELETE FROM tw_del;"
-		 "INSERT OR IGNORE INTO tw_del SELECT blob_id FROM items"
-		 "  WHERE (root_id=%lld OR id=%lld) AND blob_id IS NOT NULL;"
 		 "DELETE FROM errors WHERE item_id IN (SELECT id FROM items WHERE root_id=%lld OR id=%lld);"
-		 "DELETE FROM items WHERE root_id=%lld OR id=%lld;"
-		 "DELETE FROM tw_del WHERE blob_id IN (SELECT blob_id FROM items"
-		 "  WHERE blob_id IN (SELECT blob_id FROM tw_del));",
-		 (long long)root_id, (long long)root_id, (long long)root_id,
-		 (long long)root_id, (long long)root_id, (long long)root_id);
-	if (tw_exec(ar, sql))
-		return TRAWL_EDB;
+		 "DELETE FROM items WHERE root_id=%lld OR id=%lld;",
+		 (long long)root_id, (long long)root_id, (long long)root_id, (long long)root_id);
+	return tw_exec(ar, sql);
+}
+
+/* Delete contents no item uses any more, with their text, index entries,
+ * email fields and metadata. */
+static trawl_status tw_store_gc(trawl_archive *ar)
+{
 	return tw_exec(ar,
+		       "CREATE TEMP TABLE IF NOT EXISTS tw_del(blob_id INTEGER PRIMARY KEY);"
+		       "DELETE FROM tw_del;"
+		       "INSERT INTO tw_del SELECT id FROM blobs b"
+		       "  WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id);"
 		       "INSERT INTO fts(fts, rowid, subject, body, names)"
 		       "  SELECT 'delete', blob_id, subject, body, names FROM fts_src"
 		       "  WHERE blob_id IN (SELECT blob_id FROM tw_del);"
@@ -667,7 +675,9 @@ trawl_status tw_store_after_ingest(trawl_archive *ar)
 	st = tw_exec(ar, "BEGIN IMMEDIATE");
 	if (st)
 		return st;
-	st = tw_derive_pending(ar, &full, &pending);
+	st = tw_store_gc(ar);
+	if (!st)
+		st = tw_derive_pending(ar, &full, &pending);
 	if (!st && pending) {
 		st = tw_people_update(ar, full);
 		if (!st)

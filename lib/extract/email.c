@@ -367,14 +367,43 @@ static void add_list(tw_email *e, int role, InternetAddressList *l, int depth)
  * header, split it on commas outside quotes and take what looks like an
  * address from each piece.
  */
-static void lenient_list(tw_email *e, int role, const char *raw)
+/* Trim blanks and one pair of surrounding quotes; decode RFC 2047 words. */
+static char *clean_name(const char *s, size_t n)
 {
-	char *copy = tw_strdup(raw), *p, *start;
-	int quoted = 0, angle = 0;
+	char *raw, *dec;
 
-	if (!copy)
-		return;
-	for (start = p = copy;; p++) {
+	while (n && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
+	}
+	if (!n)
+		return NULL;
+	raw = tw_strndup(s, n);
+	dec = raw ? g_mime_utils_header_decode_phrase(NULL, raw) : NULL;
+	free(raw);
+	if (!dec)
+		return NULL;
+	raw = tw_strdup(dec);
+	g_free(dec);
+	return raw;
+}
+
+/* Split a header on commas outside quotes and angle brackets; with `e`,
+ * add what looks like an address from each piece.  Returns the number of
+ * pieces that hold an '@'. */
+static size_t lenient_list(tw_email *e, int role, const char *raw)
+{
+	const char *p = raw, *start = raw;
+	int quoted = 0, angle = 0;
+	size_t with_at = 0;
+
+	for (;; p++) {
 		if (*p == '"')
 			quoted = !quoted;
 		else if (*p == '<')
@@ -382,29 +411,37 @@ static void lenient_list(tw_email *e, int role, const char *raw)
 		else if (*p == '>')
 			angle = 0;
 		if (*p == '\0' || (*p == ',' && !quoted && !angle)) {
-			char end = *p, *lt, *gt;
+			size_t len = (size_t)(p - start);
+			const char *lt = memchr(start, '<', len);
+			const char *gt = lt ? memchr(lt, '>', len - (size_t)(lt - start)) : NULL;
+			const char *at = memchr(start, '@', len);
 
-			*p = '\0';
-			lt = strchr(start, '<');
-			gt = lt ? strchr(lt, '>') : NULL;
-			if (lt && gt) {
-				*gt = '\0';
-				*lt = '\0';
-				tw_email_addr(e, role, start, lt + 1);
-			} else if (strchr(start, '@')) {
-				tw_email_addr(e, role, NULL, start);
-			} else {
-				while (*start == ' ' || *start == '\t')
-					start++;
-				if (*start)
-					tw_email_addr(e, role, start, NULL);
+			with_at += at != NULL;
+			if (e && lt && gt) {
+				char *name = clean_name(start, (size_t)(lt - start));
+				char *addr = tw_strndup(lt + 1, (size_t)(gt - lt - 1));
+
+				tw_email_addr(e, role, name, addr);
+				free(name);
+				free(addr);
+			} else if (e && at) {
+				char *addr = tw_strndup(start, len);
+
+				tw_email_addr(e, role, NULL, addr);
+				free(addr);
+			} else if (e) {
+				char *name = clean_name(start, len);
+
+				if (name)
+					tw_email_addr(e, role, name, NULL);
+				free(name);
 			}
-			if (end == '\0')
+			if (*p == '\0')
 				break;
 			start = p + 1;
 		}
 	}
-	free(copy);
+	return with_at;
 }
 
 static void headers(tw_node *node, GMimeMessage *m)
@@ -476,8 +513,23 @@ static void headers(tw_node *node, GMimeMessage *m)
 
 		add_list(e, roles[i].role, g_mime_message_get_addresses(m, roles[i].type), 0);
 		raw = g_mime_object_get_header(o, roles[i].header);
-		if (e->naddrs == before && raw && *raw)
-			lenient_list(e, roles[i].role, raw);
+		if (raw && *raw) {
+			size_t k, got = 0;
+
+			for (k = before; k < e->naddrs; k++)
+				got += e->addrs[k].addr != NULL;
+			/* GMime dropped some (or all) of the addresses: read the
+			 * header leniently instead. */
+			if (got < lenient_list(NULL, roles[i].role, raw) ||
+			    e->naddrs == before) {
+				for (k = before; k < e->naddrs; k++) {
+					free(e->addrs[k].name);
+					free(e->addrs[k].addr);
+				}
+				e->naddrs = before;
+				lenient_list(e, roles[i].role, raw);
+			}
+		}
 	}
 	s = g_mime_object_get_header(o, "X-Mailer");
 	if (!s)
