@@ -210,6 +210,7 @@ typedef struct worker {
 	run *r;
 	sqlite3 *db;
 	sqlite3_stmt *known_stmt;
+	int64_t replacing;   /* family the current task replaces, or 0 */
 	pthread_t th;
 } worker;
 
@@ -217,7 +218,7 @@ static int known(const tw_digest *d, void *ud)
 {
 	worker *w = ud;
 
-	if (tw_store_known(w->db, &w->known_stmt, d))
+	if (tw_store_known(w->db, &w->known_stmt, d, w->replacing))
 		return 1;
 	/* First to claim extracts; anyone later records a duplicate. */
 	return !claimed_add(&w->r->claims, d->sha256);
@@ -315,6 +316,7 @@ static tw_unit *process(worker *w, tw_task *t)
 	u->mbox = t->mbox;
 	u->offset = t->offset;
 	u->index = t->index;
+	w->replacing = t->mbox ? t->mbox->old_root : t->old_root;
 	switch (t->kind) {
 	case TW_TASK_MBOX_END:
 		u->kind = TW_UNIT_MBOX_END;

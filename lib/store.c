@@ -489,9 +489,10 @@ static int64_t mbox_item(trawl_archive *ar, tw_mbox_state *m, int64_t source)
 
 	if (m->item_id)
 		return m->item_id;
+	/* old_root stays set: extractor threads keep excluding the old family
+	 * from "known" until this deletion is committed and visible to them. */
 	if (m->old_root && tw_store_delete_family(ar, m->old_root))
 		return -1;
-	m->old_root = 0;
 	base = strrchr(m->path, '/');
 	n = tw_node_new("file", base ? base + 1 : m->path, 0);
 	if (!n)
@@ -734,15 +735,23 @@ int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs)
 	return 0;
 }
 
-int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d)
+int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
+		   int64_t replacing)
 {
 	int found;
 
+	/* Known means stored, extracted and used by an item that stays: the
+	 * items of a family being replaced do not count, or the children of
+	 * its contents would go with it. */
 	if (!*cache &&
-	    sqlite3_prepare_v3(db, "SELECT 1 FROM blobs WHERE sha256=? AND extracted=1", -1,
-			       SQLITE_PREPARE_PERSISTENT, cache, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v3(db,
+			       "SELECT 1 FROM blobs b WHERE b.sha256=?1 AND b.extracted=1"
+			       " AND EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id"
+			       "  AND coalesce(i.root_id, i.id) != ?2)",
+			       -1, SQLITE_PREPARE_PERSISTENT, cache, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_blob(*cache, 1, d->sha256, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(*cache, 2, replacing);
 	found = sqlite3_step(*cache) == SQLITE_ROW;
 	sqlite3_reset(*cache);
 	return found;

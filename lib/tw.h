@@ -446,9 +446,11 @@ typedef struct tw_file_state {
 	int64_t inputs;  /* inputs it stands for: messages of an mbox, else 0 (1) */
 } tw_file_state;
 int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs);
-/* Non-zero when a content with this digest is stored and extracted.
- * `*cache` holds a prepared statement between calls (finalize it). */
-int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d);
+/* Non-zero when a content with this digest is stored, extracted and used
+ * by an item outside the family `replacing` (0: none).  `*cache` holds a
+ * prepared statement between calls (finalize it). */
+int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
+		   int64_t replacing);
 /* Offsets of the mbox messages already committed under item `mbox_item`. */
 int tw_store_mbox_offsets(sqlite3 *db, int64_t mbox_item, uint64_t **offs,
 			  size_t *n);

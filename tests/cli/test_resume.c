@@ -224,12 +224,61 @@ static void test_progress_json_reconciles(void **state)
 	free(out);
 }
 
+static long long count_in(const char *db, const char *q)
+{
+	char *out = NULL;
+	long long n;
+
+	assert_int_equal(run_cmd(&out, NULL, "%s search --count --archive '%s' -- '%s'", trawl_bin(), db, q), 0);
+	n = strtoll(out, NULL, 10);
+	free(out);
+	return n;
+}
+
+/* A file that changed is replaced; contents its old version shared with
+ * the new one must survive (they are "known" while being replaced). */
+static void test_changed_files_replaced_without_loss(void **state)
+{
+	char db[700], dir[700], *out = NULL;
+	long long emails, old_word;
+	FILE *f;
+	json_t *s;
+
+	snprintf(dir, sizeof(dir), "%s/changing", tmpdir());
+	snprintf(db, sizeof(db), "%s/e.db", tmpdir());
+	assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s' && cp -r examples/sample-dump '%s/'", dir, dir), 0);
+	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db, dir), 0);
+	emails = count_in(db, "type:email");
+	old_word = count_in(db, "path:archive-2014.mbox");
+	assert_true(old_word > 60);
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/sample-dump/mbox/archive-2014.mbox");
+	f = fopen(dir, "a");
+	assert_non_null(f);
+	fputs("From x@y Mon Mar  3 10:00:00 2014\nFrom: x@y\nSubject: late\nMessage-ID: <late@x>\n\n"
+	      "zeppelinhangar appended\n\n", f);
+	fclose(f);
+	assert_int_equal(run_cmd(&out, NULL, "%s ingest --json --archive '%s' '%s'", trawl_bin(), db,
+				 strstr(dir, "/sample-dump") ? dir : dir), 0);
+	s = parse_json(last_line(out));
+	assert_int_equal(jint(s, "indexed"), 1); /* only the new message is new */
+	json_decref(s);
+	free(out);
+	assert_int_equal(count_in(db, "type:email"), emails + 1);
+	assert_int_equal(count_in(db, "path:archive-2014.mbox"), old_word + 1);
+	assert_int_equal(count_in(db, "zeppelinhangar"), 1);
+	/* Every hit still has an item behind it. */
+	assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 0 --archive '%s' '*' | grep -c '\"id\":0,' ",
+				 trawl_bin(), db), 1);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_progress_json_reconciles),
 		cmocka_unit_test(test_readers_during_ingest),
 		cmocka_unit_test(test_kill_and_resume_gives_same_archive),
+		cmocka_unit_test(test_changed_files_replaced_without_loss),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
