@@ -165,6 +165,7 @@ typedef struct tw_node {
 	tw_digest digest;
 	int depth;
 	int known;         /* content already in the archive: not extracted */
+	uint64_t inflated, deflated; /* container accounting (tw_cx_inflate) */
 	tw_buf text;       /* UTF-8 text for the index */
 	unsigned char *ztext; /* text compressed for storage (set by the pipeline) */
 	size_t zlen;

@@ -43,9 +43,6 @@ struct tw_extract_ctx {
 	tw_buf *found;
 	int located;
 	int root_depth;
-	/* per-depth accounting of the container being extracted */
-	uint64_t inflated[MAX_DEPTH_HARD + 2];
-	uint64_t compressed[MAX_DEPTH_HARD + 2];
 	uint64_t total_inflated;
 };
 
@@ -105,23 +102,20 @@ int tw_cx_expired(tw_extract_ctx *cx)
 trawl_status tw_cx_inflate(tw_extract_ctx *cx, tw_node *node, uint64_t n,
 			   uint64_t compressed)
 {
-	int d = node->depth;
-
-	if (d < 0 || d > MAX_DEPTH_HARD)
-		d = MAX_DEPTH_HARD;
-	cx->inflated[d] += n;
-	cx->compressed[d] += compressed;
+	/* Budgets are per container: a bomb in one member does not starve
+	 * its siblings. */
+	node->inflated += n;
+	node->deflated += compressed;
 	cx->total_inflated += n;
-	if (cx->inflated[d] > cx->lim.max_container_bytes) {
+	if (node->inflated > cx->lim.max_container_bytes) {
 		tw_node_error(node, TRAWL_ELIMIT, "limit",
 			      "container expands beyond %llu bytes (max_container_bytes)",
 			      (unsigned long long)cx->lim.max_container_bytes);
 		return TRAWL_ELIMIT;
 	}
 	/* The ratio only means something once enough was inflated. */
-	if (cx->inflated[d] > (1u << 20) &&
-	    cx->inflated[d] / (cx->compressed[d] ? cx->compressed[d] : 1) >
-		    cx->lim.max_ratio) {
+	if (node->inflated > (1u << 20) &&
+	    node->inflated / (node->deflated ? node->deflated : 1) > cx->lim.max_ratio) {
 		tw_node_error(node, TRAWL_ELIMIT, "limit",
 			      "compression ratio above %u (max_ratio): possible decompression bomb",
 			      cx->lim.max_ratio);

@@ -40,8 +40,6 @@
 
 /* ---------------------------------------------------------------- libgsf setup */
 
-static pthread_once_t gsf_once = PTHREAD_ONCE_INIT;
-
 static void quiet_log(const gchar *domain, GLogLevelFlags level,
 		      const gchar *message, gpointer ud)
 {
@@ -49,13 +47,6 @@ static void quiet_log(const gchar *domain, GLogLevelFlags level,
 	(void)level;
 	(void)message;
 	(void)ud;
-}
-
-static void gsf_setup(void)
-{
-	/* Registers every libgsf type at once: their lazy registration is
-	 * not thread-safe. */
-	gsf_init();
 }
 
 /*
@@ -124,7 +115,8 @@ static GsfInfile *open_ole(const unsigned char *data, size_t len)
 	GsfInfile *ole;
 	GError *err = NULL;
 
-	pthread_once(&gsf_once, gsf_setup);
+	/* gsf_init() is done there, once, before any extractor thread. */
+	tw_extract_global_init();
 	quiet_libgsf();
 	in = gsf_input_memory_new(data, (gsf_off_t)len, FALSE);
 	if (!in)
