@@ -42,7 +42,7 @@ int cmd_help(int argc, char **argv)
 		(void)top;
 		puts("usage: trawl help COMMAND | trawl help query");
 		for (c = cli_commands; c->name; c++)
-			printf("  %-8s %s\n", c->name, c->summary);
+			printf("  %-11s %s\n", c->name, c->summary);
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "query")) {

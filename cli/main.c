@@ -225,7 +225,7 @@ static void usage(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (c = cli_commands; c->name; c++)
-		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+		fprintf(f, "  %-11s %s\n", c->name, c->summary);
 	fputs("\nEvery command takes --archive FILE (default: $TRAWL_ARCHIVE, else ./trawl.db)\n"
 	      "and --help.  'trawl help query' describes the query language.\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage or query error, 3 not found.\n",
