@@ -36,6 +36,7 @@ static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
 static srv_req *queue[2][SRV_MAX_QUEUE];
 static size_t head[2], count[2];
 static int stopping;
+static unsigned turn;
 static pthread_t *threads;
 srv_counters srv_stats;
 
@@ -76,7 +77,7 @@ static void *worker(void *arg)
 	/* Below the polling threads: when the processor is short, answers
 	 * from the cache and the UI files go out first, and queries take
 	 * what is left (Linux: nice is per thread). */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	for (;;) {
 		srv_req *r;
 
@@ -89,7 +90,10 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&mu);
 			break;
 		}
-		k = count[0] ? 0 : 1;
+		/* Clients first, but one run in eight goes to a waiting refresh,
+		 * so that answers served stale do not age without end under a
+		 * steady stream of misses. */
+		k = count[0] && (!count[1] || ++turn % 8) ? 0 : 1;
 		r = queue[k][head[k]];
 		head[k] = (head[k] + 1) % SRV_MAX_QUEUE;
 		count[k]--;

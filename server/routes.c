@@ -1206,7 +1206,7 @@ static int h_server(srv_req *r)
 	uint64_t runs = __atomic_load_n(&srv_stats.pool_runs, __ATOMIC_RELAXED);
 
 	srv_pool_depth(&qc, &qb);
-	return srv_json(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I}",
+	return srv_json(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:{s:I, s:f, s:f, s:f, s:f}}",
 		"threads", (json_int_t)srv_cfg.threads,
 		"api_requests", (json_int_t)srv_stats.requests,
 		"cache_hits", (json_int_t)srv_stats.cache_hits,
@@ -1217,7 +1217,9 @@ static int h_server(srv_req *r)
 		"queued", (json_int_t)(qc + qb),
 		"avg_queue_ms", runs ? (double)srv_stats.queue_us / 1000.0 / (double)runs : 0.0,
 		"avg_run_ms", runs ? (double)srv_stats.run_us / 1000.0 / (double)runs : 0.0,
-		"busy_503", (json_int_t)srv_stats.busy));
+		"busy_503", (json_int_t)srv_stats.busy,
+		"latency_ms", "requests", (json_int_t)srv_latency_count(), "p50", srv_latency_pct(50),
+		"p90", srv_latency_pct(90), "p95", srv_latency_pct(95), "p99", srv_latency_pct(99)));
 }
 
 /* ---------------------------------------------------------------- table */

@@ -210,6 +210,11 @@ typedef struct srv_counters {
 	uint64_t busy;            /* 503s for a full queue */
 } srv_counters;
 extern srv_counters srv_stats;
+/* Time from request line to response sent, by request (http.c). */
+void srv_latency_record(int64_t us);
+/* The p-th percentile (0..100) of recorded latencies, in ms. */
+double srv_latency_pct(double p);
+uint64_t srv_latency_count(void);
 #define SRV_COUNT(field, n) __atomic_add_fetch(&srv_stats.field, (n), __ATOMIC_RELAXED)
 /* Requests waiting in the pool queues: client, background. */
 void srv_pool_depth(size_t *client, size_t *background);
