@@ -220,29 +220,12 @@ trawl_status trawl_timeline(trawl_archive *ar, const char *query, trawl_period b
 
 typedef struct facets_priv {
 	trawl_facets pub;
-	char **strs;
-	size_t nstrs, cap;
+	tw_strpool pool;
 } facets_priv;
 
 static const char *fkeep(facets_priv *p, const char *s)
 {
-	char *d;
-
-	if (!s)
-		return NULL;
-	if (p->nstrs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		char **n = realloc(p->strs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->strs = n;
-		p->cap = cap;
-	}
-	d = tw_strdup(s);
-	if (d)
-		p->strs[p->nstrs++] = d;
-	return d;
+	return tw_strpool_keep(&p->pool, s);
 }
 
 void trawl_facets_free(trawl_facets *f)
@@ -252,9 +235,7 @@ void trawl_facets_free(trawl_facets *f)
 
 	if (!f)
 		return;
-	for (i = 0; i < p->nstrs; i++)
-		free(p->strs[i]);
-	free(p->strs);
+	tw_strpool_release(&p->pool);
 	for (i = 0; i < f->nfacets; i++)
 		free(f->facets[i].values);
 	free(f->facets);

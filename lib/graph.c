@@ -18,41 +18,21 @@
 
 typedef struct graph_priv {
 	trawl_graph pub;
-	char **strs;
-	size_t nstrs, cap;
+	tw_strpool pool;
 } graph_priv;
 
 static const char *gkeep(graph_priv *p, const char *s)
 {
-	char *d;
-
-	if (!s)
-		return NULL;
-	if (p->nstrs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		char **n = realloc(p->strs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->strs = n;
-		p->cap = cap;
-	}
-	d = tw_strdup(s);
-	if (d)
-		p->strs[p->nstrs++] = d;
-	return d;
+	return tw_strpool_keep(&p->pool, s);
 }
 
 void trawl_graph_free(trawl_graph *g)
 {
 	graph_priv *p = (graph_priv *)g;
-	size_t i;
 
 	if (!g)
 		return;
-	for (i = 0; i < p->nstrs; i++)
-		free(p->strs[i]);
-	free(p->strs);
+	tw_strpool_release(&p->pool);
 	free(g->nodes);
 	free(g->edges);
 	free(p);

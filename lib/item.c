@@ -17,41 +17,21 @@
 /* trawl_item plus the strings it owns. */
 typedef struct item_priv {
 	trawl_item pub;
-	char **strs;
-	size_t nstrs, cap;
+	tw_strpool pool;
 } item_priv;
 
 static const char *keep(item_priv *p, const unsigned char *s)
 {
-	char *d;
-
-	if (!s)
-		return NULL;
-	if (p->nstrs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		char **n = realloc(p->strs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->strs = n;
-		p->cap = cap;
-	}
-	d = tw_strdup((const char *)s);
-	if (d)
-		p->strs[p->nstrs++] = d;
-	return d;
+	return tw_strpool_keep(&p->pool, (const char *)s);
 }
 
 void trawl_item_free(trawl_item *it)
 {
 	item_priv *p = (item_priv *)it;
-	size_t i;
 
 	if (!it)
 		return;
-	for (i = 0; i < p->nstrs; i++)
-		free(p->strs[i]);
-	free(p->strs);
+	tw_strpool_release(&p->pool);
 	free(it->addrs);
 	free(it->props);
 	free(it->children);

@@ -1400,41 +1400,21 @@ out:
 
 typedef struct person_priv {
 	trawl_person pub;
-	char **strs;
-	size_t nstrs, cap;
+	tw_strpool pool;
 } person_priv;
 
 static const char *pkeep(person_priv *p, const unsigned char *s)
 {
-	char *d;
-
-	if (!s)
-		return NULL;
-	if (p->nstrs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 32;
-		char **n = realloc(p->strs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->strs = n;
-		p->cap = cap;
-	}
-	d = tw_strdup((const char *)s);
-	if (d)
-		p->strs[p->nstrs++] = d;
-	return d;
+	return tw_strpool_keep(&p->pool, (const char *)s);
 }
 
 void trawl_person_free(trawl_person *pp)
 {
 	person_priv *p = (person_priv *)pp;
-	size_t i;
 
 	if (!pp)
 		return;
-	for (i = 0; i < p->nstrs; i++)
-		free(p->strs[i]);
-	free(p->strs);
+	tw_strpool_release(&p->pool);
 	free(pp->addrs);
 	free(pp->names);
 	free(p);

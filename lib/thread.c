@@ -870,41 +870,21 @@ static int is_ancestor(const conts *cs, int64_t a, int64_t b)
 
 typedef struct thread_priv {
 	trawl_thread pub;
-	char **strs;
-	size_t nstrs, cap;
+	tw_strpool pool;
 } thread_priv;
 
 static const char *tkeep(thread_priv *p, const char *s)
 {
-	char *d;
-
-	if (!s)
-		return NULL;
-	if (p->nstrs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		char **n = realloc(p->strs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->strs = n;
-		p->cap = cap;
-	}
-	d = tw_strdup(s);
-	if (d)
-		p->strs[p->nstrs++] = d;
-	return d;
+	return tw_strpool_keep(&p->pool, s);
 }
 
 void trawl_thread_free(trawl_thread *t)
 {
 	thread_priv *p = (thread_priv *)t;
-	size_t i;
 
 	if (!t)
 		return;
-	for (i = 0; i < p->nstrs; i++)
-		free(p->strs[i]);
-	free(p->strs);
+	tw_strpool_release(&p->pool);
 	free(t->msgs);
 	free(p);
 }

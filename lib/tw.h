@@ -56,6 +56,21 @@ void tw_buf_reset(tw_buf *b);
 char *tw_buf_detach(tw_buf *b, size_t *len);
 void tw_buf_release(tw_buf *b);
 
+/* ---------------------------------------------------------------- string pool */
+
+/*
+ * Strings owned by one result structure handed to the caller (an item, a
+ * thread, a graph ...), freed together by tw_strpool_release().
+ */
+typedef struct tw_strpool {
+	char **strs;
+	size_t n, cap;
+} tw_strpool;
+
+/* Copy s into the pool; NULL for NULL or on allocation failure. */
+const char *tw_strpool_keep(tw_strpool *p, const char *s);
+void tw_strpool_release(tw_strpool *p);
+
 /* ---------------------------------------------------------------- utils */
 
 void *tw_malloc(size_t n);            /* NULL on failure, never aborts */

@@ -187,6 +187,40 @@ void tw_buf_release(tw_buf *b)
 	b->len = b->cap = 0;
 }
 
+/* ---------------------------------------------------------------- tw_strpool */
+
+const char *tw_strpool_keep(tw_strpool *p, const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		char **n = realloc(p->strs, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		p->strs = n;
+		p->cap = cap;
+	}
+	d = tw_strdup(s);
+	if (d)
+		p->strs[p->n++] = d;
+	return d;
+}
+
+void tw_strpool_release(tw_strpool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->strs[i]);
+	free(p->strs);
+	p->strs = NULL;
+	p->n = p->cap = 0;
+}
+
 /* ---------------------------------------------------------------- UTF-8 */
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
