@@ -116,6 +116,11 @@ static void print_item(trawl_archive *ar, const trawl_item *it, const char *text
 	printf("size:      %s\n", cli_size(it->size, buf, sizeof(buf)));
 	if (it->sha256)
 		printf("sha256:    %s\nmd5:       %s\n", it->sha256, it->md5 ? it->md5 : "");
+	if (it->mismatch) {
+		printf("%smismatch:%s  ", color ? "\033[33m" : "", color ? "\033[0m" : "");
+		safe_print(it->mismatch);
+		putchar('\n');
+	}
 	for (i = 0; i < it->nprops; i++) {
 		if (!strcmp(it->props[i].key, "title") && it->subject)
 			continue;

@@ -109,6 +109,7 @@ json_t *cli_item_json(const trawl_item *it, const char *text)
 	json_object_set_new(o, "size", json_integer(it->size));
 	json_object_set_new(o, "sha256", cli_jstr(it->sha256));
 	json_object_set_new(o, "md5", cli_jstr(it->md5));
+	json_object_set_new(o, "extension_mismatch", cli_jstr(it->mismatch));
 	json_object_set_new(o, "date", it->has_date ? json_string(cli_iso(it->date, iso, sizeof(iso)))
 						    : json_null());
 	if (it->message_id || it->subject || it->naddrs) {

@@ -204,6 +204,11 @@ trawl_status trawl_count(trawl_archive *ar, const char *query, int64_t *count,
 /* Check the syntax of a query without running it. */
 trawl_status trawl_query_check(const char *query, trawl_syntax_error *err);
 
+/* The i-th field of the query language ("from", "date", ...), with a
+ * one-line help in *help (may be NULL); NULL past the last.  Static
+ * strings: help screens and completion list exactly what parses. */
+const char *trawl_query_field(size_t i, const char **help);
+
 /* ---------------------------------------------------------------- items */
 
 typedef struct trawl_addr {
@@ -243,6 +248,7 @@ typedef struct trawl_item {
 	const char *label;
 	const char *sha256;
 	const char *md5;
+	const char *mismatch; /* the name promises another type than the content, or NULL */
 	int64_t size;
 	int depth;
 	/* email fields (NULL / 0 for other kinds) */

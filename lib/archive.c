@@ -122,6 +122,9 @@ static const char *const migrations[] = {
 	 * of Enron's X-To lines) cost more than the metadata itself */
 	"DROP INDEX props_key;"
 	"CREATE INDEX props_key ON props(key);",
+	/* 5: an occurrence whose name promises another type than its content
+	 * (a renamed document is a classic way to hide one) */
+	"ALTER TABLE items ADD COLUMN mismatch TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)TW_ARRAY_LEN(migrations))

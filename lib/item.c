@@ -66,7 +66,8 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 	it = &p->pub;
 	s = prep(ar, "SELECT i.id, i.parent_id, i.kind, i.name, i.path, i.depth, i.blob_id,"
 		     " i.root_id, s.label, b.type, b.mime, b.sha256, b.md5, b.size, b.date,"
-		     " b.truncated, (SELECT path FROM items r WHERE r.id=coalesce(i.root_id, i.id))"
+		     " b.truncated, (SELECT path FROM items r WHERE r.id=coalesce(i.root_id, i.id)),"
+		     " i.mismatch"
 		     " FROM items i LEFT JOIN blobs b ON b.id=i.blob_id"
 		     " LEFT JOIN sources s ON s.id=i.source_id WHERE i.id=?");
 	if (!s) {
@@ -109,6 +110,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 	}
 	it->text_truncated = sqlite3_column_int(s, 15);
 	it->disk_path = keep(p, sqlite3_column_text(s, 16));
+	it->mismatch = keep(p, sqlite3_column_text(s, 17));
 	sqlite3_finalize(s);
 	(void)root;
 

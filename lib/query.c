@@ -36,7 +36,7 @@ const char *const tw_query_fields[][2] = {
 	{"subject", "words in the subject or title: subject:budget, subject:\"q3 plan\""},
 	{"body", "words in the body text"},
 	{"date", "date:2001, date:2001-05, date:2001-05-01..2001-06-15, date:..2001-06"},
-	{"has", "has:attachment (any item with children), has:error, has:pii (any finding)"},
+	{"has", "has:attachment (any item with children), has:error, has:mismatch, has:pii"},
 	{"filename", "file or attachment name, * wildcards: filename:*.xls"},
 	{"id", "an item id: id:123"},
 	{"mid", "Message-ID: mid:<abc@host>"},
@@ -425,6 +425,19 @@ trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *e
 	}
 	*out = n;
 	return TRAWL_OK;
+}
+
+const char *trawl_query_field(size_t i, const char **help)
+{
+	size_t n = 0;
+
+	while (tw_query_fields[n][0])
+		n++;
+	if (i >= n)
+		return NULL;
+	if (help)
+		*help = tw_query_fields[i][1];
+	return tw_query_fields[i][0];
 }
 
 trawl_status trawl_query_check(const char *query, trawl_syntax_error *err)

@@ -412,12 +412,14 @@ static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 		if (!strcasecmp(v, "attachment") || !strcasecmp(v, "attachments") ||
 		    !strcasecmp(v, "children"))
 			tw_buf_puts(w, "b.nchildren > 0");
+		else if (!strcasecmp(v, "mismatch"))
+			tw_buf_puts(w, "b.id IN (SELECT blob_id FROM items WHERE mismatch IS NOT NULL)");
 		else if (!strcasecmp(v, "error") || !strcasecmp(v, "errors"))
 			tw_buf_puts(w, "b.id IN (SELECT i.blob_id FROM items i JOIN errors e ON e.item_id=i.id)");
 		else if (!strcasecmp(v, "pii") || !strcasecmp(v, "findings"))
 			tw_buf_puts(w, "b.id IN (SELECT blob_id FROM findings)");
 		else
-			plan_fail(pl, n->pos, "unknown has:%s (use has:attachment, has:error or has:pii)", v);
+			plan_fail(pl, n->pos, "unknown has:%s (use has:attachment, has:error, has:mismatch or has:pii)", v);
 	} else if (!strcmp(f, "filename")) {
 		item_like(pl, w, "name", v, 1);
 	} else if (!strcmp(f, "path")) {

@@ -23,18 +23,25 @@ enum {
 	S_ERR_INS, S_FILE_PUT, S_SRC_INS, S_SRC_END, S_MBOX_ITEM
 };
 
-static int64_t blob_lookup(trawl_archive *ar, const tw_digest *d, int *extracted)
+/* The blob of a digest (0 if none); its family goes to type[n] when
+ * type is not NULL ("" when unknown). */
+static int64_t blob_lookup(trawl_archive *ar, const tw_digest *d, int *extracted,
+			   char *type, size_t n)
 {
 	sqlite3_stmt *s = tw_stmt(ar, S_BLOB_GET,
-				  "SELECT id, extracted FROM blobs WHERE sha256=?");
+				  "SELECT id, extracted, type FROM blobs WHERE sha256=?");
 	int64_t id = 0;
 
 	if (!s)
 		return -1;
 	sqlite3_bind_blob(s, 1, d->sha256, 32, SQLITE_STATIC);
+	if (type)
+		type[0] = '\0';
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		id = sqlite3_column_int64(s, 0);
 		*extracted = sqlite3_column_int(s, 1);
+		if (type && sqlite3_column_text(s, 2))
+			snprintf(type, n, "%s", (const char *)sqlite3_column_text(s, 2));
 	}
 	sqlite3_reset(s);
 	return id;
@@ -360,11 +367,12 @@ static int blob_fill(trawl_archive *ar, int64_t blob, const tw_node *n)
 
 static int64_t item_insert(trawl_archive *ar, const tw_node *n, int64_t parent,
 			   int64_t root, int64_t blob, int64_t source,
-			   const char *path, int dup)
+			   const char *path, int dup, const char *mismatch)
 {
 	sqlite3_stmt *s = tw_stmt(ar, S_ITEM_INS,
 				  "INSERT INTO items(parent_id, root_id, blob_id, source_id, kind, name,"
-				  " locator, ext, depth, path, dup) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+				  " locator, ext, depth, path, dup, mismatch)"
+				  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
 
 	if (!s)
 		return -1;
@@ -382,6 +390,7 @@ static int64_t item_insert(trawl_archive *ar, const tw_node *n, int64_t parent,
 	sqlite3_bind_int(s, 9, n->depth);
 	sqlite3_bind_text(s, 10, path, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 11, dup);
+	sqlite3_bind_text(s, 12, mismatch, -1, SQLITE_STATIC);
 	if (step_done(ar, s, "storing item"))
 		return -1;
 	/* A file on disk has no root_id: it is its own root. */
@@ -418,9 +427,11 @@ static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 	size_t i;
 	tw_node *c;
 	int has_content = n->mime != NULL || n->known;
+	char btype[32] = "", mismatch[160] = "";
+	const char *want, *type;
 
 	if (has_content) {
-		blob = blob_lookup(ar, &n->digest, &extracted);
+		blob = blob_lookup(ar, &n->digest, &extracted, btype, sizeof(btype));
 		if (blob < 0)
 			return -1;
 		if (!blob) {
@@ -434,7 +445,15 @@ static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 			return -1;
 		}
 	}
-	id = item_insert(ar, n, parent, root, blob, source, path, dup);
+	/* A name that promises another type than the content is recorded
+	 * per occurrence: the same bytes may be honestly named elsewhere. */
+	type = !n->mime ? NULL : !n->known ? n->type : btype[0] ? btype : n->type;
+	want = tw_ext_family(n->ext);
+	if (want && type && *type && strcmp(want, type) != 0 && strcmp(type, "empty") != 0)
+		snprintf(mismatch, sizeof(mismatch), "name says .%s (%s), content is %s", n->ext,
+			 want, type);
+	id = item_insert(ar, n, parent, root, blob, source, path, dup,
+			 mismatch[0] ? mismatch : NULL);
 	if (id < 0)
 		return -1;
 	res->items++;
@@ -499,7 +518,7 @@ static int64_t mbox_item(trawl_archive *ar, tw_mbox_state *m, int64_t source)
 		return -1;
 	n->type = "mbox";
 	n->ext = tw_ext_of(n->name);
-	id = item_insert(ar, n, 0, 0, 0, source, m->path, 0);
+	id = item_insert(ar, n, 0, 0, 0, source, m->path, 0, NULL);
 	tw_node_free(n);
 	if (id < 0 || file_put(ar, m->path, m->size, m->mtime, id, 0))
 		return -1;
@@ -558,7 +577,7 @@ trawl_status tw_store_mbox_done(trawl_archive *ar, tw_mbox_state *m,
 	n->size = m->size;
 	n->mime = tw_strdup("application/mbox");
 	n->type = "mbox";
-	blob = blob_lookup(ar, &n->digest, &extracted);
+	blob = blob_lookup(ar, &n->digest, &extracted, NULL, 0);
 	if (blob == 0) {
 		blob = blob_insert(ar, n);
 		if (blob > 0) {

@@ -274,6 +274,9 @@ const char *tw_detect_mime(const unsigned char *data, size_t len,
 			   const char *name);
 /* Family for a MIME type / extension: "pdf", "word", ... (static). */
 const char *tw_family(const char *mime, const char *ext);
+/* The family a file name's extension promises ("pdf" for "pdf", "word"
+ * for "docx" ...), or NULL for extensions that promise nothing. */
+const char *tw_ext_family(const char *ext);
 /* Lowercased extension of a file name without the dot, or NULL. */
 char *tw_ext_of(const char *name);
 

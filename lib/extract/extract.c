@@ -332,6 +332,31 @@ static const tw_extractor *choose(const char *mime, const char *ext,
 	return NULL;
 }
 
+const char *tw_ext_family(const char *ext)
+{
+	static const struct {
+		const char *ext, *family;
+	} map[] = {
+		{"pdf", "pdf"},           {"doc", "word"},          {"docx", "word"},
+		{"odt", "word"},          {"rtf", "word"},          {"xls", "spreadsheet"},
+		{"xlsx", "spreadsheet"},  {"ods", "spreadsheet"},   {"csv", "spreadsheet"},
+		{"ppt", "presentation"},  {"pptx", "presentation"}, {"odp", "presentation"},
+		{"zip", "archive"},       {"7z", "archive"},        {"rar", "archive"},
+		{"tar", "archive"},       {"tgz", "archive"},       {"eml", "email"},
+		{"msg", "email"},         {"html", "html"},         {"htm", "html"},
+		{"jpg", "image"},         {"jpeg", "image"},        {"png", "image"},
+		{"gif", "image"},         {"tif", "image"},         {"tiff", "image"},
+		{"bmp", "image"},         {"mp3", "audio"},         {"wav", "audio"},
+		{"mp4", "video"},         {"mov", "video"},         {"avi", "video"},
+	};
+	size_t i;
+
+	for (i = 0; ext && i < TW_ARRAY_LEN(map); i++)
+		if (!strcmp(ext, map[i].ext))
+			return map[i].family;
+	return NULL;
+}
+
 /* Detect, then run the extractor, on a node whose digest is set. */
 static void extract_node(tw_extract_ctx *cx, tw_node *n,
 			 const unsigned char *data, size_t len)
@@ -374,6 +399,16 @@ static void extract_node(tw_extract_ctx *cx, tw_node *n,
 		tw_node_error(n, st, "extract", "%s extractor failed: %s",
 			      x->name, trawl_status_str(st));
 	}
+}
+
+/* Content already in the archive is not extracted again, but its type is
+ * still detected: the writer compares it with the name of this occurrence. */
+static void mark_known(tw_node *n, const unsigned char *head, size_t len)
+{
+	n->known = 1;
+	free(n->mime);
+	n->mime = tw_strdup(tw_detect_mime(head, len, n->name));
+	n->type = tw_family(n->mime, n->ext);
 }
 
 tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
@@ -434,7 +469,7 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 		return c;
 	}
 	if (cx->known && cx->known(&c->digest, cx->known_ud)) {
-		c->known = 1;
+		mark_known(c, data, len);
 		return c;
 	}
 	extract_node(cx, c, data, len);
@@ -469,8 +504,8 @@ void tw_extract(tw_node *root, const unsigned char *data, size_t len,
 	root->size = (int64_t)len;
 	tw_digest_mem(data, len, &root->digest);
 	if (cx->known && cx->known(&root->digest, cx->known_ud)) {
-		root->known = 1;
 		root->ext = tw_ext_of(root->name);
+		mark_known(root, data, len);
 		free(cx);
 		return;
 	}
@@ -551,7 +586,7 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 	root->size = (int64_t)size;
 	root->ext = tw_ext_of(root->name);
 	if (args->known && args->known(&root->digest, args->known_ud)) {
-		root->known = 1;
+		mark_known(root, head, hn);
 		return;
 	}
 	cx = calloc(1, sizeof(*cx));

@@ -185,6 +185,27 @@ static void test_query_language(void **state)
 	assert_int_equal(count("type:email date:..2013"), 0);
 	assert_int_equal(count("type:email date:2014-10.."), 0);
 	assert_true(count("size:>1k") > count("size:>100k"));
+	/* The sample's names are honest. */
+	assert_int_equal(count("has:mismatch"), 0);
+}
+
+/* A renamed document is flagged on that occurrence only. */
+static void test_extension_mismatch(void **state)
+{
+	char dir[700], db2[700], *out = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/renamed", tmpdir());
+	snprintf(db2, sizeof(db2), "%s/renamed.db", tmpdir());
+	assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s' && cp examples/sample-dump/files/*.pdf '%s/honest.pdf' && "
+				 "cp examples/sample-dump/files/*.pdf '%s/salaries.xls'", dir, dir, dir), 0);
+	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db2, dir), 0);
+	assert_int_equal(run_cmd(&out, NULL, "%s search --count --archive '%s' has:mismatch", trawl_bin(), db2), 0);
+	assert_int_equal(strtoll(out, NULL, 10), 1);
+	free(out);
+	assert_int_equal(run_cmd(&out, NULL, "%s show --json --archive '%s' 2", trawl_bin(), db2), 0);
+	if (!strstr(out, "salaries.xls") || !strstr(out, "name says .xls (spreadsheet), content is pdf"))
+		fail_msg("the renamed copy is not flagged: %.400s", out);
+	free(out);
 }
 
 static void test_syntax_error_exit_2(void **state)
@@ -325,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_show_json),
 		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_charsets_decoded),
+		cmocka_unit_test(test_extension_mismatch),
 		cmocka_unit_test(test_reingest_adds_nothing),
 	};
 
