@@ -366,7 +366,9 @@ static int has_word(const char *cn, const char *w, size_t n)
 
 /* Two canonical names that may be one person: the same last word, and the
  * first word of one among the words of the other ("dana davis" and "mark
- * dana davis"; not "don miller" and "rick buy"). */
+ * dana davis"; not "don miller" and "rick buy"); or the same first word
+ * and the last word of one among the words of the other, for compound
+ * surnames ("huy dinh" and "huy dinh le"). */
 static int same_person_name(const char *a, const char *b)
 {
 	const char *la = strrchr(a, ' '), *lb = strrchr(b, ' ');
@@ -374,9 +376,11 @@ static int same_person_name(const char *a, const char *b)
 
 	la = la ? la + 1 : a;
 	lb = lb ? lb + 1 : b;
-	if (strcmp(la, lb))
+	if (!strcmp(la, lb))
+		return has_word(b, a, fa) || has_word(a, b, fb);
+	if (fa != fb || strncmp(a, b, fa) != 0 || !strchr(a, ' ') || !strchr(b, ' '))
 		return 0;
-	return has_word(b, a, fa) || has_word(a, b, fb);
+	return has_word(b, la, strlen(la)) || has_word(a, lb, strlen(lb));
 }
 
 /* A word of the canonical name (3+ letters) occurs in the local part. */
