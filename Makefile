@@ -74,15 +74,15 @@ $(BUILD)/libtrawl.a: $(LIB_OBJ)
 $(BUILD)/trawl: $(CLI_OBJ) $(BUILD)/web_assets.o $(BUILD)/libtrawl.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/web_assets.o $(BUILD)/libtrawl.a $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtrawl.a tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtrawl.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libtrawl.a $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/cli/%.c tests/cli/clitest.h
+$(BUILD)/tests/%: tests/cli/%.c $(wildcard tests/cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ALL_LDFLAGS) -ljansson -lcmocka
 
-$(BUILD)/tests/%: tests/corpus/%.c tests/cli/clitest.h
+$(BUILD)/tests/%: tests/corpus/%.c $(wildcard tests/cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -Itests/cli -o $@ $< $(ALL_LDFLAGS) -ljansson -lcmocka
 

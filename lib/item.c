@@ -268,7 +268,17 @@ trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out, size_t *
 			st = tw_fail(ar, TRAWL_ECORRUPT, "stored text of item %lld is damaged",
 				     (long long)id);
 	} else {
-		*out = tw_strdup("");
+		sqlite3_stmt *e = prep(ar, "SELECT 1 FROM items WHERE id=?");
+
+		/* No text is an empty text; no item is an error. */
+		if (e) {
+			sqlite3_bind_int64(e, 1, id);
+			if (sqlite3_step(e) != SQLITE_ROW)
+				st = tw_fail(ar, TRAWL_ENOTFOUND, "no item with id %lld", (long long)id);
+			sqlite3_finalize(e);
+		}
+		if (st == TRAWL_OK)
+			*out = tw_strdup("");
 	}
 	sqlite3_finalize(s);
 	return st;
