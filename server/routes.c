@@ -87,8 +87,8 @@ static int h_login(srv_req *r)
 	if (!srv_cfg.token[0] || !json_is_string(t) ||
 	    !srv_token_ok(json_string_value(t), json_string_length(t))) {
 		json_decref(b);
-		/* Slow down guessing a little; real tokens are 256 bits anyway. */
-		usleep(200000);
+		/* No delay: a sleeping pool thread would be a cheap way to stall
+		 * the server, and a 256-bit token cannot be guessed anyway. */
 		return srv_error(r, 401, "unauthorized", srv_cfg.token[0] ? "wrong token"
 									  : "this server has no token",
 				 NULL);
@@ -154,6 +154,18 @@ static int h_check(srv_req *r)
 	if (trawl_query_check(q, &err) != TRAWL_OK)
 		return syntax_error(r, q, &err);
 	return srv_json(r, 200, json_pack("{s:b, s:s}", "ok", 1, "query", q));
+}
+
+/* The query language's fields, from the parser's own table. */
+static int h_fields(srv_req *r)
+{
+	json_t *a = json_array();
+	const char *name, *help = NULL;
+	size_t i;
+
+	for (i = 0; (name = trawl_query_field(i, &help)) != NULL; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "field", name, "help", help ? help : ""));
+	return srv_json(r, 200, json_pack("{s:o}", "fields", a));
 }
 
 static int h_search(srv_req *r)
@@ -1205,21 +1217,23 @@ static int h_server(srv_req *r)
 	size_t qc = 0, qb = 0;
 	uint64_t runs = __atomic_load_n(&srv_stats.pool_runs, __ATOMIC_RELAXED);
 
+#define LOAD(f) ((json_int_t)__atomic_load_n(&srv_stats.f, __ATOMIC_RELAXED))
 	srv_pool_depth(&qc, &qb);
 	return srv_json(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:{s:I, s:f, s:f, s:f, s:f}}",
 		"threads", (json_int_t)srv_cfg.threads,
-		"api_requests", (json_int_t)srv_stats.requests,
-		"cache_hits", (json_int_t)srv_stats.cache_hits,
-		"cache_stale_hits", (json_int_t)srv_stats.cache_stale,
-		"cache_waits", (json_int_t)srv_stats.cache_waits,
+		"api_requests", LOAD(requests),
+		"cache_hits", LOAD(cache_hits),
+		"cache_stale_hits", LOAD(cache_stale),
+		"cache_waits", LOAD(cache_waits),
 		"pool_runs", (json_int_t)runs,
-		"background_refreshes", (json_int_t)srv_stats.refreshes,
+		"background_refreshes", LOAD(refreshes),
 		"queued", (json_int_t)(qc + qb),
-		"avg_queue_ms", runs ? (double)srv_stats.queue_us / 1000.0 / (double)runs : 0.0,
-		"avg_run_ms", runs ? (double)srv_stats.run_us / 1000.0 / (double)runs : 0.0,
-		"busy_503", (json_int_t)srv_stats.busy,
+		"avg_queue_ms", runs ? (double)LOAD(queue_us) / 1000.0 / (double)runs : 0.0,
+		"avg_run_ms", runs ? (double)LOAD(run_us) / 1000.0 / (double)runs : 0.0,
+		"busy_503", LOAD(busy),
 		"latency_ms", "requests", (json_int_t)srv_latency_count(), "p50", srv_latency_pct(50),
 		"p90", srv_latency_pct(90), "p95", srv_latency_pct(95), "p99", srv_latency_pct(99)));
+#undef LOAD
 }
 
 /* ---------------------------------------------------------------- table */
@@ -1230,6 +1244,7 @@ const srv_route srv_routes[] = {
 	{"POST", "/api/login", h_login, SRV_PUBLIC | SRV_WRITE, "sign in with {\"token\":...}: sets a cookie"},
 	{"POST", "/api/logout", h_logout, SRV_PUBLIC | SRV_WRITE, "sign out (clears the cookie)"},
 	{"GET", "/api/check", h_check, 0, "check a query's syntax: ?q="},
+	{"GET", "/api/fields", h_fields, 0, "the fields of the query language, with help"},
 	{"GET", "/api/search", h_search, SRV_CACHE, "search: ?q=&sort=&page=&size=&offset=&collapse=thread"},
 	{"GET", "/api/items/{id}", h_item, 0, "an item: metadata, addresses, family, children, text (?text=MAXBYTES)"},
 	{"GET", "/api/items/{id}/text", h_item_text, 0, "an item's whole extracted text (text/plain)"},
@@ -1238,7 +1253,7 @@ const srv_route srv_routes[] = {
 	{"GET", "/api/items/{id}/thread", h_item_thread, 0, "the conversation of an email"},
 	{"GET", "/api/threads/{id}", h_thread, 0, "a conversation by thread id: messages depth first"},
 	{"GET", "/api/people", h_people, SRV_CACHE, "people in the messages of a query: ?q=&match=&sort=messages|name&page=&size="},
-	{"GET", "/api/people/{str}", h_person, SRV_CACHE, "a person (id or address): addresses, names, contacts (?q=)"},
+	{"GET", "/api/people/{*}", h_person, SRV_CACHE, "a person (id or address): addresses, names, contacts (?q=)"},
 	{"GET", "/api/graph", h_graph, SRV_CACHE, "who writes to whom: ?q=&max=&min="},
 	{"GET", "/api/timeline", h_timeline, SRV_CACHE, "counts over time: ?q=&by=auto|day|week|month|year"},
 	{"GET", "/api/facets", h_facets, SRV_CACHE, "counts by sender, recipient, type, year, month, tag, ...: ?q=&limit="},
@@ -1246,7 +1261,7 @@ const srv_route srv_routes[] = {
 	{"POST", "/api/tags", h_tags_bulk, SRV_WRITE, "tag the contents a query matches: {query, add, remove}"},
 	{"GET", "/api/items/{id}/tags", h_item_tags, 0, "an item's tags"},
 	{"POST", "/api/items/{id}/tags", h_item_tag_add, SRV_WRITE, "tag an item's content: {tag}"},
-	{"DELETE", "/api/items/{id}/tags/{str}", h_item_tag_remove, SRV_WRITE, "remove a tag"},
+	{"DELETE", "/api/items/{id}/tags/{*}", h_item_tag_remove, SRV_WRITE, "remove a tag"},
 	{"GET", "/api/items/{id}/notes", h_item_notes, 0, "an item's notes"},
 	{"POST", "/api/items/{id}/notes", h_item_note_add, SRV_WRITE, "add a note to an item's content: {text}"},
 	{"DELETE", "/api/items/{id}/notes/{str}", h_item_note_delete, SRV_WRITE, "delete a note"},

@@ -93,7 +93,9 @@ struct srv_route;
 enum {
 	SRV_PUBLIC = 1 << 0, /* no token needed: static UI files, login */
 	SRV_WRITE = 1 << 1,  /* changes reporter data: CSRF checks, empties the cache */
-	SRV_CACHE = 1 << 2   /* GET answers may be served from the cache */
+	SRV_CACHE = 1 << 2   /* GET answers may be served from the cache; the handler
+			      * must depend on the URI only (a background refresh
+			      * runs it with no connection: no headers, no peer) */
 };
 
 typedef struct srv_route {

@@ -193,7 +193,9 @@
 
   // ------------------------------------------------------------ query box
 
-  const FIELDS = [
+  /* Replaced by the parser's own list (GET /api/fields) at start; this
+   * copy only serves until then. */
+  let FIELDS = [
     ['from:', 'sender address or name'], ['to:', 'To recipient'], ['cc:', 'Cc recipient'],
     ['bcc:', 'Bcc recipient'], ['recipient:', 'any of To, Cc, Bcc'], ['contact:', 'any address, sender included'],
     ['subject:', 'words in the subject or title'], ['body:', 'words in the body'],
@@ -206,7 +208,9 @@
     ['tag:', 'items tagged'],
   ];
   const VALUES = {
-    'has:': ['attachment', 'error'],
+    'has:': ['attachment', 'error', 'pii'],
+    'pii:': ['ssn', 'card', 'iban', 'phone', 'email', 'password', 'key', 'dob', 'ip', 'any'],
+    'dkim:': ['pass', 'fail', 'nokey', 'none'],
     'type:': ['email', 'pdf', 'word', 'spreadsheet', 'presentation', 'archive', 'html', 'text', 'image', 'mbox', 'other'],
     'kind:': ['file', 'message', 'attachment', 'member'],
   };
@@ -591,8 +595,11 @@
       // A month list is only worth showing inside one year or so.
       if (key === 'month' && f.values.length > 24) continue;
       const person = f.field === 'from' || f.field === 'recipient';
-      box.appendChild(facetGroup(title, f.values.map((x) => ({
-        label: person ? nameOf(parseAddrs(x.label || x.value)[0] || { addr: x.value }) : (x.label || x.value),
+      // People by name; a name seen with two addresses gets its domain.
+      const names = f.values.map((x) => person ? nameOf(parseAddrs(x.label || x.value)[0] || { addr: x.value }) : (x.label || x.value));
+      const dup = (n) => names.filter((m) => m === n).length > 1;
+      box.appendChild(facetGroup(title, f.values.map((x, i) => ({
+        label: person && dup(names[i]) ? `${names[i]} (${String(x.value).split('@')[1] || x.value})` : names[i],
         title: f.field + ':' + qv(x.value), count: x.count, term: f.field + ':' + qv(x.value),
       })), q, f.others ? `+${num(f.others)} more` : null));
     }
@@ -1227,6 +1234,9 @@
       $('#nav-people').hidden = !has('/api/people');
       return s;
     });
+    api('/api/fields', { noLogin: true, signal: undefined }).then((r) => {
+      if (r.fields && r.fields.length) FIELDS = r.fields.map((f) => [f.field + ':', f.help]);
+    }).catch(() => {});
     const [s] = await Promise.all([ready, route()]);
     if (s.token_required && !s.authenticated) showLogin();
   }

@@ -570,6 +570,23 @@ static void test_index_lists_endpoints(void **state)
 	assert_true(search && raw);
 	json_decref(o);
 	resp_free(&r);
+	/* Every field the UI offers for completion parses. */
+	r = http_get(S.port, "/api/fields", NULL);
+	o = body_json(&r);
+	eps = json_object_get(o, "fields");
+	assert_true(json_array_size(eps) >= 20);
+	json_array_foreach(eps, i, e) {
+		char path[200];
+		resp c;
+
+		snprintf(path, sizeof(path), "/api/check?q=%s%%3Ax", json_string_value(json_object_get(e, "field")));
+		c = http_get(S.port, path, NULL);
+		if (c.status != 200)
+			fail_msg("field %s: %s", json_string_value(json_object_get(e, "field")), c.body);
+		resp_free(&c);
+	}
+	json_decref(o);
+	resp_free(&r);
 }
 
 static void test_limits(void **state)
@@ -953,6 +970,18 @@ static void test_tags_and_notes(void **state)
 	json_decref(assert_error(&r, 403));
 	resp_free(&r);
 	snprintf(path, sizeof(path), "/api/items/%lld/tags/follow-up", id);
+	r = post_json("DELETE", path, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	o = body_json(&r);
+	assert_int_equal(json_array_size(json_object_get(o, "tags")), 0);
+	json_decref(o);
+	resp_free(&r);
+	/* A tag with a slash is removed through its encoded name. */
+	snprintf(path, sizeof(path), "/api/items/%lld/tags", id);
+	r = post_json("POST", path, "{\"tag\":\"case/2014\"}", NULL);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/api/items/%lld/tags/case%%2F2014", id);
 	r = post_json("DELETE", path, NULL, NULL);
 	assert_int_equal(r.status, 200);
 	o = body_json(&r);
