@@ -120,8 +120,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE addr_stats(addr_id INTEGER PRIMARY KEY, sent INTEGER, received INTEGER);",
 	/* 4: metadata is looked up by key; an index holding every value (all
 	 * of Enron's X-To lines) cost more than the metadata itself */
-	"DROP INDEX props_key;"
-	"CREATE INDEX props_key ON props(key);",
+	("DROP INDEX props_key;"
+	 "CREATE INDEX props_key ON props(key);"),
 	/* 5: an occurrence whose name promises another type than its content
 	 * (a renamed document is a classic way to hide one) */
 	"ALTER TABLE items ADD COLUMN mismatch TEXT;",
