@@ -450,8 +450,15 @@ static void *walker_main(void *p)
 	w.ud = r;
 	w.skipped = &r->skipped;
 	w.bytes_skipped = &r->bytes_skipped;
-	if (tw_db_open(r->ar->path, 1, &w.db) == SQLITE_OK)
+	if (tw_db_open(r->ar->path, 1, &w.db) == SQLITE_OK) {
+		sqlite3_stmt *s = NULL;
+
+		/* On a new archive there is nothing to resume: skip the look-ups. */
+		if (sqlite3_prepare_v2(w.db, "SELECT 1 FROM files LIMIT 1", -1, &s, NULL) == SQLITE_OK)
+			w.fresh = sqlite3_step(s) != SQLITE_ROW;
+		sqlite3_finalize(s);
 		tw_walk(&w);
+	}
 	sqlite3_close_v2(w.db);
 	queue_close(&r->tasks, 0);
 	return NULL;

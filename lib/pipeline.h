@@ -30,6 +30,7 @@ typedef struct tw_walker {
 	size_t nroots;
 	const trawl_limits *limits;
 	sqlite3 *db;                /* read-only connection for resume checks */
+	int fresh;                  /* the archive had no inputs: nothing to check */
 	const volatile int *cancel;
 	/* Hands a task to the extractor threads; blocks while the queue is full.
 	 * Returns non-zero when the run is stopping. */

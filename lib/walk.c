@@ -165,7 +165,7 @@ static int walk_file(tw_walker *w, const char *path, const struct stat *sb)
 	FILE *f;
 	tw_task *t;
 
-	if (tw_store_file_state(w->db, path, &fs) != 0)
+	if (w->fresh || tw_store_file_state(w->db, path, &fs) != 0)
 		memset(&fs, 0, sizeof(fs));
 	if (fs.found && fs.done && fs.size == (int64_t)sb->st_size) {
 		unsigned char sha[32];

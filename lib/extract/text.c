@@ -163,6 +163,8 @@ static int text_accepts(const char *mime, const char *ext,
 	return strncmp(mime, "text/", 5) == 0 ||
 	       strncmp(mime, "application/pgp", 15) == 0 || /* ASCII armour */
 	       strcmp(mime, "application/x-mswinurl") == 0 ||
+	       strcmp(mime, "application/javascript") == 0 || /* libmagic's guess for some notes */
+	       strcmp(mime, "application/x-javascript") == 0 ||
 	       strcmp(mime, "application/json") == 0 ||
 	       strcmp(mime, "application/csv") == 0 ||
 	       strcmp(mime, "application/x-subrip") == 0;
