@@ -723,12 +723,28 @@ static trawl_status plan_for(trawl_archive *ar, const char *query, plan *pl,
 	return st;
 }
 
+/* Run a single-value counting statement with the plan's parameters. */
+static trawl_status run_count(trawl_archive *ar, plan *pl, const char *sql, int64_t *count)
+{
+	sqlite3_stmt *s;
+	trawl_status st = TRAWL_OK;
+
+	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return tw_dbfail(ar, "running query");
+	bind_all(pl, s, 0);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*count = sqlite3_column_int64(s, 0);
+	else
+		st = tw_dbfail(ar, "running query");
+	sqlite3_finalize(s);
+	return st;
+}
+
 trawl_status trawl_count(trawl_archive *ar, const char *query, int64_t *count,
 			 trawl_syntax_error *err)
 {
 	plan pl;
 	tw_buf sql;
-	sqlite3_stmt *s;
 	trawl_status st = plan_for(ar, query, &pl, err);
 
 	*count = 0;
@@ -745,16 +761,7 @@ trawl_status trawl_count(trawl_archive *ar, const char *query, int64_t *count,
 		tw_buf_printf(&sql, "SELECT count(*) FROM blobs b WHERE b.extracted=1 AND %s",
 			      pl.where.data);
 	}
-	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "running query");
-	} else {
-		bind_all(&pl, s, 0);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			*count = sqlite3_column_int64(s, 0);
-		else
-			st = tw_dbfail(ar, "running query");
-		sqlite3_finalize(s);
-	}
+	st = run_count(ar, &pl, sql.data, count);
 	tw_buf_release(&sql);
 	plan_release(&pl);
 	return st;
@@ -922,7 +929,6 @@ static trawl_status count_threads(trawl_archive *ar, const char *query, int64_t 
 {
 	plan pl;
 	tw_buf sql;
-	sqlite3_stmt *s;
 	trawl_status st = plan_for(ar, query, &pl, err);
 
 	*count = 0;
@@ -941,16 +947,7 @@ static trawl_status count_threads(trawl_archive *ar, const char *query, int64_t 
 		tw_buf_puts(&sql, "blobs b LEFT JOIN emails e ON e.blob_id=b.id WHERE ");
 	}
 	tw_buf_printf(&sql, "b.extracted=1 AND %s", pl.where.data);
-	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "running query");
-	} else {
-		bind_all(&pl, s, 0);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			*count = sqlite3_column_int64(s, 0);
-		else
-			st = tw_dbfail(ar, "running query");
-		sqlite3_finalize(s);
-	}
+	st = run_count(ar, &pl, sql.data, count);
 	tw_buf_release(&sql);
 	plan_release(&pl);
 	return st;

@@ -81,6 +81,9 @@ char *tw_strndup(const char *s, size_t n);
 char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
 void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 int64_t tw_now_ms(void);
+/* Encode a code point as UTF-8 into out; surrogates and values beyond
+ * U+10FFFF become U+FFFD.  Returns the length (1..4). */
+size_t tw_utf8_encode(unsigned cp, char out[4]);
 /* Length of the longest prefix of s that is valid UTF-8 without NULs. */
 size_t tw_utf8_valid_prefix(const char *s, size_t n);
 /* Replace invalid UTF-8 sequences and NULs by U+FFFD; returns a new string. */

@@ -253,27 +253,7 @@ static void out_cp(struct out *o, unsigned u)
 {
 	char s[4];
 
-	if ((u >= 0xd800 && u <= 0xdfff) || u > 0x10ffff)
-		u = 0xfffd;
-	if (u < 0x80) {
-		s[0] = (char)u;
-		out_bytes(o, s, 1);
-	} else if (u < 0x800) {
-		s[0] = (char)(0xc0 | (u >> 6));
-		s[1] = (char)(0x80 | (u & 0x3f));
-		out_bytes(o, s, 2);
-	} else if (u < 0x10000) {
-		s[0] = (char)(0xe0 | (u >> 12));
-		s[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-		s[2] = (char)(0x80 | (u & 0x3f));
-		out_bytes(o, s, 3);
-	} else {
-		s[0] = (char)(0xf0 | (u >> 18));
-		s[1] = (char)(0x80 | ((u >> 12) & 0x3f));
-		s[2] = (char)(0x80 | ((u >> 6) & 0x3f));
-		s[3] = (char)(0x80 | (u & 0x3f));
-		out_bytes(o, s, 4);
-	}
+	out_bytes(o, s, tw_utf8_encode(u, s));
 }
 
 /* End the current line unless at the start of one. */

@@ -330,27 +330,7 @@ static void put_utf8(tw_buf *b, unsigned u)
 {
 	char s[4];
 
-	if (u >= 0xd800 && u <= 0xdfff)
-		u = 0xfffd;
-	if (u < 0x80) {
-		s[0] = (char)u;
-		tw_buf_append(b, s, 1);
-	} else if (u < 0x800) {
-		s[0] = (char)(0xc0 | (u >> 6));
-		s[1] = (char)(0x80 | (u & 0x3f));
-		tw_buf_append(b, s, 2);
-	} else if (u < 0x10000) {
-		s[0] = (char)(0xe0 | (u >> 12));
-		s[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-		s[2] = (char)(0x80 | (u & 0x3f));
-		tw_buf_append(b, s, 3);
-	} else {
-		s[0] = (char)(0xf0 | (u >> 18));
-		s[1] = (char)(0x80 | ((u >> 12) & 0x3f));
-		s[2] = (char)(0x80 | ((u >> 6) & 0x3f));
-		s[3] = (char)(0x80 | (u & 0x3f));
-		tw_buf_append(b, s, 4);
-	}
+	tw_buf_append(b, s, tw_utf8_encode(u, s));
 }
 
 /* Text produced by a control word (\par, \tab, \emdash ...). */
