@@ -13,20 +13,28 @@
  * libpst is not safe to run in our process on hostile files: it calls
  * exit() when an allocation fails (any corrupt length does it), raises
  * SIGSEGV on failed assertions, prints to stdout and stderr, keeps global
- * state, and has had memory-safety bugs.  So it runs in a forked child
- * process with its output sent to /dev/null, that walks the store and
+ * state, and has had memory-safety bugs.  So it runs in a reader process
+ * with its output sent to /dev/null, that walks the store and
  * streams the raw fields of each item through a pipe; this process turns
  * them into messages (GMime is only used here), enforces the limits and the
  * time budget (killing the child when it is spent or stuck), and records a
  * crash of the child as an error after keeping every message received
  * before it.  libpst reads files only: extract() writes the bytes to a
  * private temporary file first.
+ *
+ * The reader is this same program, started afresh (posix_spawn of
+ * /proc/self/exe) with TRAWL_PST_READER naming the store: a constructor
+ * below turns such a process into the reader before main() runs.  A fork()
+ * of the multithreaded ingest would inherit locks held by other threads
+ * (allocator, iconv, sanitizer runtimes) and could hang in the child.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
@@ -397,30 +405,29 @@ static void walk_folder(struct walker *k, pst_desc_tree *d, int depth)
 	}
 }
 
-static void child_main(int fd, const char *path, const trawl_limits *lim)
+/* Environment of the reader process: the store's path, and the limits. */
+#define READER_ENV "TRAWL_PST_READER"
+#define READER_LIMITS_ENV "TRAWL_PST_READER_LIMITS"
+#define READER_FD 3
+
+static void child_main(int fd, const char *path, uint64_t max_seconds,
+		       uint64_t max_item)
 {
 	static struct wr w;
 	struct walker k;
 	pst_file pf;
 	pst_item *root;
 	pst_desc_tree *top;
-	int null = open("/dev/null", O_RDWR);
 	struct rlimit rl;
 
-	/* libpst prints; nothing of it may reach our output. */
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
+	/* stdin, stdout and stderr are /dev/null (see spawn_reader()). */
 	signal(SIGPIPE, SIG_DFL);
 	/* A backstop: the parent kills us at the deadline anyway. */
-	rl.rlim_cur = rl.rlim_max = (rlim_t)lim->max_seconds + 10;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)max_seconds + 10;
 	setrlimit(RLIMIT_CPU, &rl);
 	w.fd = fd;
 	pst_debug_setlevel(100);
+	pst_unicode_init();
 	if (pst_open(&pf, path, "windows-1252") != 0) {
 		rec_text(&w, R_WARN, "not a PST/OST file libpst can open");
 		wr_flush(&w);
@@ -446,10 +453,26 @@ static void child_main(int fd, const char *path, const trawl_limits *lim)
 	}
 	k.w = &w;
 	k.pf = &pf;
-	k.max_item = lim->max_item_bytes;
+	k.max_item = max_item;
 	walk_folder(&k, top->child, 0);
 	rec(&w, R_DONE, NULL, 0);
 	wr_flush(&w);
+	_exit(0);
+}
+
+/* Runs before main() in every program linking trawl: in a process started
+ * by spawn_reader(), become the reader and never return. */
+__attribute__((constructor)) static void reader_entry(void)
+{
+	const char *path = getenv(READER_ENV);
+	const char *lims = getenv(READER_LIMITS_ENV);
+	unsigned long long secs = 0, item = 0;
+
+	if (!path)
+		return;
+	if (!lims || sscanf(lims, "%llu %llu", &secs, &item) != 2)
+		_exit(2);
+	child_main(READER_FD, path, secs, item);
 	_exit(0);
 }
 
@@ -948,14 +971,55 @@ static int read_full(struct rx *r, unsigned char *buf, size_t n)
 	return 1;
 }
 
-static pthread_once_t pst_once = PTHREAD_ONCE_INIT;
+extern char **environ;
 
-static void pst_setup(void)
+/* Start the reader on path, writing records to wfd; -1 and errno on failure. */
+static pid_t spawn_reader(int wfd, const char *path, const trawl_limits *lim)
 {
-	/* Open libpst's converters here, once: the child then inherits
-	 * them instead of loading iconv modules after fork(). */
-	pst_debug_setlevel(100);
-	pst_unicode_init();
+	posix_spawn_file_actions_t fa;
+	size_t n = 0, i, j = 0;
+	char **env, *pvar, lvar[96];
+	char *argv[] = {(char *)"trawl-pst-reader", NULL};
+	pid_t pid = -1;
+	int rc;
+
+	while (environ && environ[n])
+		n++;
+	env = calloc(n + 3, sizeof(*env));
+	pvar = malloc(strlen(READER_ENV) + strlen(path) + 2);
+	if (!env || !pvar) {
+		free(env);
+		free(pvar);
+		errno = ENOMEM;
+		return -1;
+	}
+	sprintf(pvar, "%s=%s", READER_ENV, path);
+	snprintf(lvar, sizeof(lvar), "%s=%llu %llu", READER_LIMITS_ENV,
+		 (unsigned long long)lim->max_seconds,
+		 (unsigned long long)lim->max_item_bytes);
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], READER_ENV, strlen(READER_ENV)) != 0)
+			env[j++] = environ[i];
+	env[j++] = pvar;
+	env[j++] = lvar;
+	env[j] = NULL;
+	/* libpst prints; nothing of it may reach our output. */
+	rc = posix_spawn_file_actions_init(&fa);
+	if (rc == 0) {
+		if ((rc = posix_spawn_file_actions_adddup2(&fa, wfd, READER_FD)) == 0 &&
+		    (rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)) == 0 &&
+		    (rc = posix_spawn_file_actions_adddup2(&fa, 0, 1)) == 0 &&
+		    (rc = posix_spawn_file_actions_adddup2(&fa, 0, 2)) == 0)
+			rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, env);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	free(env);
+	free(pvar);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	return pid;
 }
 
 static trawl_status run_pst(tw_extract_ctx *cx, tw_node *node, const char *path)
@@ -967,26 +1031,29 @@ static trawl_status run_pst(tw_extract_ctx *cx, tw_node *node, const char *path)
 	unsigned char head[5];
 	pid_t pid;
 
-	pthread_once(&pst_once, pst_setup);
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		tw_node_error(node, TRAWL_EIO, "extract", "cannot create a pipe: %s",
 			      strerror(errno));
 		return TRAWL_OK;
 	}
-	pid = fork();
+	if (fds[1] == READER_FD) {
+		/* A dup2() onto itself would keep close-on-exec set. */
+		int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, READER_FD + 1);
+
+		if (moved >= 0) {
+			close(fds[1]);
+			fds[1] = moved;
+		}
+	}
+	pid = spawn_reader(fds[1], path, lim);
+	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
-		close(fds[1]);
 		tw_node_error(node, TRAWL_EIO, "extract",
-			      "cannot start the PST reader process: %s", strerror(errno));
+			      "cannot start the PST reader process (/proc/self/exe): %s",
+			      strerror(errno));
 		return TRAWL_OK;
 	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_main(fds[1], path, lim);
-		_exit(0);
-	}
-	close(fds[1]);
 	memset(&r, 0, sizeof(r));
 	r.cx = cx;
 	r.node = node;
