@@ -80,7 +80,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtrawl.a $(wildcard tests/unit/*.h)
 
 $(BUILD)/tests/%: tests/cli/%.c $(wildcard tests/cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ALL_LDFLAGS) -ljansson -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ALL_LDFLAGS) -lsqlite3 -ljansson -lcmocka
 
 $(BUILD)/tests/%: tests/corpus/%.c $(wildcard tests/cli/*.h)
 	@mkdir -p $(dir $@)

@@ -125,6 +125,24 @@ static const char *const migrations[] = {
 	/* 5: an occurrence whose name promises another type than its content
 	 * (a renamed document is a classic way to hide one) */
 	"ALTER TABLE items ADD COLUMN mismatch TEXT;",
+	/* 6: texts are stored and indexed once per text, not per content:
+	 * copies of a message filed in several folders share theirs.  A text
+	 * row has its own id (the fts rowid), found by a key over subject,
+	 * body and names; blobs point at it.  The fts table reads its content
+	 * through fts_src, whose rowid column it knows as blob_id. */
+	("DROP VIEW fts_src;"
+	 "CREATE TABLE texts_v6(id INTEGER PRIMARY KEY, hash BLOB, subject TEXT, body BLOB, names TEXT);"
+	 "INSERT INTO texts_v6(id, subject, body, names) SELECT blob_id, subject, body, names FROM texts;"
+	 "DROP TABLE texts;"
+	 "ALTER TABLE texts_v6 RENAME TO texts;"
+	 "CREATE UNIQUE INDEX texts_hash ON texts(hash);"
+	 "CREATE VIEW fts_src AS SELECT id AS blob_id, subject, tw_inflate(body) AS body, names FROM texts;"
+	 "ALTER TABLE blobs ADD COLUMN text_id INTEGER;"
+	 "UPDATE blobs SET text_id=id WHERE id IN (SELECT id FROM texts);"
+	 "CREATE INDEX blobs_text ON blobs(text_id);"),
+	/* 7: 128 bits of a finding's salted hash tell values apart; the other
+	 * half doubled the size of the hash index */
+	"UPDATE findings SET hash=substr(hash, 1, 16) WHERE length(hash) > 16;",
 };
 
 #define SCHEMA_VERSION ((int)TW_ARRAY_LEN(migrations))
@@ -263,7 +281,7 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out)
 	sqlite3_create_function(db, "tw_inflate", 1,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
 				NULL, sql_inflate, NULL, NULL);
-	sqlite3_busy_timeout(db, 30000);
+	sqlite3_busy_timeout(db, TW_BUSY_TIMEOUT_MS);
 	sqlite3_exec(db,
 		     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
 		     "PRAGMA foreign_keys=OFF;",

@@ -129,7 +129,7 @@ static int put_findings(trawl_archive *ar, int64_t blob, const tw_findings *f, i
 		sqlite3_bind_int64(s, 4, (int64_t)x->off);
 		sqlite3_bind_int64(s, 5, (int64_t)x->len);
 		sqlite3_bind_double(s, 6, (double)(int)(x->confidence * 100 + 0.5) / 100.0);
-		sqlite3_bind_blob(s, 7, h, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, 7, h, TW_FINDING_HASH_BYTES, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 8, x->preview, -1, SQLITE_STATIC);
 		if (step_ok(ar, s, "storing finding"))
 			return -1;
@@ -206,7 +206,7 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 	st.engine = tw_scan_engine();
 	if (sqlite3_prepare_v2(ar->db,
 			       "SELECT t.body, b.type, b.mime, (SELECT ext FROM items WHERE blob_id=b.id"
-			       " ORDER BY id LIMIT 1) FROM blobs b JOIN texts t ON t.blob_id=b.id WHERE b.id=?",
+			       " ORDER BY id LIMIT 1) FROM blobs b JOIN texts t ON t.id=b.text_id WHERE b.id=?",
 			       -1, &get, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ar->db, "SELECT version FROM scanned WHERE blob_id=?", -1, &done,
 			       NULL) != SQLITE_OK) {
@@ -454,8 +454,8 @@ static void fill_finding(sqlite3_stmt *s, trawl_finding *f, char hex[65])
 	f->length = sqlite3_column_int64(s, 3);
 	f->confidence = sqlite3_column_double(s, 4);
 	hex[0] = 0;
-	if (sqlite3_column_bytes(s, 5) == 32)
-		tw_hex(sqlite3_column_blob(s, 5), 32, hex);
+	if (sqlite3_column_bytes(s, 5) == TW_FINDING_HASH_BYTES)
+		tw_hex(sqlite3_column_blob(s, 5), TW_FINDING_HASH_BYTES, hex);
 	f->hash = hex;
 	f->preview = (const char *)sqlite3_column_text(s, 6);
 	f->id = sqlite3_column_int64(s, 7);

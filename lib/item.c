@@ -246,7 +246,8 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out, size_t *len)
 {
-	sqlite3_stmt *s = prep(ar, "SELECT t.body FROM items i JOIN texts t ON t.blob_id=i.blob_id WHERE i.id=?");
+	sqlite3_stmt *s = prep(ar, "SELECT t.body FROM items i JOIN blobs b ON b.id=i.blob_id"
+				      " JOIN texts t ON t.id=b.text_id WHERE i.id=?");
 	trawl_status st = TRAWL_OK;
 
 	*out = NULL;
@@ -455,7 +456,7 @@ trawl_status trawl_stats_get(trawl_archive *ar, trawl_stats *o)
 	o->attachments = scalar(ar, "SELECT count(*) FROM items WHERE kind='attachment'");
 	o->members = scalar(ar, "SELECT count(*) FROM items WHERE kind='member'");
 	o->documents = scalar(ar, "SELECT count(*) FROM blobs b WHERE type NOT IN ('email','mbox')"
-				  " AND extracted=1 AND EXISTS (SELECT 1 FROM texts t WHERE t.blob_id=b.id"
+				  " AND extracted=1 AND EXISTS (SELECT 1 FROM texts t WHERE t.id=b.text_id"
 				  " AND length(t.body) > 0)");
 	o->blobs = scalar(ar, "SELECT count(*) FROM blobs WHERE extracted=1");
 	o->duplicates = scalar(ar, "SELECT count(*) FROM items WHERE dup=1");

@@ -232,6 +232,8 @@ static int known(const tw_digest *d, void *ud)
 static void compress_tree(tw_node *n, size_t *plain)
 {
 	for (; n; n = n->next) {
+		if (!n->known)
+			tw_text_key(n, n->text.data, n->text.len);
 		if (!n->known && n->text.len > 64) {
 			n->ztext = tw_deflate(n->text.data, n->text.len, &n->zlen);
 			*plain += n->text.len;

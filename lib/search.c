@@ -6,7 +6,7 @@
  * is split: its positive text parts form one FTS5 MATCH expression that
  * drives the query and gives BM25 ranking and snippets; everything else
  * becomes predicates (text parts nested under OR/NOT become
- * `b.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)`).  Every user value is
+ * `b.text_id IN (SELECT rowid FROM fts WHERE fts MATCH ?)`).  Every user value is
  * a bound parameter, never spliced into SQL.
  */
 #include <ctype.h>
@@ -317,21 +317,28 @@ static void addr_cond(plan *pl, tw_buf *w, const char *roles, const char *v)
 
 	tw_ascii_lower(lower);
 	at = strchr(lower, '@');
-	tw_buf_printf(w, "b.id IN (SELECT ea.blob_id FROM email_addrs ea WHERE ea.role IN (%s) AND ",
-		      roles);
 	if (at && at > lower && at[1] && !strchr(lower, '*')) {
 		/* A whole address: exact, through the index. */
-		tw_buf_puts(w, "ea.addr_id IN (SELECT id FROM addrs WHERE addr = ");
+		tw_buf_printf(w, "b.id IN (SELECT ea.blob_id FROM email_addrs ea WHERE ea.role IN (%s)"
+				 " AND ea.addr_id IN (SELECT id FROM addrs WHERE addr = ", roles);
 		param_s(pl, w, lower);
 		tw_buf_puts(w, "))");
 	} else {
+		/* Part of an address or of a name the address was shown with
+		 * (addr_names: every display name seen with it), through the
+		 * address index; an entry with a name and no address is
+		 * matched on its name. */
 		char *pat = like_pattern(lower, 1);
 
-		tw_buf_puts(w, "(ea.addr_id IN (SELECT id FROM addrs WHERE addr LIKE ");
+		tw_buf_printf(w, "b.id IN (SELECT ea.blob_id FROM email_addrs ea WHERE ea.role IN (%s)"
+				 " AND ea.addr_id IN (SELECT id FROM addrs WHERE addr LIKE ", roles);
 		param_s(pl, w, pat);
-		tw_buf_puts(w, " ESCAPE '\\') OR ea.name LIKE ");
+		tw_buf_puts(w, " ESCAPE '\\' UNION SELECT addr_id FROM addr_names WHERE name LIKE ");
 		param_s(pl, w, pat);
-		tw_buf_puts(w, " ESCAPE '\\'))");
+		tw_buf_printf(w, " ESCAPE '\\') UNION ALL SELECT ea.blob_id FROM email_addrs ea"
+				 " WHERE ea.addr_id IS NULL AND ea.role IN (%s) AND ea.name LIKE ", roles);
+		param_s(pl, w, pat);
+		tw_buf_puts(w, " ESCAPE '\\')");
 		free(pat);
 	}
 	free(lower);
@@ -368,7 +375,7 @@ static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 
 		tw_buf_init(&m, 1 << 16);
 		fts_expr(&m, n);
-		tw_buf_puts(w, "b.id IN (SELECT rowid FROM fts WHERE fts MATCH ");
+		tw_buf_puts(w, "b.text_id IN (SELECT rowid FROM fts WHERE fts MATCH ");
 		param_s(pl, w, m.data);
 		tw_buf_putc(w, ')');
 		tw_buf_release(&m);
@@ -609,7 +616,7 @@ static void sql_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 
 		tw_buf_init(&m, 1 << 16);
 		fts_expr(&m, n);
-		tw_buf_puts(w, "b.id IN (SELECT rowid FROM fts WHERE fts MATCH ");
+		tw_buf_puts(w, "b.text_id IN (SELECT rowid FROM fts WHERE fts MATCH ");
 		param_s(pl, w, m.data);
 		tw_buf_putc(w, ')');
 		tw_buf_release(&m);
@@ -754,7 +761,7 @@ trawl_status trawl_count(trawl_archive *ar, const char *query, int64_t *count,
 	}
 	tw_buf_init(&sql, 1 << 20);
 	if (pl.match.len) {
-		tw_buf_puts(&sql, "SELECT count(*) FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		tw_buf_puts(&sql, "SELECT count(*) FROM fts JOIN blobs b ON b.text_id=fts.rowid WHERE fts MATCH ");
 		param_s(&pl, &sql, pl.match.data);
 		tw_buf_printf(&sql, " AND b.extracted=1 AND %s", pl.where.data);
 	} else {
@@ -795,7 +802,7 @@ static int hit_ctx_init(sqlite3 *db, hit_ctx *h)
 	       sqlite3_prepare_v2(db, "SELECT ea.name, a.addr FROM email_addrs ea LEFT JOIN addrs a ON a.id=ea.addr_id WHERE ea.blob_id=? AND ea.role=0 ORDER BY ea.pos LIMIT 1", -1, &h->from, NULL) ||
 	       sqlite3_prepare_v2(db, "SELECT ea.name, a.addr FROM email_addrs ea LEFT JOIN addrs a ON a.id=ea.addr_id WHERE ea.blob_id=? AND ea.role=1 ORDER BY ea.pos LIMIT 20", -1, &h->to, NULL) ||
 	       sqlite3_prepare_v2(db, "SELECT value FROM props WHERE blob_id=? AND key='title' LIMIT 1", -1, &h->title, NULL) ||
-	       sqlite3_prepare_v2(db, "SELECT tw_inflate(body) FROM texts WHERE blob_id=?", -1, &h->text, NULL);
+	       sqlite3_prepare_v2(db, "SELECT tw_inflate(t.body) FROM blobs b JOIN texts t ON t.id=b.text_id WHERE b.id=?", -1, &h->text, NULL);
 }
 
 static void fmt_addr(tw_buf *b, const char *name, const char *addr)
@@ -939,7 +946,7 @@ static trawl_status count_threads(trawl_archive *ar, const char *query, int64_t 
 	tw_buf_init(&sql, 1 << 20);
 	tw_buf_puts(&sql, "SELECT count(DISTINCT coalesce(e.thread_id, -b.id)) FROM ");
 	if (pl.match.len) {
-		tw_buf_puts(&sql, "fts JOIN blobs b ON b.id=fts.rowid LEFT JOIN emails e ON e.blob_id=b.id"
+		tw_buf_puts(&sql, "fts JOIN blobs b ON b.text_id=fts.rowid LEFT JOIN emails e ON e.blob_id=b.id"
 				  " WHERE fts MATCH ");
 		param_s(&pl, &sql, pl.match.data);
 		tw_buf_puts(&sql, " AND ");
@@ -954,7 +961,7 @@ static trawl_status count_threads(trawl_archive *ar, const char *query, int64_t 
 }
 
 /*
- * The hits of `s` (rows: blob, score, -, n) with their snippets, and with
+ * The hits of `s` (rows: blob, score, -, n, text) with their snippets, and with
  * `late_score` their scores, made afterwards by `snip` for those rows only.
  * Running the MATCH once per row re-evaluates the whole expression each
  * time (prefix and phrase terms load whole doclists), which made a
@@ -963,7 +970,7 @@ static trawl_status count_threads(trawl_archive *ar, const char *query, int64_t 
  * in the page's set.  Memory: the page's ids and snippets.
  */
 typedef struct late_row {
-	int64_t blob, n;
+	int64_t blob, text, n;
 	double score;
 	char *snippet;
 } late_row;
@@ -995,12 +1002,13 @@ static trawl_status late_marks(trawl_archive *ar, sqlite3_stmt *s, sqlite3_stmt 
 		rows[n].blob = sqlite3_column_int64(s, 0);
 		rows[n].score = sqlite3_column_double(s, 1);
 		rows[n].n = sqlite3_column_int64(s, 3);
+		rows[n].text = sqlite3_column_int64(s, 4);
 		rows[n].snippet = NULL;
-		tw_buf_printf(&ids, "%s%lld", n ? "," : "", (long long)rows[n].blob);
-		if (rows[n].blob < lo)
-			lo = rows[n].blob;
-		if (rows[n].blob > hi)
-			hi = rows[n].blob;
+		tw_buf_printf(&ids, "%s%lld", n ? "," : "", (long long)rows[n].text);
+		if (rows[n].text < lo)
+			lo = rows[n].text;
+		if (rows[n].text > hi)
+			hi = rows[n].text;
 		n++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -1014,17 +1022,17 @@ static trawl_status late_marks(trawl_archive *ar, sqlite3_stmt *s, sqlite3_stmt 
 		sqlite3_bind_int64(snip, 3, hi);
 		sqlite3_bind_text(snip, 4, ids.data, (int)ids.len, SQLITE_STATIC);
 		while ((rc = sqlite3_step(snip)) == SQLITE_ROW) {
-			int64_t blob = sqlite3_column_int64(snip, 0);
+			int64_t text = sqlite3_column_int64(snip, 0);
 
-			/* Ids are unique in a page; a linear find is cheap next
-			 * to a snippet, and pages are small. */
-			for (k = 0; k < n && rows[k].blob != blob; k++)
-				;
-			if (k == n)
-				continue;
-			rows[k].snippet = tw_strdup((const char *)sqlite3_column_text(snip, 1));
-			if (late_score)
-				rows[k].score = sqlite3_column_double(snip, 2);
+			/* Contents of a page may share a text; a linear scan is
+			 * cheap next to a snippet, and pages are small. */
+			for (k = 0; k < n; k++) {
+				if (rows[k].text != text)
+					continue;
+				rows[k].snippet = tw_strdup((const char *)sqlite3_column_text(snip, 1));
+				if (late_score)
+					rows[k].score = sqlite3_column_double(snip, 2);
+			}
 		}
 		if (rc != SQLITE_DONE)
 			st = tw_dbfail(ar, "making snippets");
@@ -1093,12 +1101,13 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 		else
 			outer = "score DESC, id ASC";
 		tw_buf_printf(&sql,
-			      "SELECT id, score, NULL, n FROM (SELECT b.id AS id, %s AS score, b.date AS d,"
+			      "SELECT id, score, NULL, n, tid FROM (SELECT b.id AS id, b.text_id AS tid,"
+			      " %s AS score, b.date AS d,"
 			      " row_number() OVER (PARTITION BY coalesce(e.thread_id, -b.id) ORDER BY %s) AS rn,"
 			      " count(*) OVER (PARTITION BY coalesce(e.thread_id, -b.id)) AS n FROM ",
 			      pl.match.len ? "-fts.rank" : "0", order);
 		if (pl.match.len) {
-			tw_buf_puts(&sql, "fts JOIN blobs b ON b.id=fts.rowid LEFT JOIN emails e ON e.blob_id=b.id"
+			tw_buf_puts(&sql, "fts JOIN blobs b ON b.text_id=fts.rowid LEFT JOIN emails e ON e.blob_id=b.id"
 					  " WHERE fts MATCH ");
 			param_s(&pl, &sql, pl.match.data);
 			match_param = pl.nparams;
@@ -1112,7 +1121,7 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 		/* Sorted by date, the sorter would hold a score and a snippet
 		 * for every match before the sort: select ids only, and make
 		 * the score and snippet of the page's rows afterwards. */
-		tw_buf_puts(&sql, "SELECT fts.rowid, 0, NULL, 0 FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		tw_buf_puts(&sql, "SELECT b.id, 0, NULL, 0, b.text_id FROM fts JOIN blobs b ON b.text_id=fts.rowid WHERE fts MATCH ");
 		param_s(&pl, &sql, pl.match.data);
 		match_param = pl.nparams;
 		late_score = 1;
@@ -1120,8 +1129,8 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 			      pl.where.data, order, (long long)limit, (long long)offset);
 	} else if (pl.match.len) {
 		tw_buf_printf(&sql,
-			      "SELECT fts.rowid, -fts.rank, snippet(fts, 1, '" TRAWL_HL_START "', '" TRAWL_HL_END "', '…', %d), 0"
-			      " FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ",
+			      "SELECT b.id, -fts.rank, snippet(fts, 1, '" TRAWL_HL_START "', '" TRAWL_HL_END "', '…', %d), 0"
+			      " FROM fts JOIN blobs b ON b.text_id=fts.rowid WHERE fts MATCH ",
 			      ntok);
 		param_s(&pl, &sql, pl.match.data);
 		tw_buf_printf(&sql, " AND b.extracted=1 AND %s ORDER BY %s LIMIT %lld OFFSET %lld",
@@ -1213,7 +1222,7 @@ trawl_status tw_query_temp(trawl_archive *ar, const char *query, const char *tab
 	tw_buf_init(&sql, 1 << 20);
 	tw_buf_printf(&sql, "INSERT OR IGNORE INTO temp.%s(blob_id) ", table);
 	if (pl.match.len) {
-		tw_buf_puts(&sql, "SELECT fts.rowid FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		tw_buf_puts(&sql, "SELECT b.id FROM fts JOIN blobs b ON b.text_id=fts.rowid WHERE fts MATCH ");
 		param_s(&pl, &sql, pl.match.data);
 		tw_buf_printf(&sql, " AND b.extracted=1 AND %s", pl.where.data);
 	} else {
@@ -1254,7 +1263,7 @@ trawl_status tw_search_blobs(trawl_archive *ar, const char *query,
 	}
 	tw_buf_init(&sql, 1 << 20);
 	if (pl.match.len) {
-		tw_buf_puts(&sql, "SELECT b.id FROM fts JOIN blobs b ON b.id=fts.rowid WHERE fts MATCH ");
+		tw_buf_puts(&sql, "SELECT b.id FROM fts JOIN blobs b ON b.text_id=fts.rowid WHERE fts MATCH ");
 		param_s(&pl, &sql, pl.match.data);
 		tw_buf_printf(&sql, " AND b.extracted=1 AND %s", pl.where.data);
 	} else {

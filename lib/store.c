@@ -7,7 +7,9 @@
  * descendants, or one mbox message) is always written whole inside one
  * transaction, so a kill never leaves half a file.  Contents are stored
  * once per SHA-256 (blobs); every occurrence is an item pointing at its
- * blob.  The reader-side lookups take a connection of their own so that
+ * blob.  Texts are stored and indexed once per content too (texts, fts):
+ * the copies of a message filed in several folders differ in their headers
+ * but share one text, found by its key (tw_text_key()).  The reader-side lookups take a connection of their own so that
  * extractor threads never share the writer's.
  */
 #include <stdatomic.h>
@@ -15,10 +17,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "tw.h"
 
 enum {
-	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_INS,
+	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_GET, S_TEXT_INS,
 	S_FTS_INS, S_EMAIL_INS, S_ADDR_GET, S_ADDR_INS, S_EADDR_INS, S_PROP_INS,
 	S_ERR_INS, S_FILE_PUT, S_SRC_INS, S_SRC_END, S_MBOX_ITEM
 };
@@ -99,6 +103,66 @@ static const char *node_prop(const tw_node *n, const char *key)
 		if (strcmp(n->props[i].key, key) == 0)
 			return n->props[i].value;
 	return NULL;
+}
+
+/* The text of a content as the index sees it: subject, body, and names. */
+static const char *text_subject(const tw_node *n)
+{
+	return n->email ? n->email->subject : node_prop(n, "title");
+}
+
+/* The names of a content and of its children.  A message's own file name
+ * is left out: it is where a copy was filed ("142." in a maildir), not
+ * part of the message, and would keep copies from sharing a text. */
+static void text_names(const tw_node *n, tw_buf *names)
+{
+	const tw_node *c;
+
+	if (n->name && !n->email)
+		tw_buf_puts(names, n->name);
+	for (c = n->first_child; c; c = c->next) {
+		if (c->name) {
+			if (names->len)
+				tw_buf_putc(names, '\n');
+			tw_buf_puts(names, c->name);
+		}
+	}
+}
+
+static void key_part(EVP_MD_CTX *c, const char *p, size_t n)
+{
+	unsigned char len[8];
+
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+	EVP_DigestUpdate(c, len, 8);
+	EVP_DigestUpdate(c, p, n);
+}
+
+void tw_text_key(tw_node *n, const char *text, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdl = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	const char *subject = text_subject(n);
+	tw_buf names;
+
+	n->text_keyed = 0;
+	if (!c)
+		return;
+	tw_buf_init(&names, 64 * 1024);
+	text_names(n, &names);
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+		key_part(c, subject ? subject : "", subject ? strlen(subject) : 0);
+		key_part(c, text ? text : "", len);
+		key_part(c, names.data ? names.data : "", names.len);
+		if (EVP_DigestFinal_ex(c, md, &mdl) && mdl >= sizeof(n->text_key)) {
+			memcpy(n->text_key, md, sizeof(n->text_key));
+			n->text_keyed = 1;
+		}
+	}
+	EVP_MD_CTX_free(c);
+	tw_buf_release(&names);
 }
 
 static int step_done(trawl_archive *ar, sqlite3_stmt *s, const char *what)
@@ -222,14 +286,78 @@ static int64_t addr_id(trawl_archive *ar, const char *addr)
 }
 
 /* Fill a new blob with what extraction found: text, email, props. */
-static int blob_fill(trawl_archive *ar, int64_t blob, const tw_node *n)
+/* The text row of node n: an existing one with the same key, or a new one,
+ * indexed.  Returns its id, or -1. */
+static int64_t text_put(trawl_archive *ar, tw_node *n)
+{
+	const char *subject = text_subject(n);
+	char *plain = NULL;
+	const char *text = n->text.data ? n->text.data : "";
+	size_t len = n->text.len;
+	sqlite3_stmt *s;
+	tw_buf names;
+	int64_t id = -1;
+
+	if (n->text_in_z) {
+		/* The pipeline kept only the compressed text of this node. */
+		plain = tw_inflate(n->ztext, n->zlen, &len);
+		text = plain ? plain : "";
+		if (!plain)
+			len = 0;
+	}
+	if (!n->text_keyed)
+		tw_text_key(n, text, len);
+	if (n->text_keyed) {
+		s = tw_stmt(ar, S_TEXT_GET, "SELECT id FROM texts WHERE hash=?");
+		if (!s)
+			goto out;
+		sqlite3_bind_blob(s, 1, n->text_key, sizeof(n->text_key), SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		if (id >= 0)
+			goto out;
+	}
+	tw_buf_init(&names, 64 * 1024);
+	text_names(n, &names);
+	s = tw_stmt(ar, S_TEXT_INS, "INSERT INTO texts(hash, subject, body, names) VALUES(?,?,?,?)");
+	if (!s) {
+		tw_buf_release(&names);
+		goto out;
+	}
+	if (n->text_keyed)
+		sqlite3_bind_blob(s, 1, n->text_key, sizeof(n->text_key), SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+	if (n->ztext)
+		sqlite3_bind_blob(s, 3, n->ztext, (int)n->zlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
+	if (step_done(ar, s, "storing text")) {
+		tw_buf_release(&names);
+		goto out;
+	}
+	id = sqlite3_last_insert_rowid(ar->db);
+	s = tw_stmt(ar, S_FTS_INS, "INSERT INTO fts(rowid, subject, body, names) VALUES(?,?,?,?)");
+	if (s) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
+	}
+	if (!s || step_done(ar, s, "indexing text"))
+		id = -1;
+	tw_buf_release(&names);
+out:
+	free(plain);
+	return id;
+}
+
+static int blob_fill(trawl_archive *ar, int64_t blob, tw_node *n)
 {
 	sqlite3_stmt *s;
-	const char *subject = NULL;
-	int64_t date = 0;
+	int64_t date = 0, text;
 	int has_date = 0;
-	tw_buf names;
-	const tw_node *c;
 	size_t i;
 
 	if (n->email && n->email->date_status == TW_DATE_OK) {
@@ -239,9 +367,12 @@ static int blob_fill(trawl_archive *ar, int64_t blob, const tw_node *n)
 		   iso_to_utc(node_prop(n, "modified"), &date) == 0) {
 		has_date = 1;
 	}
+	text = text_put(ar, n);
+	if (text < 0)
+		return -1;
 	s = tw_stmt(ar, S_BLOB_FILL,
 		    "UPDATE blobs SET md5=?, size=?, mime=?, type=?, date=?, nchildren=?,"
-		    " extracted=1, truncated=? WHERE id=?");
+		    " extracted=1, truncated=?, text_id=? WHERE id=?");
 	if (!s)
 		return -1;
 	sqlite3_bind_blob(s, 1, n->digest.md5, 16, SQLITE_STATIC);
@@ -252,62 +383,9 @@ static int blob_fill(trawl_archive *ar, int64_t blob, const tw_node *n)
 		sqlite3_bind_int64(s, 5, date);
 	sqlite3_bind_int64(s, 6, (int64_t)n->nchildren);
 	sqlite3_bind_int(s, 7, n->text.truncated);
-	sqlite3_bind_int64(s, 8, blob);
+	sqlite3_bind_int64(s, 8, text);
+	sqlite3_bind_int64(s, 9, blob);
 	if (step_done(ar, s, "storing content"))
-		return -1;
-
-	subject = n->email ? n->email->subject : node_prop(n, "title");
-	tw_buf_init(&names, 64 * 1024);
-	if (n->name)
-		tw_buf_puts(&names, n->name);
-	for (c = n->first_child; c; c = c->next) {
-		if (c->name) {
-			tw_buf_putc(&names, '\n');
-			tw_buf_puts(&names, c->name);
-		}
-	}
-	s = tw_stmt(ar, S_TEXT_INS,
-		    "INSERT OR REPLACE INTO texts(blob_id, subject, body, names) VALUES(?,?,?,?)");
-	if (!s) {
-		tw_buf_release(&names);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, blob);
-	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
-	if (n->ztext)
-		sqlite3_bind_blob(s, 3, n->ztext, (int)n->zlen, SQLITE_STATIC);
-	else
-		sqlite3_bind_text(s, 3, n->text.data ? n->text.data : "", (int)n->text.len,
-				  SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
-	if (step_done(ar, s, "storing text")) {
-		tw_buf_release(&names);
-		return -1;
-	}
-	s = tw_stmt(ar, S_FTS_INS, "INSERT INTO fts(rowid, subject, body, names) VALUES(?,?,?,?)");
-	if (!s) {
-		tw_buf_release(&names);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, blob);
-	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
-	if (n->text_in_z) {
-		/* The pipeline kept only the compressed text of this node. */
-		size_t tl = 0;
-		char *t = tw_inflate(n->ztext, n->zlen, &tl);
-
-		if (t)
-			sqlite3_bind_text(s, 3, t, (int)tl, free);
-		else
-			sqlite3_bind_text(s, 3, "", 0, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_text(s, 3, n->text.data ? n->text.data : "", (int)n->text.len,
-				  SQLITE_STATIC);
-	}
-	sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
-	i = (size_t)step_done(ar, s, "indexing text");
-	tw_buf_release(&names);
-	if (i)
 		return -1;
 
 	if (n->email) {
@@ -663,8 +741,8 @@ trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
 	return tw_exec(ar, sql);
 }
 
-/* Delete contents no item uses any more, with their text, index entries,
- * email fields and metadata. */
+/* Delete contents no item uses any more, with their email fields and
+ * metadata, then texts no content uses any more, with their index entries. */
 static trawl_status tw_store_gc(trawl_archive *ar)
 {
 	return tw_exec(ar,
@@ -672,15 +750,20 @@ static trawl_status tw_store_gc(trawl_archive *ar)
 		       "DELETE FROM tw_del;"
 		       "INSERT INTO tw_del SELECT id FROM blobs b"
 		       "  WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id);"
-		       "INSERT INTO fts(fts, rowid, subject, body, names)"
-		       "  SELECT 'delete', blob_id, subject, body, names FROM fts_src"
-		       "  WHERE blob_id IN (SELECT blob_id FROM tw_del);"
-		       "DELETE FROM texts WHERE blob_id IN (SELECT blob_id FROM tw_del);"
 		       "DELETE FROM email_addrs WHERE blob_id IN (SELECT blob_id FROM tw_del);"
 		       "DELETE FROM emails WHERE blob_id IN (SELECT blob_id FROM tw_del);"
 		       "DELETE FROM props WHERE blob_id IN (SELECT blob_id FROM tw_del);"
 		       "DELETE FROM blobs WHERE id IN (SELECT blob_id FROM tw_del);"
-		       "DELETE FROM tw_del;");
+		       "DELETE FROM tw_del;"
+		       "CREATE TEMP TABLE IF NOT EXISTS tw_tdel(text_id INTEGER PRIMARY KEY);"
+		       "INSERT INTO tw_tdel SELECT id FROM texts t"
+		       "  WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.text_id=t.id);"
+		       /* fts_src names the text id blob_id (see lib/archive.c). */
+		       "INSERT INTO fts(fts, rowid, subject, body, names)"
+		       "  SELECT 'delete', blob_id, subject, body, names FROM fts_src"
+		       "  WHERE blob_id IN (SELECT text_id FROM tw_tdel);"
+		       "DELETE FROM texts WHERE id IN (SELECT text_id FROM tw_tdel);"
+		       "DELETE FROM tw_tdel;");
 }
 
 trawl_status tw_store_after_ingest(trawl_archive *ar)
@@ -716,7 +799,16 @@ trawl_status tw_store_after_ingest(trawl_archive *ar)
 	if (st)
 		return st;
 	/* Give back pages freed by index merges and replaced families. */
-	return tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
+	st = tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
+	if (st)
+		return st;
+	/* Leave the archive as one file: copy the log into it and empty the
+	 * log, unless readers still need it (then it stays for the next run;
+	 * the wait for them is short). */
+	sqlite3_busy_timeout(ar->db, 200);
+	sqlite3_wal_checkpoint_v2(ar->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(ar->db, TW_BUSY_TIMEOUT_MS);
+	return TRAWL_OK;
 }
 
 /* ---------------------------------------------------------------- reader side */

@@ -188,6 +188,8 @@ typedef struct tw_node {
 	unsigned char *ztext; /* text compressed for storage (set by the pipeline) */
 	size_t zlen;
 	size_t text_in_z;  /* plain text was released: its length, kept in ztext */
+	unsigned char text_key[16]; /* identifies the text row (tw_text_key()) */
+	int text_keyed;
 	tw_email *email;   /* set for RFC 5322 messages */
 	tw_prop *props;
 	size_t nprops, props_cap;
@@ -457,6 +459,14 @@ void tw_store_release(trawl_archive *ar);
 int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n);
 /* Derived data refreshed after an ingest (threads, people). */
 trawl_status tw_store_after_ingest(trawl_archive *ar);
+/* How long a connection waits for another's lock before SQLITE_BUSY. */
+#define TW_BUSY_TIMEOUT_MS 30000
+/* Bytes of SHA-256(salt || value) kept per finding (findings.hash). */
+#define TW_FINDING_HASH_BYTES 16
+/* Set n->text_key from the text (subject, body, names) node n would get in
+ * the index; text/len is its body.  Contents with equal keys share a text
+ * row.  Called by the extractor threads, or by the writer when they did not. */
+void tw_text_key(tw_node *n, const char *text, size_t len);
 
 /* Reader side (any thread, own connection). */
 typedef struct tw_file_state {

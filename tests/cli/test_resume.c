@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "clitest.h"
 
 static char corpus[600];
@@ -43,7 +45,7 @@ static void write_message(FILE *f, unsigned *seed, int i, int attach)
 
 static int setup(void **state)
 {
-	char path[700];
+	char path[1400];
 	unsigned seed = 42;
 	int i;
 	FILE *f;
@@ -272,9 +274,72 @@ static void test_changed_files_replaced_without_loss(void **state)
 	free(out);
 }
 
+static long long texts_in(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(h, "SELECT count(*) FROM texts", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+static void write_copy(const char *path, const char *folder, const char *word)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "From: ann@example.org\nTo: bob@example.org\nSubject: shared\n"
+		   "Message-ID: <shared@example.org>\nX-Folder: %s\n\nthe %s body\n", folder, word);
+	fclose(f);
+}
+
+/* Copies of a message filed in two folders share one text row; when one
+ * copy changes, the other keeps the text, and a text nothing uses goes. */
+static void test_copies_share_text(void **state)
+{
+	char db[700], dir[700], a[800], b[800], *out = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/copies", tmpdir());
+	snprintf(db, sizeof(db), "%s/copies.db", tmpdir());
+	snprintf(a, sizeof(a), "%s/inbox.eml", dir);
+	snprintf(b, sizeof(b), "%s/sent.eml", dir);
+	assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s'", dir), 0);
+	write_copy(a, "Inbox", "quokkaharbour");
+	write_copy(b, "Sent", "quokkaharbour");
+	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db, dir), 0);
+	assert_int_equal(count_in(db, "quokkaharbour"), 2);
+	assert_int_equal(texts_in(db), 1);
+	/* Both hits carry the snippet of their shared text. */
+	assert_int_equal(run_cmd(&out, NULL, "%s search --json --archive '%s' quokkaharbour"
+					     " | grep -c 'quokkaharbour'", trawl_bin(), db), 0);
+	assert_int_equal(strtoll(out, NULL, 10), 2);
+	free(out);
+	/* One copy changes (a later mtime, so it is re-read). */
+	write_copy(a, "Inbox", "wombatcanyon");
+	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+1 min' '%s' && %s ingest --archive '%s' '%s'",
+				 a, trawl_bin(), db, dir), 0);
+	assert_int_equal(count_in(db, "quokkaharbour"), 1);
+	assert_int_equal(count_in(db, "wombatcanyon"), 1);
+	assert_int_equal(texts_in(db), 2);
+	/* The other copy changes the same way: the old text is gone. */
+	write_copy(b, "Sent", "wombatcanyon");
+	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+1 min' '%s' && %s ingest --archive '%s' '%s'",
+				 b, trawl_bin(), db, dir), 0);
+	assert_int_equal(count_in(db, "quokkaharbour"), 0);
+	assert_int_equal(count_in(db, "wombatcanyon"), 2);
+	assert_int_equal(texts_in(db), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_copies_share_text),
 		cmocka_unit_test(test_progress_json_reconciles),
 		cmocka_unit_test(test_readers_during_ingest),
 		cmocka_unit_test(test_kill_and_resume_gives_same_archive),
