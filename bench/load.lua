@@ -20,6 +20,16 @@ end
 
 math.randomseed(os.time())
 
+-- Think time (bench/load.sh --think MS): each client waits a random time
+-- around MS between its requests, as a reader does, instead of firing the
+-- next one at once (a stress test that saturates the machine).
+local think = tonumber(os.getenv("TRAWL_LOAD_THINK_MS") or "0") or 0
+if think > 0 then
+  delay = function()
+    return math.random(math.floor(think / 2), math.floor(think * 3 / 2))
+  end
+end
+
 request = function()
   local q = queries[math.random(#queries)]
   local page = 1

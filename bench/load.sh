@@ -6,13 +6,17 @@
 # `make check`; bounded in time.
 #
 #   bench/load.sh --archive enron.db [--ingest PATH] [--ingest-nice N] [--cold]
-#                 [--clients 200] [--seconds 30] [--threads N] [--trawl build/trawl]
+#                 [--clients 200] [--seconds 30] [--think MS] [--threads N]
+#                 [--trawl build/trawl]
 #
-# Needs wrk (apt-get install wrk).  The issue's target: zero errors and
+# --think MS: each client pauses about MS (MS/2 to 3MS/2) between requests,
+# as readers do; without it, every client sends its next request at once
+# (a stress test: the request rate grows until the machine is saturated).
+# Needs wrk (apt-get install wrk).  The goal: zero errors and
 # p95 under 100 ms with 200 clients on the Enron mail during an ingest.
 set -eu
 cd "$(dirname "$0")/.."
-archive="" ingest="" inice=0 cold=0 clients=200 seconds=30 threads="" trawl=build/trawl
+archive="" ingest="" inice=0 cold=0 clients=200 seconds=30 think=0 threads="" trawl=build/trawl
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--archive) archive=$2; shift 2 ;;
@@ -21,9 +25,10 @@ while [ $# -gt 0 ]; do
 	--cold) cold=1; shift ;;
 	--clients) clients=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
+	--think) think=$2; shift 2 ;;
 	--threads) threads=$2; shift 2 ;;
 	--trawl) trawl=$2; shift 2 ;;
-	-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "load.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -50,7 +55,7 @@ until grep -q 'http://' "$work/serve.out" 2>/dev/null; do
 	sleep 0.1
 done
 url=$(grep -o 'http://[0-9.:]*' "$work/serve.out" | head -1)
-echo "load: server at $url, $clients clients for ${seconds}s"
+echo "load: server at $url, $clients clients for ${seconds}s, think time ${think} ms"
 # Steady state, not a cold start: pages 1 to 5 of every search in the mix
 # have been asked once, as by the readers before (bench/warm.py), which
 # fills the operating system's page cache and the server's answer cache;
@@ -63,7 +68,7 @@ if [ -n "$ingest" ]; then
 	sleep 2
 	echo "load: ingest of $ingest running (pid $ing_pid, nice $inice)"
 fi
-wrk -t2 -c"$clients" -d"${seconds}s" --timeout 10s -s "${LOAD_LUA:-bench/load.lua}" "$url" >"$work/wrk.out" 2>&1
+TRAWL_LOAD_THINK_MS=$think wrk -t2 -c"$clients" -d"${seconds}s" --timeout 10s -s "${LOAD_LUA:-bench/load.lua}" "$url" >"$work/wrk.out" 2>&1
 sed -n '/^Running/,/^{/p' "$work/wrk.out" | grep -v '^{' | sed 's/^/  /'
 result=$(grep '^{' "$work/wrk.out" | tail -1)
 python3 -c 'import sys, urllib.request; print("load: server counters:", urllib.request.urlopen(sys.argv[1] + "/api/server").read().decode())' "$url" || true

@@ -393,6 +393,8 @@ void trawl_archive_close(trawl_archive *ar)
 		return;
 	for (i = 0; i < TW_ARRAY_LEN(ar->stmts); i++)
 		sqlite3_finalize(ar->stmts[i]);
+	for (i = 0; i < TW_ARRAY_LEN(ar->counts); i++)
+		free(ar->counts[i].query);
 	tw_store_release(ar);
 	if (ar->db)
 		sqlite3_close(ar->db);

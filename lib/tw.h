@@ -380,6 +380,16 @@ typedef struct tw_addr_cache {
 	size_t cap, len;
 } tw_addr_cache;
 
+/* Totals of recent queries, valid while the archive has not changed
+ * (lib/search.c): the pages and orders of one search count once. */
+#define TW_COUNT_CACHE 32
+typedef struct tw_count_entry {
+	char *query;
+	int by_thread;
+	int64_t count;
+	int64_t version, changes; /* PRAGMA data_version, own total changes */
+} tw_count_entry;
+
 struct trawl_archive {
 	sqlite3 *db;
 	tw_addr_cache addrs; /* writer's address ids */
@@ -387,6 +397,8 @@ struct trawl_archive {
 	int readonly;
 	char errmsg[1024];
 	sqlite3_stmt *stmts[64]; /* prepared statements, by tw_stmt index */
+	tw_count_entry counts[TW_COUNT_CACHE];
+	unsigned counts_next;
 };
 
 /* Set the archive's error message; returns st. */
@@ -398,7 +410,8 @@ trawl_status tw_dbfail(trawl_archive *ar, const char *what);
 int tw_db_open(const char *path, int readonly, sqlite3 **out);
 /* Run SQL without results. */
 trawl_status tw_exec(trawl_archive *ar, const char *sql);
-/* A cached prepared statement (reset, bindings cleared). */
+/* A cached prepared statement (reset, bindings cleared).  Slots: store.c
+ * from 0, search.c from 40, findings.c from 48 (up to 63). */
 sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
 
 /* Compress/decompress stored text (zlib). */

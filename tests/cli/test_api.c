@@ -997,6 +997,10 @@ static void test_tags_and_notes(void **state)
 
 		assert_int_equal(jint(o, "matched"), jint(s, "total"));
 		assert_int_equal(jint(t, "total"), jint(s, "total"));
+		json_decref(t);
+		/* A page of hits carries the same total. */
+		t = get_json("/api/search?q=tag%3Abulk&size=1", 200);
+		assert_int_equal(jint(t, "total"), jint(s, "total"));
 		json_decref(s);
 		json_decref(t);
 	}
@@ -1008,6 +1012,13 @@ static void test_tags_and_notes(void **state)
 	r = post_json("POST", "/api/tags", "{\"query\":\"engine\",\"remove\":[\"bulk\"]}", NULL);
 	assert_int_equal(r.status, 200);
 	resp_free(&r);
+	/* No total is kept across the change, whichever connection counted. */
+	for (int k = 0; k < 4; k++) {
+		json_t *t = get_json("/api/search?q=tag%3Abulk&size=1", 200);
+
+		assert_int_equal(jint(t, "total"), 0);
+		json_decref(t);
+	}
 	/* Notes: add (201), list, delete; a note of another item is not ours. */
 	snprintf(path, sizeof(path), "/api/items/%lld/notes", id);
 	r = post_json("POST", path, "{\"text\":\"ask the captain <b>why</b>\"}", NULL);
