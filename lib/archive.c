@@ -143,6 +143,16 @@ static const char *const migrations[] = {
 	/* 7: 128 bits of a finding's salted hash tell values apart; the other
 	 * half doubled the size of the hash index */
 	"UPDATE findings SET hash=substr(hash, 1, 16) WHERE length(hash) > 16;",
+	/* 8: long metadata values are stored once (Enron's X-To lines repeat
+	 * on every copy of a message), found by a 64-bit hash of the value
+	 * (an index of the values themselves was bigger than the values),
+	 * and read through the view props_text; older rows keep theirs */
+	("CREATE TABLE prop_values(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, value TEXT NOT NULL);"
+	 "CREATE INDEX prop_values_hash ON prop_values(hash);"
+	 "ALTER TABLE props ADD COLUMN value_id INTEGER;"
+	 "CREATE VIEW props_text AS SELECT p.rowid AS seq, p.blob_id, p.key,"
+	 "  coalesce(p.value, v.value) AS value FROM props p"
+	 "  LEFT JOIN prop_values v ON v.id=p.value_id;"),
 };
 
 #define SCHEMA_VERSION ((int)TW_ARRAY_LEN(migrations))

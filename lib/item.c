@@ -153,7 +153,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 			}
 			sqlite3_finalize(s);
 		}
-		s = prep(ar, "SELECT key, value FROM props WHERE blob_id=? ORDER BY rowid");
+		s = prep(ar, "SELECT key, value FROM props_text WHERE blob_id=? ORDER BY seq");
 		if (s) {
 			sqlite3_bind_int64(s, 1, blob);
 			cap = 0;

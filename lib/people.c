@@ -764,7 +764,7 @@ static trawl_status gather(evidence *ev)
 			       -1, &a, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ar->db,
 			       "SELECT p.blob_id, p.key, p.value FROM temp.tw_new n"
-			       " JOIN props p ON p.blob_id=n.blob_id"
+			       " JOIN props_text p ON p.blob_id=n.blob_id"
 			       " WHERE p.key IN ('x-from','x-to','x-cc') ORDER BY p.blob_id",
 			       -1, &x, NULL) != SQLITE_OK) {
 		st = tw_dbfail(ar, "people: reading addresses");

@@ -134,8 +134,12 @@ static size_t task_bytes(void *p)
 
 /* ---------------------------------------------------------------- claimed set */
 
-/* Open-addressing set of the first 16 bytes of SHA-256 digests claimed for
- * extraction in this run. */
+/* Open-addressing set of 16-byte keys (the first bytes of SHA-256
+ * digests) claimed in this run: contents for extraction, texts for
+ * compression.  It holds at most CLAIMED_MAX keys (64 MB); beyond, every
+ * claim succeeds, which costs work, never content. */
+#define CLAIMED_MAX ((size_t)1 << 21)
+
 typedef struct claimed {
 	pthread_mutex_t mu;
 	unsigned char (*keys)[16];
@@ -149,7 +153,7 @@ static int claimed_add(claimed *c, const unsigned char *sha)
 	int added = 0;
 
 	pthread_mutex_lock(&c->mu);
-	if ((c->len + 1) * 2 > c->cap) {
+	if ((c->len + 1) * 2 > c->cap && c->len < CLAIMED_MAX) {
 		size_t ncap = c->cap ? c->cap * 2 : 1 << 14, k;
 		unsigned char(*nk)[16] = calloc(ncap, 16);
 
@@ -176,8 +180,10 @@ static int claimed_add(claimed *c, const unsigned char *sha)
 		memcpy(&h, sha, 8);
 		for (i = h & mask;; i = (i + 1) & mask) {
 			if (memcmp(c->keys[i], zero, 16) == 0) {
-				memcpy(c->keys[i], sha, 16);
-				c->len++;
+				if (c->len < CLAIMED_MAX) {
+					memcpy(c->keys[i], sha, 16);
+					c->len++;
+				}
 				added = 1;
 				break;
 			}
@@ -198,7 +204,7 @@ typedef struct run {
 	const char *const *paths;
 	size_t npaths;
 	queue tasks, units;
-	claimed claims;
+	claimed claims, texts;
 	volatile int cancel;
 	_Atomic uint64_t skipped, bytes_skipped, bytes_read;
 	_Atomic uint64_t total, total_bytes;
@@ -229,11 +235,23 @@ static int known(const tw_digest *d, void *ud)
  * documents stays within a few hundred megabytes this way. */
 #define UNIT_PLAIN_BUDGET (32u << 20)
 
-static void compress_tree(tw_node *n, size_t *plain)
+static void compress_tree(run *r, tw_node *n, size_t *plain)
 {
 	for (; n; n = n->next) {
-		if (!n->known)
+		if (!n->known) {
 			tw_text_key(n, n->text.data, n->text.len);
+			/* Another unit of this run has the same text (a copy of a
+			 * message in another folder): the writer will find it
+			 * stored, so it is not compressed here; if this unit
+			 * reaches the writer first, the writer compresses it. */
+			if (n->text_keyed && n->text.len > 64 &&
+			    *plain + n->text.len <= UNIT_PLAIN_BUDGET &&
+			    !claimed_add(&r->texts, n->text_key)) {
+				*plain += n->text.len;
+				compress_tree(r, n->first_child, plain);
+				continue;
+			}
+		}
 		if (!n->known && n->text.len > 64) {
 			n->ztext = tw_deflate(n->text.data, n->text.len, &n->zlen);
 			*plain += n->text.len;
@@ -242,7 +260,7 @@ static void compress_tree(tw_node *n, size_t *plain)
 				tw_buf_release(&n->text);
 			}
 		}
-		compress_tree(n->first_child, plain);
+		compress_tree(r, n->first_child, plain);
 	}
 }
 
@@ -380,7 +398,7 @@ static tw_unit *process(worker *w, tw_task *t)
 	{
 		size_t plain = 0;
 
-		compress_tree(root, &plain);
+		compress_tree(r, root, &plain);
 	}
 	u->root = root;
 	return u;
@@ -546,6 +564,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 #undef FILL
 	}
 	pthread_mutex_init(&r->claims.mu, NULL);
+	pthread_mutex_init(&r->texts.mu, NULL);
 	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES) ||
 	    queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
 		free(r);
@@ -630,6 +649,8 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 				if (in_txn)
 					sqlite3_exec(ar->db, "ROLLBACK", NULL, NULL, NULL);
 				in_txn = 0;
+				/* Ids remembered by the writer may be rolled back. */
+				tw_store_release(ar);
 			}
 		} else if (u) {
 			tw_node_free(u->root);
@@ -710,6 +731,8 @@ out_nothreads:
 	queue_release(&r->units);
 	pthread_mutex_destroy(&r->claims.mu);
 	free(r->claims.keys);
+	pthread_mutex_destroy(&r->texts.mu);
+	free(r->texts.keys);
 	free(r);
 	free(workers);
 	return rc;

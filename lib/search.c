@@ -494,7 +494,7 @@ static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 	} else if (!strcmp(f, "author")) {
 		char *pat = like_pattern(v, 1);
 
-		tw_buf_printf(w, "%sSELECT blob_id FROM props WHERE key IN ('author','last_modified_by') AND value LIKE ", in_set(pl));
+		tw_buf_printf(w, "%sSELECT blob_id FROM props_text WHERE key IN ('author','last_modified_by') AND value LIKE ", in_set(pl));
 		param_s(pl, w, pat);
 		tw_buf_puts(w, " ESCAPE '\\')");
 		free(pat);
@@ -818,7 +818,7 @@ static int hit_ctx_init(sqlite3 *db, hit_ctx *h)
 	       sqlite3_prepare_v2(db, "SELECT subject, message_id, tz, thread_id FROM emails WHERE blob_id=?", -1, &h->email, NULL) ||
 	       sqlite3_prepare_v2(db, "SELECT ea.name, a.addr FROM email_addrs ea LEFT JOIN addrs a ON a.id=ea.addr_id WHERE ea.blob_id=? AND ea.role=0 ORDER BY ea.pos LIMIT 1", -1, &h->from, NULL) ||
 	       sqlite3_prepare_v2(db, "SELECT ea.name, a.addr FROM email_addrs ea LEFT JOIN addrs a ON a.id=ea.addr_id WHERE ea.blob_id=? AND ea.role=1 ORDER BY ea.pos LIMIT 20", -1, &h->to, NULL) ||
-	       sqlite3_prepare_v2(db, "SELECT value FROM props WHERE blob_id=? AND key='title' LIMIT 1", -1, &h->title, NULL) ||
+	       sqlite3_prepare_v2(db, "SELECT value FROM props_text WHERE blob_id=? AND key='title' LIMIT 1", -1, &h->title, NULL) ||
 	       sqlite3_prepare_v2(db, "SELECT tw_inflate(t.body) FROM blobs b JOIN texts t ON t.id=b.text_id WHERE b.id=?", -1, &h->text, NULL);
 }
 

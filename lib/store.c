@@ -24,8 +24,12 @@
 enum {
 	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_GET, S_TEXT_INS,
 	S_FTS_INS, S_EMAIL_INS, S_ADDR_GET, S_ADDR_INS, S_EADDR_INS, S_PROP_INS,
-	S_ERR_INS, S_FILE_PUT, S_SRC_INS, S_SRC_END, S_MBOX_ITEM
+	S_ERR_INS, S_FILE_PUT, S_SRC_INS, S_SRC_END, S_MBOX_ITEM, S_PVAL_GET, S_PVAL_INS
 };
+
+/* Metadata values at least this long are stored once in prop_values and
+ * referred to (Enron's X-To lines repeat on every copy of a message). */
+#define PROP_SHARED_MIN 24
 
 /* The blob of a digest (0 if none); its family goes to type[n] when
  * type is not NULL ("" when unknown). */
@@ -251,6 +255,42 @@ static void addr_cache_put(tw_addr_cache *c, const char *addr, uint64_t h, int64
 void tw_store_release(trawl_archive *ar)
 {
 	addr_cache_clear(&ar->addrs);
+	addr_cache_clear(&ar->pvals);
+}
+
+/* The id of a shared metadata value, added if new; -1 on failure. */
+static int64_t prop_value_id(trawl_archive *ar, const char *v)
+{
+	uint64_t h = fnv(v);
+	int64_t id = addr_cache_get(&ar->pvals, v, h);
+	sqlite3_stmt *s;
+
+	if (id)
+		return id;
+	/* Values sharing a hash are told apart by comparing them. */
+	s = tw_stmt(ar, S_PVAL_GET, "SELECT id, value FROM prop_values WHERE hash=?");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)h);
+	while (!id && sqlite3_step(s) == SQLITE_ROW) {
+		const char *have = (const char *)sqlite3_column_text(s, 1);
+
+		if (have && strcmp(have, v) == 0)
+			id = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (!id) {
+		s = tw_stmt(ar, S_PVAL_INS, "INSERT INTO prop_values(hash, value) VALUES(?,?)");
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, (int64_t)h);
+		sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
+		if (step_done(ar, s, "storing metadata"))
+			return -1;
+		id = sqlite3_last_insert_rowid(ar->db);
+	}
+	addr_cache_put(&ar->pvals, v, h, id);
+	return id;
 }
 
 static int64_t addr_id(trawl_archive *ar, const char *addr)
@@ -328,6 +368,10 @@ static int64_t text_put(trawl_archive *ar, tw_node *n)
 	if (n->text_keyed)
 		sqlite3_bind_blob(s, 1, n->text_key, sizeof(n->text_key), SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+	if (!n->ztext && len > 64) {
+		/* Left to the writer by the pipeline (see compress_tree()). */
+		n->ztext = tw_deflate(text, len, &n->zlen);
+	}
 	if (n->ztext)
 		sqlite3_bind_blob(s, 3, n->ztext, (int)n->zlen, SQLITE_STATIC);
 	else
@@ -429,12 +473,20 @@ static int blob_fill(trawl_archive *ar, int64_t blob, tw_node *n)
 	for (i = 0; i < n->nprops; i++) {
 		if (n->email && strcmp(n->props[i].key, "title") == 0)
 			continue; /* the subject already says it */
-		s = tw_stmt(ar, S_PROP_INS, "INSERT INTO props(blob_id, key, value) VALUES(?,?,?)");
+		const char *v = n->props[i].value;
+		int64_t vid = 0;
+
+		if (v && strlen(v) >= PROP_SHARED_MIN && (vid = prop_value_id(ar, v)) < 0)
+			return -1;
+		s = tw_stmt(ar, S_PROP_INS, "INSERT INTO props(blob_id, key, value, value_id) VALUES(?,?,?,?)");
 		if (!s)
 			return -1;
 		sqlite3_bind_int64(s, 1, blob);
 		sqlite3_bind_text(s, 2, n->props[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, n->props[i].value, -1, SQLITE_STATIC);
+		if (vid)
+			sqlite3_bind_int64(s, 4, vid);
+		else
+			sqlite3_bind_text(s, 3, v, -1, SQLITE_STATIC);
 		if (step_done(ar, s, "storing metadata"))
 			return -1;
 	}
@@ -742,28 +794,39 @@ trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
 }
 
 /* Delete contents no item uses any more, with their email fields and
- * metadata, then texts no content uses any more, with their index entries. */
+ * metadata, then the texts and shared metadata values nothing uses any
+ * more, with their index entries.  Only a run that deleted something pays
+ * for the scans of texts and metadata. */
 static trawl_status tw_store_gc(trawl_archive *ar)
 {
-	return tw_exec(ar,
-		       "CREATE TEMP TABLE IF NOT EXISTS tw_del(blob_id INTEGER PRIMARY KEY);"
-		       "DELETE FROM tw_del;"
-		       "INSERT INTO tw_del SELECT id FROM blobs b"
-		       "  WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id);"
-		       "DELETE FROM email_addrs WHERE blob_id IN (SELECT blob_id FROM tw_del);"
-		       "DELETE FROM emails WHERE blob_id IN (SELECT blob_id FROM tw_del);"
-		       "DELETE FROM props WHERE blob_id IN (SELECT blob_id FROM tw_del);"
-		       "DELETE FROM blobs WHERE id IN (SELECT blob_id FROM tw_del);"
-		       "DELETE FROM tw_del;"
-		       "CREATE TEMP TABLE IF NOT EXISTS tw_tdel(text_id INTEGER PRIMARY KEY);"
-		       "INSERT INTO tw_tdel SELECT id FROM texts t"
-		       "  WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.text_id=t.id);"
-		       /* fts_src names the text id blob_id (see lib/archive.c). */
-		       "INSERT INTO fts(fts, rowid, subject, body, names)"
-		       "  SELECT 'delete', blob_id, subject, body, names FROM fts_src"
-		       "  WHERE blob_id IN (SELECT text_id FROM tw_tdel);"
-		       "DELETE FROM texts WHERE id IN (SELECT text_id FROM tw_tdel);"
-		       "DELETE FROM tw_tdel;");
+	trawl_status st = tw_exec(ar,
+				  "CREATE TEMP TABLE IF NOT EXISTS tw_del(blob_id INTEGER PRIMARY KEY);"
+				  "DELETE FROM tw_del;"
+				  "INSERT INTO tw_del SELECT id FROM blobs b"
+				  "  WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id);");
+
+	if (st || sqlite3_changes(ar->db) == 0)
+		return st;
+	st = tw_exec(ar,
+		     "DELETE FROM email_addrs WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		     "DELETE FROM emails WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		     "DELETE FROM props WHERE blob_id IN (SELECT blob_id FROM tw_del);"
+		     "DELETE FROM blobs WHERE id IN (SELECT blob_id FROM tw_del);"
+		     "DELETE FROM tw_del;"
+		     "DELETE FROM prop_values WHERE id NOT IN"
+		     "  (SELECT value_id FROM props WHERE value_id IS NOT NULL);"
+		     "CREATE TEMP TABLE IF NOT EXISTS tw_tdel(text_id INTEGER PRIMARY KEY);"
+		     "INSERT INTO tw_tdel SELECT id FROM texts t"
+		     "  WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.text_id=t.id);"
+		     /* fts_src names the text id blob_id (see lib/archive.c). */
+		     "INSERT INTO fts(fts, rowid, subject, body, names)"
+		     "  SELECT 'delete', blob_id, subject, body, names FROM fts_src"
+		     "  WHERE blob_id IN (SELECT text_id FROM tw_tdel);"
+		     "DELETE FROM texts WHERE id IN (SELECT text_id FROM tw_tdel);"
+		     "DELETE FROM tw_tdel;");
+	/* Ids the writer remembers may name deleted values. */
+	tw_store_release(ar);
+	return st;
 }
 
 trawl_status tw_store_after_ingest(trawl_archive *ar)

@@ -393,6 +393,7 @@ typedef struct tw_count_entry {
 struct trawl_archive {
 	sqlite3 *db;
 	tw_addr_cache addrs; /* writer's address ids */
+	tw_addr_cache pvals; /* writer's shared metadata value ids */
 	char *path;
 	int readonly;
 	char errmsg[1024];

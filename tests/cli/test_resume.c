@@ -274,19 +274,26 @@ static void test_changed_files_replaced_without_loss(void **state)
 	free(out);
 }
 
-static long long texts_in(const char *db)
+/* Rows of a table of the archive. */
+static long long rows_in(const char *db, const char *table)
 {
+	char sql[200];
 	sqlite3 *h;
 	sqlite3_stmt *s;
 	long long n = -1;
 
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	if (sqlite3_prepare_v2(h, "SELECT count(*) FROM texts", -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 	return n;
+}
+
+static long long texts_in(const char *db)
+{
+	return rows_in(db, "texts");
 }
 
 static void write_copy(const char *path, const char *folder, const char *word)
@@ -295,12 +302,14 @@ static void write_copy(const char *path, const char *folder, const char *word)
 
 	assert_non_null(f);
 	fprintf(f, "From: ann@example.org\nTo: bob@example.org\nSubject: shared\n"
-		   "Message-ID: <shared@example.org>\nX-Folder: %s\n\nthe %s body\n", folder, word);
+		   "Message-ID: <shared@example.org>\nX-Folder: %s\n"
+		   "X-To: Bob the Recipient </O=EXAMPLE/CN=%s>\n\nthe %s body\n", folder, word, word);
 	fclose(f);
 }
 
-/* Copies of a message filed in two folders share one text row; when one
- * copy changes, the other keeps the text, and a text nothing uses goes. */
+/* Copies of a message filed in two folders share one text row and one
+ * stored X-To value; when one copy changes, the other keeps them, and a
+ * text or value nothing uses goes. */
 static void test_copies_share_text(void **state)
 {
 	char db[700], dir[700], a[800], b[800], *out = NULL;
@@ -315,6 +324,7 @@ static void test_copies_share_text(void **state)
 	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db, dir), 0);
 	assert_int_equal(count_in(db, "quokkaharbour"), 2);
 	assert_int_equal(texts_in(db), 1);
+	assert_int_equal(rows_in(db, "prop_values"), 1);
 	/* Both hits carry the snippet of their shared text. */
 	assert_int_equal(run_cmd(&out, NULL, "%s search --json --archive '%s' quokkaharbour"
 					     " | grep -c 'quokkaharbour'", trawl_bin(), db), 0);
@@ -327,6 +337,7 @@ static void test_copies_share_text(void **state)
 	assert_int_equal(count_in(db, "quokkaharbour"), 1);
 	assert_int_equal(count_in(db, "wombatcanyon"), 1);
 	assert_int_equal(texts_in(db), 2);
+	assert_int_equal(rows_in(db, "prop_values"), 2);
 	/* The other copy changes the same way: the old text is gone. */
 	write_copy(b, "Sent", "wombatcanyon");
 	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+1 min' '%s' && %s ingest --archive '%s' '%s'",
@@ -334,6 +345,13 @@ static void test_copies_share_text(void **state)
 	assert_int_equal(count_in(db, "quokkaharbour"), 0);
 	assert_int_equal(count_in(db, "wombatcanyon"), 2);
 	assert_int_equal(texts_in(db), 1);
+	assert_int_equal(rows_in(db, "prop_values"), 1);
+	/* The stored value reads back whole. */
+	assert_int_equal(run_cmd(&out, NULL, "%s show --archive '%s' $(%s search --json --limit 1"
+					     " --archive '%s' wombatcanyon | grep -o '\"id\":[0-9]*' | head -1"
+					     " | cut -d: -f2) | grep -c 'CN=wombatcanyon'",
+				 trawl_bin(), db, trawl_bin(), db), 0);
+	free(out);
 }
 
 int main(void)
