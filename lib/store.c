@@ -777,7 +777,79 @@ trawl_status tw_store_source_end(trawl_archive *ar, int64_t source,
 }
 
 /*
- * A replaced family loses only its items and errors here.  Contents it
+ * Before a family goes: a content whose first occurrence (dup=0, holding
+ * its children) is in the family but which occurs elsewhere too keeps its
+ * children, moved under its first occurrence outside the family, which
+ * becomes the first.  Items are written parents first, so in id order an
+ * outer content moves before the contents inside it (which then have left
+ * the family and stay where they are).
+ */
+static trawl_status rehome_children(trawl_archive *ar, int64_t root_id)
+{
+	sqlite3_stmt *find = NULL, *mv = NULL;
+	trawl_status st = TRAWL_OK;
+	int rc;
+
+	if (sqlite3_prepare_v2(ar->db,
+			       "SELECT i.id, (SELECT min(j.id) FROM items j WHERE j.blob_id=i.blob_id"
+			       "  AND coalesce(j.root_id, j.id) != ?1)"
+			       " FROM items i JOIN blobs b ON b.id=i.blob_id"
+			       " WHERE (i.root_id=?1 OR i.id=?1) AND i.dup=0 AND b.nchildren > 0"
+			       " ORDER BY i.id",
+			       -1, &find, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ar->db,
+			       /* ?1 old first occurrence, ?2 new one: the subtree
+				* below ?1 takes ?2's family, path and depth. */
+			       "WITH RECURSIVE sub(id) AS (SELECT id FROM items WHERE parent_id=?1"
+			       "  UNION ALL SELECT i.id FROM items i JOIN sub ON i.parent_id=sub.id),"
+			       " o AS (SELECT path, depth FROM items WHERE id=?1),"
+			       " n AS (SELECT coalesce(root_id, id) AS root, path, depth FROM items WHERE id=?2)"
+			       " UPDATE items SET root_id=(SELECT root FROM n),"
+			       "  path=(SELECT path FROM n) || substr(path, length((SELECT path FROM o)) + 1),"
+			       "  depth=depth - (SELECT depth FROM o) + (SELECT depth FROM n),"
+			       "  parent_id=CASE WHEN parent_id=?1 THEN ?2 ELSE parent_id END"
+			       " WHERE id IN sub",
+			       -1, &mv, NULL) != SQLITE_OK) {
+		st = tw_dbfail(ar, "keeping the children of shared contents");
+		goto out;
+	}
+	sqlite3_bind_int64(find, 1, root_id);
+	while ((rc = sqlite3_step(find)) == SQLITE_ROW) {
+		int64_t old = sqlite3_column_int64(find, 0), to = sqlite3_column_int64(find, 1);
+		char sql[512];
+
+		if (sqlite3_column_type(find, 1) == SQLITE_NULL)
+			continue;
+		sqlite3_bind_int64(mv, 1, old);
+		sqlite3_bind_int64(mv, 2, to);
+		rc = sqlite3_step(mv);
+		sqlite3_reset(mv);
+		if (rc != SQLITE_DONE) {
+			st = tw_dbfail(ar, "keeping the children of shared contents");
+			break;
+		}
+		/* The errors of the moved items name their new paths. */
+		snprintf(sql, sizeof(sql), "UPDATE items SET dup=0 WHERE id=%lld;"
+			 "UPDATE items SET dup=1 WHERE id=%lld;"
+			 "UPDATE errors SET path=(SELECT i.path FROM items i WHERE i.id=errors.item_id)"
+			 " WHERE item_id IN (SELECT id FROM items WHERE root_id="
+			 "(SELECT coalesce(root_id, id) FROM items WHERE id=%lld));",
+			 (long long)to, (long long)old, (long long)to);
+		st = tw_exec(ar, sql);
+		if (st)
+			break;
+	}
+	if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		st = tw_dbfail(ar, "keeping the children of shared contents");
+out:
+	sqlite3_finalize(find);
+	sqlite3_finalize(mv);
+	return st;
+}
+
+/*
+ * A replaced family loses only its items and errors here (after giving
+ * away the children of contents that occur elsewhere too).  Contents it
  * used stay until tw_store_gc() at the end of the run: the new version of
  * the file usually holds most of them again, and extractor threads may
  * already have found them "known" (and so not extracted them again).
@@ -785,7 +857,10 @@ trawl_status tw_store_source_end(trawl_archive *ar, int64_t source,
 trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
 {
 	char sql[512];
+	trawl_status st = rehome_children(ar, root_id);
 
+	if (st)
+		return st;
 	snprintf(sql, sizeof(sql),
 		 "DELETE FROM errors WHERE item_id IN (SELECT id FROM items WHERE root_id=%lld OR id=%lld);"
 		 "DELETE FROM items WHERE root_id=%lld OR id=%lld;",
@@ -914,13 +989,14 @@ int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
 {
 	int found;
 
-	/* Known means stored, extracted and used by an item that stays: the
-	 * items of a family being replaced do not count, or the children of
-	 * its contents would go with it. */
+	/* Known means stored, extracted, and with its first occurrence (the
+	 * item holding its children, dup=0) in a family that stays: if that
+	 * family is being replaced, the content is extracted again, or its
+	 * children would go with the old family. */
 	if (!*cache &&
 	    sqlite3_prepare_v3(db,
 			       "SELECT 1 FROM blobs b WHERE b.sha256=?1 AND b.extracted=1"
-			       " AND EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id"
+			       " AND EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id AND i.dup=0"
 			       "  AND coalesce(i.root_id, i.id) != ?2)",
 			       -1, SQLITE_PREPARE_PERSISTENT, cache, NULL) != SQLITE_OK)
 		return 0;

@@ -354,9 +354,99 @@ static void test_copies_share_text(void **state)
 	free(out);
 }
 
+/* A message carrying an attached message, which carries inner.txt: the
+ * attached message is a content with children, shared by two files. */
+static void write_carrier(const char *path, const char *outer, int attach)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "From: ann@example.org\nTo: bob@example.org\nSubject: carrier %s\n"
+		   "Message-ID: <%s@example.org>\nMIME-Version: 1.0\n"
+		   "Content-Type: multipart/mixed; boundary=OUT\n\n"
+		   "--OUT\nContent-Type: text/plain\n\n%s\n", outer, outer, outer);
+	if (attach)
+		fputs("--OUT\nContent-Type: message/rfc822\n\n"
+		      "From: cy@example.org\nTo: dee@example.org\nSubject: inner\n"
+		      "Message-ID: <inner@example.org>\nMIME-Version: 1.0\n"
+		      "Content-Type: multipart/mixed; boundary=IN\n\n"
+		      "--IN\nContent-Type: text/plain\n\nthe inner message\n"
+		      "--IN\nContent-Type: text/plain; name=inner.txt\n"
+		      "Content-Disposition: attachment; filename=inner.txt\n\nfennecdune\n"
+		      "--IN--\n", f);
+	fputs("--OUT--\n", f);
+	fclose(f);
+}
+
+/* Which of a.eml and b.eml holds the first occurrence of the attached
+ * message (the item its children hang from): 'a' or 'b'. */
+static char holder(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	char who = '?';
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(h, "SELECT i.path FROM items i JOIN blobs b ON b.id=i.blob_id"
+				  " WHERE i.parent_id IS NOT NULL AND i.dup=0 AND b.nchildren > 0",
+			       -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(s, 0);
+
+		who = strstr(p, "/a.eml!") ? 'a' : strstr(p, "/b.eml!") ? 'b' : '?';
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return who;
+}
+
+/* When the files holding a content with children change, the children
+ * stay: extracted again with the new version, or moved under another
+ * file that still holds the content. */
+static void test_shared_children_survive_changes(void **state)
+{
+	char db[700], dir[700], a[800], b[800], *path;
+	char who;
+
+	snprintf(dir, sizeof(dir), "%s/carriers", tmpdir());
+	snprintf(db, sizeof(db), "%s/carriers.db", tmpdir());
+	snprintf(a, sizeof(a), "%s/a.eml", dir);
+	snprintf(b, sizeof(b), "%s/b.eml", dir);
+	assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s'", dir), 0);
+	write_carrier(a, "alphaouter", 1);
+	write_carrier(b, "bravoouter", 1);
+	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db, dir), 0);
+	assert_int_equal(count_in(db, "fennecdune"), 1);
+	/* Both files change, both still carry it. */
+	write_carrier(a, "alphatwo", 1);
+	write_carrier(b, "bravotwo", 1);
+	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+1 min' '%s' '%s' && %s ingest --archive '%s' '%s'",
+				 a, b, trawl_bin(), db, dir), 0);
+	assert_int_equal(count_in(db, "alphatwo OR bravotwo"), 2);
+	assert_int_equal(count_in(db, "fennecdune"), 1);
+	assert_int_equal(count_in(db, "filename:inner.txt"), 1);
+	/* The file holding its children drops it: they move to the other. */
+	who = holder(db);
+	assert_true(who == 'a' || who == 'b');
+	path = who == 'a' ? a : b;
+	write_carrier(path, "dropped", 0);
+	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+2 min' '%s' && %s ingest --archive '%s' '%s'",
+				 path, trawl_bin(), db, dir), 0);
+	assert_int_equal(count_in(db, "fennecdune"), 1);
+	assert_int_equal(holder(db), who == 'a' ? 'b' : 'a');
+	assert_int_equal(run_cmd(NULL, NULL, "%s search --json --archive '%s' fennecdune"
+					     " | grep -c '%s!/'", trawl_bin(), db,
+				 who == 'a' ? "/b.eml" : "/a.eml"), 0);
+	/* The other drops it too: it is gone. */
+	write_carrier(who == 'a' ? b : a, "droppedtoo", 0);
+	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+3 min' '%s' && %s ingest --archive '%s' '%s'",
+				 who == 'a' ? b : a, trawl_bin(), db, dir), 0);
+	assert_int_equal(count_in(db, "fennecdune"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shared_children_survive_changes),
 		cmocka_unit_test(test_copies_share_text),
 		cmocka_unit_test(test_progress_json_reconciles),
 		cmocka_unit_test(test_readers_during_ingest),
