@@ -221,7 +221,7 @@ static void sha_hex(const void *p, size_t n, char hex[65])
 	unsigned char d[32];
 	unsigned dl = 32;
 
-	EVP_Digest(p, n, d, &dl, EVP_sha256(), NULL);
+	EVP_Digest(p, n, d, &dl, tw_md_sha256(), NULL);
 	tw_hex(d, 32, hex);
 }
 

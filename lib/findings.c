@@ -48,7 +48,7 @@ static void salted_hash(const unsigned char salt[32], const char *v, unsigned ch
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned int n = 32;
 
-	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) || !EVP_DigestUpdate(c, salt, 32) ||
+	if (!c || !EVP_DigestInit_ex(c, tw_md_sha256(), NULL) || !EVP_DigestUpdate(c, salt, 32) ||
 	    !EVP_DigestUpdate(c, v, strlen(v)) || !EVP_DigestFinal_ex(c, out, &n))
 		memset(out, 0, 32);
 	EVP_MD_CTX_free(c);

@@ -24,7 +24,8 @@
 enum {
 	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_GET, S_TEXT_INS,
 	S_FTS_INS, S_EMAIL_INS, S_ADDR_GET, S_ADDR_INS, S_EADDR_INS, S_PROP_INS,
-	S_ERR_INS, S_FILE_PUT, S_SRC_INS, S_SRC_END, S_MBOX_ITEM, S_PVAL_GET, S_PVAL_INS
+	S_ERR_INS, S_FILE_PUT, S_SRC_INS, S_SRC_END, S_MBOX_ITEM, S_PVAL_GET, S_PVAL_INS,
+	S_BLOB_NEW
 };
 
 /* Metadata values at least this long are stored once in prop_values and
@@ -156,7 +157,7 @@ void tw_text_key(tw_node *n, const char *text, size_t len)
 		return;
 	tw_buf_init(&names, 64 * 1024);
 	text_names(n, &names);
-	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+	if (EVP_DigestInit_ex(c, tw_md_sha256(), NULL)) {
 		key_part(c, subject ? subject : "", subject ? strlen(subject) : 0);
 		key_part(c, text ? text : "", len);
 		key_part(c, names.data ? names.data : "", names.len);
@@ -397,11 +398,14 @@ out:
 	return id;
 }
 
-static int blob_fill(trawl_archive *ar, int64_t blob, tw_node *n)
+/* Store what was extracted from node n: its text, its blob row (a new row
+ * when blob is 0, else the placeholder row `blob`), email fields, metadata
+ * and findings.  Returns the blob id or -1. */
+static int64_t blob_store(trawl_archive *ar, int64_t blob, tw_node *n)
 {
 	sqlite3_stmt *s;
 	int64_t date = 0, text;
-	int has_date = 0;
+	int has_date = 0, k = 1;
 	size_t i;
 
 	if (n->email && n->email->date_status == TW_DATE_OK) {
@@ -414,23 +418,34 @@ static int blob_fill(trawl_archive *ar, int64_t blob, tw_node *n)
 	text = text_put(ar, n);
 	if (text < 0)
 		return -1;
-	s = tw_stmt(ar, S_BLOB_FILL,
-		    "UPDATE blobs SET md5=?, size=?, mime=?, type=?, date=?, nchildren=?,"
-		    " extracted=1, truncated=?, text_id=? WHERE id=?");
+	if (blob)
+		s = tw_stmt(ar, S_BLOB_FILL,
+			    "UPDATE blobs SET md5=?, size=?, mime=?, type=?, date=?, nchildren=?,"
+			    " extracted=1, truncated=?, text_id=? WHERE id=?");
+	else
+		s = tw_stmt(ar, S_BLOB_NEW,
+			    "INSERT INTO blobs(md5, size, mime, type, date, nchildren, extracted,"
+			    " truncated, text_id, sha256) VALUES(?,?,?,?,?,?,1,?,?,?)");
 	if (!s)
 		return -1;
-	sqlite3_bind_blob(s, 1, n->digest.md5, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, n->size);
-	sqlite3_bind_text(s, 3, n->mime, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, n->type, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, k++, n->digest.md5, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(s, k++, n->size);
+	sqlite3_bind_text(s, k++, n->mime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, k++, n->type, -1, SQLITE_STATIC);
 	if (has_date)
-		sqlite3_bind_int64(s, 5, date);
-	sqlite3_bind_int64(s, 6, (int64_t)n->nchildren);
-	sqlite3_bind_int(s, 7, n->text.truncated);
-	sqlite3_bind_int64(s, 8, text);
-	sqlite3_bind_int64(s, 9, blob);
+		sqlite3_bind_int64(s, k, date);
+	k++;
+	sqlite3_bind_int64(s, k++, (int64_t)n->nchildren);
+	sqlite3_bind_int(s, k++, n->text.truncated);
+	sqlite3_bind_int64(s, k++, text);
+	if (blob)
+		sqlite3_bind_int64(s, k, blob);
+	else
+		sqlite3_bind_blob(s, k, n->digest.sha256, 32, SQLITE_STATIC);
 	if (step_done(ar, s, "storing content"))
 		return -1;
+	if (!blob)
+		blob = sqlite3_last_insert_rowid(ar->db);
 
 	if (n->email) {
 		const tw_email *e = n->email;
@@ -492,7 +507,7 @@ static int blob_fill(trawl_archive *ar, int64_t blob, tw_node *n)
 	}
 	if (n->findings && tw_store_findings(ar, blob, n))
 		return -1;
-	return 0;
+	return blob;
 }
 
 static int64_t item_insert(trawl_archive *ar, const tw_node *n, int64_t parent,
@@ -564,14 +579,13 @@ static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 		blob = blob_lookup(ar, &n->digest, &extracted, btype, sizeof(btype));
 		if (blob < 0)
 			return -1;
-		if (!blob) {
-			blob = blob_insert(ar, n);
-			if (blob < 0)
-				return -1;
-		}
 		if (extracted || n->known) {
+			/* Stored already, or being extracted by another thread
+			 * (which fills the placeholder made here). */
 			dup = 1;
-		} else if (blob_fill(ar, blob, n)) {
+			if (!blob && (blob = blob_insert(ar, n)) < 0)
+				return -1;
+		} else if ((blob = blob_store(ar, blob, n)) < 0) {
 			return -1;
 		}
 	}
@@ -709,12 +723,8 @@ trawl_status tw_store_mbox_done(trawl_archive *ar, tw_mbox_state *m,
 	n->type = "mbox";
 	blob = blob_lookup(ar, &n->digest, &extracted, NULL, 0);
 	if (blob == 0) {
-		blob = blob_insert(ar, n);
-		if (blob > 0) {
-			n->nchildren = m->nmsgs;
-			if (blob_fill(ar, blob, n))
-				blob = -1;
-		}
+		n->nchildren = m->nmsgs;
+		blob = blob_store(ar, 0, n);
 	}
 	tw_node_free(n);
 	if (blob < 0)

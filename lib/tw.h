@@ -80,6 +80,10 @@ char *tw_strdup(const char *s);       /* NULL in -> NULL out */
 char *tw_strndup(const char *s, size_t n);
 char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
 void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
+/* SHA-256 and MD5 for EVP_DigestInit_ex(), fetched once per process. */
+typedef struct evp_md_st EVP_MD;
+const EVP_MD *tw_md_sha256(void);
+const EVP_MD *tw_md_md5(void);
 int64_t tw_now_ms(void);
 /* Encode a code point as UTF-8 into out; surrogates and values beyond
  * U+10FFFF become U+FFFD.  Returns the length (1..4). */

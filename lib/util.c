@@ -6,6 +6,7 @@
  * cap is fixed when it is created, so no input can grow memory unbounded.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,29 @@ char *tw_utf8_clean(const char *s, size_t n, size_t *outlen)
 
 /* ---------------------------------------------------------------- hashing */
 
+/* Digests fetched once: OpenSSL 3 looks an algorithm up again on every
+ * init given EVP_sha256(), which cost more than hashing a short text. */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256, *md_md5;
+
+static void md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
+const EVP_MD *tw_md_sha256(void)
+{
+	pthread_once(&md_once, md_fetch);
+	return md_sha256 ? md_sha256 : EVP_sha256();
+}
+
+const EVP_MD *tw_md_md5(void)
+{
+	pthread_once(&md_once, md_fetch);
+	return md_md5 ? md_md5 : EVP_md5();
+}
+
 struct tw_hasher {
 	EVP_MD_CTX *sha, *md5;
 };
@@ -364,8 +388,8 @@ tw_hasher *tw_hasher_new(void)
 		return NULL;
 	h->sha = EVP_MD_CTX_new();
 	h->md5 = EVP_MD_CTX_new();
-	if (!h->sha || !h->md5 || !EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL) ||
-	    !EVP_DigestInit_ex(h->md5, EVP_md5(), NULL)) {
+	if (!h->sha || !h->md5 || !EVP_DigestInit_ex(h->sha, tw_md_sha256(), NULL) ||
+	    !EVP_DigestInit_ex(h->md5, tw_md_md5(), NULL)) {
 		EVP_MD_CTX_free(h->sha);
 		EVP_MD_CTX_free(h->md5);
 		free(h);

@@ -244,7 +244,7 @@ static int hash_file(const char *path, char hex[65], int64_t *size, int *err)
 		return -1;
 	}
 	c = EVP_MD_CTX_new();
-	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+	if (!c || !EVP_DigestInit_ex(c, tw_md_sha256(), NULL)) {
 		EVP_MD_CTX_free(c);
 		fclose(f);
 		*err = ENOMEM;
@@ -370,7 +370,7 @@ trawl_status trawl_manifest(trawl_archive *ar, trawl_line_fn fn, void *ud, char 
 	trawl_status st = TRAWL_OK;
 
 	hash[0] = '\0';
-	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+	if (!c || !EVP_DigestInit_ex(c, tw_md_sha256(), NULL)) {
 		EVP_MD_CTX_free(c);
 		return TRAWL_ENOMEM;
 	}
