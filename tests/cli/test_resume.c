@@ -296,6 +296,15 @@ static long long texts_in(const char *db)
 	return rows_in(db, "texts");
 }
 
+/* Give file a (and b, if not NULL) a later time, so that they count as
+ * changed, and ingest dir again. */
+static void reingest(const char *db, const char *dir, int minutes, const char *a, const char *b)
+{
+	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+%d min' '%s' %s%s%s && %s ingest --archive '%s' '%s'",
+				 minutes, a, b ? "'" : "", b ? b : "", b ? "'" : "", trawl_bin(), db, dir),
+			 0);
+}
+
 static void write_copy(const char *path, const char *folder, const char *word)
 {
 	FILE *f = fopen(path, "w");
@@ -332,16 +341,14 @@ static void test_copies_share_text(void **state)
 	free(out);
 	/* One copy changes (a later mtime, so it is re-read). */
 	write_copy(a, "Inbox", "wombatcanyon");
-	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+1 min' '%s' && %s ingest --archive '%s' '%s'",
-				 a, trawl_bin(), db, dir), 0);
+	reingest(db, dir, 1, a, NULL);
 	assert_int_equal(count_in(db, "quokkaharbour"), 1);
 	assert_int_equal(count_in(db, "wombatcanyon"), 1);
 	assert_int_equal(texts_in(db), 2);
 	assert_int_equal(rows_in(db, "prop_values"), 2);
 	/* The other copy changes the same way: the old text is gone. */
 	write_copy(b, "Sent", "wombatcanyon");
-	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+1 min' '%s' && %s ingest --archive '%s' '%s'",
-				 b, trawl_bin(), db, dir), 0);
+	reingest(db, dir, 1, b, NULL);
 	assert_int_equal(count_in(db, "quokkaharbour"), 0);
 	assert_int_equal(count_in(db, "wombatcanyon"), 2);
 	assert_int_equal(texts_in(db), 1);
@@ -419,8 +426,7 @@ static void test_shared_children_survive_changes(void **state)
 	/* Both files change, both still carry it. */
 	write_carrier(a, "alphatwo", 1);
 	write_carrier(b, "bravotwo", 1);
-	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+1 min' '%s' '%s' && %s ingest --archive '%s' '%s'",
-				 a, b, trawl_bin(), db, dir), 0);
+	reingest(db, dir, 1, a, b);
 	assert_int_equal(count_in(db, "alphatwo OR bravotwo"), 2);
 	assert_int_equal(count_in(db, "fennecdune"), 1);
 	assert_int_equal(count_in(db, "filename:inner.txt"), 1);
@@ -429,8 +435,7 @@ static void test_shared_children_survive_changes(void **state)
 	assert_true(who == 'a' || who == 'b');
 	path = who == 'a' ? a : b;
 	write_carrier(path, "dropped", 0);
-	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+2 min' '%s' && %s ingest --archive '%s' '%s'",
-				 path, trawl_bin(), db, dir), 0);
+	reingest(db, dir, 2, path, NULL);
 	assert_int_equal(count_in(db, "fennecdune"), 1);
 	assert_int_equal(holder(db), who == 'a' ? 'b' : 'a');
 	assert_int_equal(run_cmd(NULL, NULL, "%s search --json --archive '%s' fennecdune"
@@ -438,8 +443,7 @@ static void test_shared_children_survive_changes(void **state)
 				 who == 'a' ? "/b.eml" : "/a.eml"), 0);
 	/* The other drops it too: it is gone. */
 	write_carrier(who == 'a' ? b : a, "droppedtoo", 0);
-	assert_int_equal(run_cmd(NULL, NULL, "touch -d '+3 min' '%s' && %s ingest --archive '%s' '%s'",
-				 who == 'a' ? b : a, trawl_bin(), db, dir), 0);
+	reingest(db, dir, 3, who == 'a' ? b : a, NULL);
 	assert_int_equal(count_in(db, "fennecdune"), 0);
 }
 
