@@ -17,7 +17,8 @@ static void query_help(void)
 	      "Fields:\n",
 	      stdout);
 	fputs("  from, to, cc, bcc, recipient, contact: a whole address matches exactly;\n"
-	      "      anything else matches part of an address or display name\n"
+	      "      anything else matches part of an address, or of a display name\n"
+	      "      the archive has seen with that address\n"
 	      "  subject, body: words in that part of the text\n"
 	      "  date: 2001 | 2001-05 | 2001-05-14 | A..B | A.. | ..B (UTC)\n"
 	      "  has: attachment | error | pii (any finding)\n"
