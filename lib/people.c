@@ -77,6 +77,8 @@ static char *strip_comments(const char *s)
 	tw_buf b;
 	int depth = 0, quoted = 0;
 
+	if (!strchr(s, '('))
+		return tw_strdup(s); /* the usual case: nothing to strip */
 	tw_buf_init(&b, 1 << 16);
 	for (; *s; s++) {
 		if (*s == '"' && !depth)
@@ -582,17 +584,23 @@ static const char *ev_name_canon(evidence *ev, const char *name)
 
 static void ev_name(evidence *ev, int64_t addr_id, const char *name, int64_t n)
 {
-	char *key = tw_asprintf("%lld\x01%s", (long long)addr_id, name);
+	char buf[256], *key = buf;
+	size_t nl = strlen(name);
+	int k = snprintf(buf, sizeof(buf), "%lld\x01", (long long)addr_id);
 	int64_t cur = 0;
 
-	if (!key) {
+	/* Names are short: the key is made on the stack, unless it is not. */
+	if ((size_t)k + nl >= sizeof(buf) && !(key = malloc((size_t)k + nl + 1))) {
 		ev->oom = 1;
 		return;
 	}
+	memcpy(key, buf, (size_t)k);
+	memcpy(key + k, name, nl + 1);
 	tw_strmap_get(&ev->names, key, &cur);
 	if (tw_strmap_put(&ev->names, key, cur + n))
 		ev->oom = 1;
-	free(key);
+	if (key != buf)
+		free(key);
 }
 
 static void ev_link(evidence *ev, int64_t a, int64_t b, int64_t blob)
