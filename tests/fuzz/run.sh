@@ -6,6 +6,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-60}
+# The same known library leaks as make check (tests/lsan.supp).
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0}"
 only=${FUZZ_TARGETS:-}
 san="-fsanitize=fuzzer-no-link,address,undefined"
 make BUILD=build-fuzz CC=clang SANITIZE=0 CFLAGS="-O1 -g $san" build-fuzz/libtrawl.a >/dev/null
