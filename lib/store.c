@@ -796,64 +796,108 @@ trawl_status tw_store_source_end(trawl_archive *ar, int64_t source,
  */
 static trawl_status rehome_children(trawl_archive *ar, int64_t root_id)
 {
-	sqlite3_stmt *find = NULL, *mv = NULL;
+	sqlite3_stmt *find = NULL, *in = NULL, *sub = NULL, *mv = NULL, *errs = NULL, *flip = NULL;
+	int64_t (*pairs)[2] = NULL;
+	size_t n = 0, cap = 0, k;
 	trawl_status st = TRAWL_OK;
 	int rc;
 
+	/* Collect first, move after: no writes under a running read. */
 	if (sqlite3_prepare_v2(ar->db,
 			       "SELECT i.id, (SELECT min(j.id) FROM items j WHERE j.blob_id=i.blob_id"
 			       "  AND coalesce(j.root_id, j.id) != ?1)"
 			       " FROM items i JOIN blobs b ON b.id=i.blob_id"
 			       " WHERE (i.root_id=?1 OR i.id=?1) AND i.dup=0 AND b.nchildren > 0"
 			       " ORDER BY i.id",
-			       -1, &find, NULL) != SQLITE_OK ||
+			       -1, &find, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(find, 1, root_id);
+	while ((rc = sqlite3_step(find)) == SQLITE_ROW) {
+		if (sqlite3_column_type(find, 1) == SQLITE_NULL)
+			continue;
+		if (n == cap) {
+			int64_t(*np)[2] = tw_realloc(pairs, (cap ? cap * 2 : 16) * sizeof(*pairs));
+
+			if (!np) {
+				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+				goto out;
+			}
+			pairs = np;
+			cap = cap ? cap * 2 : 16;
+		}
+		pairs[n][0] = sqlite3_column_int64(find, 0);
+		pairs[n][1] = sqlite3_column_int64(find, 1);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (!n)
+		goto out;
+	if (tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_moved(id INTEGER PRIMARY KEY);") ||
+	    sqlite3_prepare_v2(ar->db, "SELECT 1 FROM items WHERE id=?1 AND (root_id=?2 OR id=?2)",
+			       -1, &in, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ar->db,
+			       "INSERT INTO temp.tw_moved WITH RECURSIVE sub(id) AS"
+			       " (SELECT id FROM items WHERE parent_id=?1"
+			       "  UNION ALL SELECT i.id FROM items i JOIN sub ON i.parent_id=sub.id)"
+			       " SELECT id FROM sub",
+			       -1, &sub, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ar->db,
 			       /* ?1 old first occurrence, ?2 new one: the subtree
 				* below ?1 takes ?2's family, path and depth. */
-			       "WITH RECURSIVE sub(id) AS (SELECT id FROM items WHERE parent_id=?1"
-			       "  UNION ALL SELECT i.id FROM items i JOIN sub ON i.parent_id=sub.id),"
-			       " o AS (SELECT path, depth FROM items WHERE id=?1),"
+			       "WITH o AS (SELECT path, depth FROM items WHERE id=?1),"
 			       " n AS (SELECT coalesce(root_id, id) AS root, path, depth FROM items WHERE id=?2)"
 			       " UPDATE items SET root_id=(SELECT root FROM n),"
 			       "  path=(SELECT path FROM n) || substr(path, length((SELECT path FROM o)) + 1),"
 			       "  depth=depth - (SELECT depth FROM o) + (SELECT depth FROM n),"
 			       "  parent_id=CASE WHEN parent_id=?1 THEN ?2 ELSE parent_id END"
-			       " WHERE id IN sub",
-			       -1, &mv, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "keeping the children of shared contents");
-		goto out;
-	}
-	sqlite3_bind_int64(find, 1, root_id);
-	while ((rc = sqlite3_step(find)) == SQLITE_ROW) {
-		int64_t old = sqlite3_column_int64(find, 0), to = sqlite3_column_int64(find, 1);
-		char sql[512];
+			       " WHERE id IN (SELECT id FROM temp.tw_moved)",
+			       -1, &mv, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ar->db,
+			       /* The errors of the moved items name their new paths. */
+			       "UPDATE errors SET path=(SELECT i.path FROM items i WHERE i.id=errors.item_id)"
+			       " WHERE item_id IN (SELECT id FROM temp.tw_moved)",
+			       -1, &errs, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ar->db,
+			       "UPDATE items SET dup=(id=?1) WHERE id IN (?1, ?2)", -1, &flip, NULL) != SQLITE_OK)
+		goto fail;
+	for (k = 0; k < n; k++) {
+		int still;
 
-		if (sqlite3_column_type(find, 1) == SQLITE_NULL)
+		/* Inside a content moved already: it went along. */
+		sqlite3_bind_int64(in, 1, pairs[k][0]);
+		sqlite3_bind_int64(in, 2, root_id);
+		still = sqlite3_step(in) == SQLITE_ROW;
+		sqlite3_reset(in);
+		if (!still)
 			continue;
-		sqlite3_bind_int64(mv, 1, old);
-		sqlite3_bind_int64(mv, 2, to);
-		rc = sqlite3_step(mv);
+		if (tw_exec(ar, "DELETE FROM temp.tw_moved;"))
+			goto fail;
+		sqlite3_bind_int64(sub, 1, pairs[k][0]);
+		sqlite3_bind_int64(mv, 1, pairs[k][0]);
+		sqlite3_bind_int64(mv, 2, pairs[k][1]);
+		sqlite3_bind_int64(flip, 1, pairs[k][0]);
+		sqlite3_bind_int64(flip, 2, pairs[k][1]);
+		rc = sqlite3_step(sub) == SQLITE_DONE && sqlite3_step(mv) == SQLITE_DONE &&
+		     sqlite3_step(errs) == SQLITE_DONE && sqlite3_step(flip) == SQLITE_DONE;
+		sqlite3_reset(sub);
 		sqlite3_reset(mv);
-		if (rc != SQLITE_DONE) {
-			st = tw_dbfail(ar, "keeping the children of shared contents");
-			break;
-		}
-		/* The errors of the moved items name their new paths. */
-		snprintf(sql, sizeof(sql), "UPDATE items SET dup=0 WHERE id=%lld;"
-			 "UPDATE items SET dup=1 WHERE id=%lld;"
-			 "UPDATE errors SET path=(SELECT i.path FROM items i WHERE i.id=errors.item_id)"
-			 " WHERE item_id IN (SELECT id FROM items WHERE root_id="
-			 "(SELECT coalesce(root_id, id) FROM items WHERE id=%lld));",
-			 (long long)to, (long long)old, (long long)to);
-		st = tw_exec(ar, sql);
-		if (st)
-			break;
+		sqlite3_reset(errs);
+		sqlite3_reset(flip);
+		if (!rc)
+			goto fail;
 	}
-	if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		st = tw_dbfail(ar, "keeping the children of shared contents");
+	goto out;
+fail:
+	st = tw_dbfail(ar, "keeping the children of shared contents");
 out:
 	sqlite3_finalize(find);
+	sqlite3_finalize(in);
+	sqlite3_finalize(sub);
 	sqlite3_finalize(mv);
+	sqlite3_finalize(errs);
+	sqlite3_finalize(flip);
+	free(pairs);
 	return st;
 }
 
