@@ -36,6 +36,38 @@ static trawl_archive *reader(srv_req *r, int *rc)
 	return ar;
 }
 
+/* A reader for a request naming an item (r->id) that exists; NULL, with
+ * the answer sent (404 for a missing item), otherwise. */
+static trawl_archive *item_reader(srv_req *r, int *rc)
+{
+	trawl_archive *ar = reader(r, rc);
+	trawl_item *it = NULL;
+	trawl_status st;
+
+	if (!ar)
+		return NULL;
+	st = trawl_item_get(ar, r->id, &it);
+	trawl_item_free(it);
+	if (st != TRAWL_OK) {
+		*rc = srv_lib_error(r, ar, st, "cannot load the item");
+		return NULL;
+	}
+	return ar;
+}
+
+/* The writable archive, locked (release with srv_writer_unlock()); NULL,
+ * unlocked and with a 503 sent, when this server cannot write. */
+static trawl_archive *writer(srv_req *r, int *rc)
+{
+	trawl_archive *w = srv_writer_lock();
+
+	if (!w) {
+		srv_writer_unlock();
+		*rc = srv_error(r, 503, "read_only", "this server cannot write to the archive", NULL);
+	}
+	return w;
+}
+
 static double ms_since(int64_t start_us)
 {
 	struct timeval tv;
@@ -318,22 +350,17 @@ static int h_item(srv_req *r)
 
 static int h_item_text(srv_req *r)
 {
-	trawl_archive *ar;
-	trawl_item *it = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	int rc = MHD_NO;
 	trawl_status st;
-
-	ar = reader(r, &rc);
-	if (!ar)
-		return rc;
 	/* The text of a missing id reads as empty: ask for the item first so
 	 * that a wrong id is a 404, not an empty document. */
-	st = trawl_item_get(ar, r->id, &it);
-	trawl_item_free(it);
-	if (st == TRAWL_OK)
-		st = trawl_item_text(ar, r->id, &text, &len);
+	trawl_archive *ar = item_reader(r, &rc);
+
+	if (!ar)
+		return rc;
+	st = trawl_item_text(ar, r->id, &text, &len);
 	if (st != TRAWL_OK)
 		return srv_lib_error(r, ar, st, "cannot load the item's text");
 	return srv_bytes(r, 200, "text/plain; charset=utf-8", text, len, 0, SRV_APP);
@@ -921,19 +948,10 @@ static int send_item_tags(srv_req *r, trawl_archive *ar, unsigned status)
 
 static int h_item_tags(srv_req *r)
 {
-	trawl_archive *ar;
-	trawl_item *it = NULL;
-	trawl_status st;
 	int rc = MHD_NO;
+	trawl_archive *ar = item_reader(r, &rc);
 
-	ar = reader(r, &rc);
-	if (!ar)
-		return rc;
-	st = trawl_item_get(ar, r->id, &it);
-	trawl_item_free(it);
-	if (st != TRAWL_OK)
-		return srv_lib_error(r, ar, st, "cannot load the item");
-	return send_item_tags(r, ar, 200);
+	return ar ? send_item_tags(r, ar, 200) : rc;
 }
 
 /* Tag or untag the content of one item (tags belong to contents). */
@@ -948,11 +966,9 @@ static int change_item_tag(srv_req *r, const char *tag, int add)
 
 	memset(&err, 0, sizeof(err));
 	snprintf(q, sizeof(q), "id:%lld", (long long)r->id);
-	w = srv_writer_lock();
-	if (!w) {
-		srv_writer_unlock();
-		return srv_error(r, 503, "read_only", "this server cannot write to the archive", NULL);
-	}
+	w = writer(r, &rc);
+	if (!w)
+		return rc;
 	st = trawl_tag_query(w, q, add ? &tag : NULL, add ? 1 : 0, add ? NULL : &tag, add ? 0 : 1,
 			     &matched, &err);
 	if (st != TRAWL_OK) {
@@ -1034,11 +1050,10 @@ static int h_tags_bulk(srv_req *r)
 	json_array_foreach(a, i, v) if (json_is_string(v)) add[nadd++] = json_string_value(v);
 	json_array_foreach(d, i, v) if (json_is_string(v)) rem[nrem++] = json_string_value(v);
 	memset(&err, 0, sizeof(err));
-	w = srv_writer_lock();
+	w = writer(r, &rc);
 	if (!w) {
-		srv_writer_unlock();
 		json_decref(b);
-		return srv_error(r, 503, "read_only", "this server cannot write to the archive", NULL);
+		return rc;
 	}
 	st = trawl_tag_query(w, json_string_value(q), add, nadd, rem, nrem, &matched, &err);
 	if (st == TRAWL_ESYNTAX)
@@ -1074,19 +1089,10 @@ static int send_notes(srv_req *r, trawl_archive *ar, unsigned status)
 
 static int h_item_notes(srv_req *r)
 {
-	trawl_archive *ar;
-	trawl_item *it = NULL;
-	trawl_status st;
 	int rc = MHD_NO;
+	trawl_archive *ar = item_reader(r, &rc);
 
-	ar = reader(r, &rc);
-	if (!ar)
-		return rc;
-	st = trawl_item_get(ar, r->id, &it);
-	trawl_item_free(it);
-	if (st != TRAWL_OK)
-		return srv_lib_error(r, ar, st, "cannot load the item");
-	return send_notes(r, ar, 200);
+	return ar ? send_notes(r, ar, 200) : rc;
 }
 
 static int h_item_note_add(srv_req *r)
@@ -1103,11 +1109,10 @@ static int h_item_note_add(srv_req *r)
 		json_decref(b);
 		return srv_error(r, 400, "bad_body", "send {\"text\": NOTE} with 1 to 16384 bytes", NULL);
 	}
-	w = srv_writer_lock();
+	w = writer(r, &rc);
 	if (!w) {
-		srv_writer_unlock();
 		json_decref(b);
-		return srv_error(r, 503, "read_only", "this server cannot write to the archive", NULL);
+		return rc;
 	}
 	st = trawl_note_add(w, r->id, json_string_value(t), NULL);
 	rc = st == TRAWL_OK ? send_notes(r, w, 201) : srv_lib_error(r, w, st, "cannot add the note");
@@ -1126,11 +1131,9 @@ static int h_item_note_delete(srv_req *r)
 
 	if (*end || nid <= 0)
 		return srv_error(r, 404, "not_found", "no such note", NULL);
-	w = srv_writer_lock();
-	if (!w) {
-		srv_writer_unlock();
-		return srv_error(r, 503, "read_only", "this server cannot write to the archive", NULL);
-	}
+	w = writer(r, &rc);
+	if (!w)
+		return rc;
 	/* Only a note of this item's content: ids from the client name
 	 * nothing beyond what the path says. */
 	{

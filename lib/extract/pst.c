@@ -986,14 +986,13 @@ static pid_t spawn_reader(int wfd, const char *path, const trawl_limits *lim)
 	while (environ && environ[n])
 		n++;
 	env = calloc(n + 3, sizeof(*env));
-	pvar = malloc(strlen(READER_ENV) + strlen(path) + 2);
+	pvar = tw_asprintf("%s=%s", READER_ENV, path);
 	if (!env || !pvar) {
 		free(env);
 		free(pvar);
 		errno = ENOMEM;
 		return -1;
 	}
-	sprintf(pvar, "%s=%s", READER_ENV, path);
 	snprintf(lvar, sizeof(lvar), "%s=%llu %llu", READER_LIMITS_ENV,
 		 (unsigned long long)lim->max_seconds,
 		 (unsigned long long)lim->max_item_bytes);

@@ -8,31 +8,9 @@
  * framework, attachments included, under tight limits.  Seeds are in
  * tests/fuzz/seeds/msg/.
  */
-#include "tw.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	tw_extract_args args;
-	trawl_limits lim;
-	const char *mime;
-	tw_node *n;
-
-	tw_extract_global_init();
-	mime = tw_detect_mime(data, size, "fuzz.msg");
-	if (!tw_extractor_msg.accepts(mime, NULL, data, size))
-		return 0;
-	trawl_limits_default(&lim);
-	lim.max_depth = 2;
-	lim.max_seconds = 10;
-	lim.max_item_bytes = 8u << 20;
-	lim.max_container_bytes = 32u << 20;
-	lim.max_members = 2000;
-	memset(&args, 0, sizeof(args));
-	args.limits = &lim;
-	n = tw_node_new("file", "fuzz.msg", 0);
-	tw_extract(n, data, size, &args);
-	tw_node_free(n);
-	return 0;
+	return fuzz_extractor(&tw_extractor_msg, "fuzz.msg", NULL, NULL, data, size);
 }

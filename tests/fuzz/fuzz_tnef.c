@@ -7,31 +7,9 @@
  * whole framework, attachments included, under tight limits.  Seeds are in
  * tests/fuzz/seeds/tnef/.
  */
-#include "tw.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	tw_extract_args args;
-	trawl_limits lim;
-	const char *mime;
-	tw_node *n;
-
-	tw_extract_global_init();
-	mime = tw_detect_mime(data, size, "winmail.dat");
-	if (!tw_extractor_tnef.accepts(mime, NULL, data, size))
-		return 0;
-	trawl_limits_default(&lim);
-	lim.max_depth = 2;
-	lim.max_seconds = 10;
-	lim.max_item_bytes = 8u << 20;
-	lim.max_container_bytes = 32u << 20;
-	lim.max_members = 2000;
-	memset(&args, 0, sizeof(args));
-	args.limits = &lim;
-	n = tw_node_new("file", "winmail.dat", 0);
-	tw_extract(n, data, size, &args);
-	tw_node_free(n);
-	return 0;
+	return fuzz_extractor(&tw_extractor_tnef, "winmail.dat", NULL, NULL, data, size);
 }
