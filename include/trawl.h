@@ -89,7 +89,7 @@ void trawl_limits_default(trawl_limits *lim);
 
 typedef struct trawl_ingest_stats {
 	uint64_t inputs_total; /* inputs found by the counting walk (0 if not yet known) */
-	uint64_t seen;         /* inputs handled in this run (files and mbox messages) */
+	uint64_t seen;         /* inputs handled in this run (files, mbox and PST messages) */
 	uint64_t indexed;      /* inputs whose content was new and indexed */
 	uint64_t duplicates;   /* inputs whose content was already in the archive */
 	uint64_t errors;       /* inputs that failed (their reason is in the errors table) */

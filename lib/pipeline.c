@@ -333,26 +333,42 @@ static tw_unit *process(worker *w, tw_task *t)
 	u->size = t->size;
 	u->mtime = t->mtime;
 	u->old_root = t->old_root;
-	u->mbox = t->mbox;
-	u->offset = t->offset;
+	u->split = t->split;
+	u->key = t->key;
 	u->index = t->index;
-	w->replacing = t->mbox ? t->mbox->old_root : t->old_root;
+	w->replacing = t->split ? t->split->old_root : t->old_root;
 	switch (t->kind) {
-	case TW_TASK_MBOX_END:
-		u->kind = TW_UNIT_MBOX_END;
+	case TW_TASK_SPLIT_END:
+		u->kind = TW_UNIT_SPLIT_END;
 		return u;
-	case TW_TASK_MBOX_MSG:
-		u->kind = TW_UNIT_MBOX_MSG;
+	case TW_TASK_PART:
+		u->kind = TW_UNIT_PART;
 		snprintf(idx, sizeof(idx), "%llu", (unsigned long long)t->index);
-		root = tw_node_new("message", idx, 1);
+		root = tw_node_new("message", t->name ? t->name : idx, 1);
 		if (!root)
 			break;
-		root->locator = tw_asprintf("mbox:%llu", (unsigned long long)t->offset);
-		tw_extract(root, t->data, t->len, &args);
-		if (t->truncated)
-			tw_node_error(root, TRAWL_ELIMIT, "limit",
-				      "message cut at %llu bytes (max_item_bytes)",
-				      (unsigned long long)r->limits.max_item_bytes);
+		root->locator = tw_asprintf("%s%llu", tw_split_prefix(t->split->format),
+					    (unsigned long long)t->key);
+		if (t->split->format == TW_SPLIT_PST) {
+			size_t blen = 0;
+			char *msg = tw_pst_message(t->data, t->len, &r->limits, &blen);
+
+			if (msg)
+				tw_extract(root, (const unsigned char *)msg, blen, &args);
+			else
+				tw_node_error(root, TRAWL_ECORRUPT, "extract",
+					      "PST item %llu could not be rebuilt as a message",
+					      (unsigned long long)t->key);
+			if (t->folder)
+				tw_node_prop(root, "folder", t->folder);
+			free(msg);
+		} else {
+			tw_extract(root, t->data, t->len, &args);
+			if (t->truncated)
+				tw_node_error(root, TRAWL_ELIMIT, "limit",
+					      "message cut at %llu bytes (max_item_bytes)",
+					      (unsigned long long)r->limits.max_item_bytes);
+		}
 		atomic_fetch_add(&r->bytes_read, t->len);
 		break;
 	case TW_TASK_ERROR:
@@ -404,6 +420,21 @@ static tw_unit *process(worker *w, tw_task *t)
 	return u;
 }
 
+static void free_split(tw_split *m)
+{
+	free(m->path);
+	tw_node_free(m->node);
+	free(m);
+}
+
+/* A task or unit of a split container is dropped (the run is stopping):
+ * the last one frees the container's state, which is then not completed. */
+static void split_drop(tw_split *m)
+{
+	if (m && atomic_fetch_sub(&m->refs, 1) == 1)
+		free_split(m);
+}
+
 static void *worker_main(void *p)
 {
 	worker *w = p;
@@ -421,10 +452,11 @@ static void *worker_main(void *p)
 		if (!t)
 			continue;
 		u = r->cancel ? NULL : process(w, t);
-		if (!u && t->mbox)
-			atomic_fetch_sub(&t->mbox->refs, 1);
+		if (!u)
+			split_drop(t->split);
 		tw_task_free(t);
 		if (u && queue_push(&r->units, u, 0) != 0) {
+			split_drop(u->split);
 			tw_node_free(u->root);
 			free(u->path);
 			free(u);
@@ -440,14 +472,8 @@ static int emit_task(tw_task *t, void *ud)
 	run *r = ud;
 
 	if (r->cancel || queue_push(&r->tasks, t, t->len) != 0) {
-		if (t->mbox && t->kind == TW_TASK_MBOX_MSG)
-			atomic_fetch_sub(&t->mbox->refs, 1);
-		if (t->kind != TW_TASK_MBOX_END)
-			tw_task_free(t);
-		else {
-			free(t->path);
-			free(t);
-		}
+		split_drop(t->split);
+		tw_task_free(t);
 		return 1;
 	}
 	return 0;
@@ -499,13 +525,22 @@ static void *counter_main(void *p)
 	return NULL;
 }
 
-static void free_mbox_state(tw_mbox_state *m)
-{
-	free(m->path);
-	free(m);
-}
 
 /* ---------------------------------------------------------------- writer */
+
+/* Count one input in the summary. */
+static void tally(trawl_ingest_stats *st, const tw_unit_result *res)
+{
+	st->seen++;
+	st->items += res->items;
+	st->item_errors += res->item_errors;
+	if (res->outcome == 0)
+		st->indexed++;
+	else if (res->outcome == 1)
+		st->duplicates++;
+	else
+		st->errors++;
+}
 
 trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			  size_t n, const trawl_ingest_opts *opts,
@@ -609,35 +644,34 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 				batch_start = now;
 				batch_items = 0;
 			}
-			if (u->kind == TW_UNIT_MBOX_END) {
-				memset(&res, 0, sizeof(res));
-			} else {
+			if (u->kind != TW_UNIT_SPLIT_END) {
 				int64_t w0 = tw_now_ms();
 
 				rc = tw_store_unit(ar, source, u, &res);
 				writer_ms += tw_now_ms() - w0;
 				if (rc)
 					goto stop;
-				st.seen++;
-				st.items += res.items;
-				st.item_errors += res.item_errors;
+				tally(&st, &res);
 				batch_items += res.items;
-				if (res.outcome == 0)
-					st.indexed++;
-				else if (res.outcome == 1)
-					st.duplicates++;
-				else
-					st.errors++;
 				if (u->old_root)
 					st.replaced++;
 			}
-			if (u->mbox && atomic_fetch_sub(&u->mbox->refs, 1) == 1) {
-				rc = tw_store_mbox_done(ar, u->mbox, source);
-				free_mbox_state(u->mbox);
+			if (u->split && atomic_fetch_sub(&u->split->refs, 1) == 1) {
+				rc = tw_store_split_done(ar, u->split, source, &res);
+				free_split(u->split);
+				u->split = NULL;
 				if (rc)
 					goto stop;
+				if (res.outcome >= 0) {
+					tally(&st, &res); /* a container without parts */
+				} else {
+					st.items += res.items;
+					st.item_errors += res.item_errors;
+				}
 			}
 		stop:
+			if (rc && u->split)
+				split_drop(u->split);
 			free_ztext(u->root);
 			tw_node_free(u->root);
 			free(u->path);
@@ -653,6 +687,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 				tw_store_release(ar);
 			}
 		} else if (u) {
+			split_drop(u->split);
 			tw_node_free(u->root);
 			free(u->path);
 			free(u);
@@ -698,6 +733,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 
 		if (!t)
 			break;
+		split_drop(t->split);
 		tw_task_free(t);
 	}
 

@@ -8,18 +8,19 @@
 
 #include "tw.h"
 
-enum tw_task_kind { TW_TASK_FILE, TW_TASK_MBOX_MSG, TW_TASK_MBOX_END, TW_TASK_ERROR };
+enum tw_task_kind { TW_TASK_FILE, TW_TASK_PART, TW_TASK_SPLIT_END, TW_TASK_ERROR };
 
 typedef struct tw_task {
 	int kind;
 	char *path;           /* absolute path of the file on disk */
 	int64_t size, mtime;  /* mtime in nanoseconds */
 	int64_t old_root;     /* family to replace, or 0 */
-	unsigned char *data;  /* MBOX_MSG: the message bytes (owned) */
+	unsigned char *data;  /* PART: the message bytes, or a PST item's records (owned) */
 	size_t len;
-	int truncated;        /* MBOX_MSG: cut at max_item_bytes */
-	tw_mbox_state *mbox;
-	uint64_t offset, index;
+	int truncated;        /* PART: cut at max_item_bytes */
+	tw_split *split;
+	uint64_t key, index;  /* PART: see tw_unit */
+	char *name, *folder;  /* PART of a PST: item name and folder path */
 	trawl_status err;     /* ERROR: why the walker could not use it */
 	char *errmsg;
 	struct tw_task *next;

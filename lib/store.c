@@ -643,12 +643,17 @@ static int file_put(trawl_archive *ar, const char *path, int64_t size,
 	return step_done(ar, s, "recording file");
 }
 
-/* The mbox file's own item, made when its first unit arrives. */
-static int64_t mbox_item(trawl_archive *ar, tw_mbox_state *m, int64_t source)
+const char *tw_split_prefix(int format)
 {
-	tw_node *n;
+	return format == TW_SPLIT_PST ? "pst:" : "mbox:";
+}
+
+/* The split container's own item, made when its first unit arrives (and
+ * counted in res then). */
+static int64_t split_item(trawl_archive *ar, tw_split *m, int64_t source,
+			  tw_unit_result *res)
+{
 	int64_t id;
-	const char *base;
 
 	if (m->item_id)
 		return m->item_id;
@@ -656,17 +661,11 @@ static int64_t mbox_item(trawl_archive *ar, tw_mbox_state *m, int64_t source)
 	 * from "known" until this deletion is committed and visible to them. */
 	if (m->old_root && tw_store_delete_family(ar, m->old_root))
 		return -1;
-	base = strrchr(m->path, '/');
-	n = tw_node_new("file", base ? base + 1 : m->path, 0);
-	if (!n)
-		return -1;
-	n->type = "mbox";
-	n->ext = tw_ext_of(n->name);
-	id = item_insert(ar, n, 0, 0, 0, source, m->path, 0, NULL);
-	tw_node_free(n);
+	id = item_insert(ar, m->node, 0, 0, 0, source, m->path, 0, NULL);
 	if (id < 0 || file_put(ar, m->path, m->size, m->mtime, id, 0))
 		return -1;
 	m->item_id = id;
+	res->items++;
 	return id;
 }
 
@@ -678,15 +677,15 @@ trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
 	int64_t id;
 
 	memset(res, 0, sizeof(*res));
-	if (u->kind == TW_UNIT_MBOX_END)
+	if (u->kind == TW_UNIT_SPLIT_END)
 		return TRAWL_OK; /* completion is decided by the pipeline */
-	if (u->kind == TW_UNIT_MBOX_MSG) {
-		int64_t parent = mbox_item(ar, u->mbox, source);
+	if (u->kind == TW_UNIT_PART) {
+		int64_t parent = split_item(ar, u->split, source, res);
 		char *path;
 
 		if (parent < 0)
 			return TRAWL_EDB;
-		path = tw_asprintf("%s!/%s", u->mbox->path, r->name);
+		path = tw_asprintf("%s!/%s", u->split->path, r->name);
 		if (!path)
 			return TRAWL_ENOMEM;
 		id = put_node(ar, r, parent, parent, source, path, res, &dup);
@@ -704,29 +703,26 @@ trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
 	return TRAWL_OK;
 }
 
-trawl_status tw_store_mbox_done(trawl_archive *ar, tw_mbox_state *m,
-				int64_t source)
+trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
+				 int64_t source, tw_unit_result *res)
 {
-	tw_node *n;
-	int64_t item = mbox_item(ar, m, source), blob;
+	tw_node *n = m->node;
 	int extracted = 0;
+	int64_t item, blob;
 	sqlite3_stmt *s;
+	size_t i;
 
+	memset(res, 0, sizeof(*res));
+	res->outcome = -1;
+	item = split_item(ar, m, source, res);
 	if (item < 0)
 		return TRAWL_EDB;
-	n = tw_node_new("file", NULL, 0);
-	if (!n)
-		return TRAWL_ENOMEM;
-	n->digest = m->digest;
 	n->size = m->size;
-	n->mime = tw_strdup("application/mbox");
-	n->type = "mbox";
 	blob = blob_lookup(ar, &n->digest, &extracted, NULL, 0);
 	if (blob == 0) {
-		n->nchildren = m->nmsgs;
+		n->nchildren = m->nparts;
 		blob = blob_store(ar, 0, n);
 	}
-	tw_node_free(n);
 	if (blob < 0)
 		return TRAWL_EDB;
 	s = tw_stmt(ar, S_MBOX_ITEM, "UPDATE items SET blob_id=?, dup=? WHERE id=?");
@@ -735,11 +731,22 @@ trawl_status tw_store_mbox_done(trawl_archive *ar, tw_mbox_state *m,
 	sqlite3_bind_int64(s, 1, blob);
 	sqlite3_bind_int(s, 2, extracted);
 	sqlite3_bind_int64(s, 3, item);
-	if (step_done(ar, s, "completing mbox"))
+	if (step_done(ar, s, "completing a split container"))
 		return TRAWL_EDB;
-	if (!m->truncated_walk &&
-	    file_put(ar, m->path, m->size, m->mtime, item, 1))
+	if (m->truncated_walk)
+		return TRAWL_OK; /* resumed by the next run */
+	for (i = 0; i < n->nerrs; i++)
+		if (error_insert(ar, item, m->path, n->errs[i].stage, n->errs[i].status,
+				 n->errs[i].message, source))
+			return TRAWL_EDB;
+	if (file_put(ar, m->path, m->size, m->mtime, item, 1))
 		return TRAWL_EDB;
+	if (m->nparts == 0) {
+		/* Nothing in it (or nothing readable): the file is an input. */
+		res->outcome = extracted ? 1 : n->nerrs ? 2 : 0;
+	} else {
+		res->item_errors = n->nerrs;
+	}
 	return TRAWL_OK;
 }
 
@@ -1012,7 +1019,9 @@ int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs)
 
 	memset(fs, 0, sizeof(*fs));
 	rc = sqlite3_prepare_v2(db,
-				"SELECT f.size, f.mtime, f.item_id, f.done, b.sha256, b.type, b.nchildren"
+				"SELECT f.size, f.mtime, f.item_id, f.done, b.sha256,"
+				" (SELECT substr(c.locator, 1, instr(c.locator, ':')) FROM items c"
+				"  WHERE c.parent_id=f.item_id LIMIT 1), b.nchildren"
 				" FROM files f"
 				" LEFT JOIN items i ON i.id=f.item_id"
 				" LEFT JOIN blobs b ON b.id=i.blob_id WHERE f.path=?",
@@ -1030,8 +1039,11 @@ int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs)
 			memcpy(fs->sha256, sqlite3_column_blob(s, 4), 32);
 			fs->has_sha = 1;
 		}
-		/* A committed mbox stands for all its messages. */
-		if (sqlite3_column_text(s, 5) && !strcmp((const char *)sqlite3_column_text(s, 5), "mbox"))
+		/* A committed split container stands for all its parts. */
+		const char *prefix = (const char *)sqlite3_column_text(s, 5);
+
+		if (prefix && (!strcmp(prefix, tw_split_prefix(TW_SPLIT_MBOX)) ||
+			       !strcmp(prefix, tw_split_prefix(TW_SPLIT_PST))))
 			fs->inputs = sqlite3_column_int64(s, 6);
 	}
 	sqlite3_finalize(s);
@@ -1061,33 +1073,34 @@ int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
 	return found;
 }
 
-int tw_store_mbox_offsets(sqlite3 *db, int64_t mbox_item, uint64_t **offs,
-			  size_t *n)
+int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
+		       size_t *n)
 {
+	const char *prefix = tw_split_prefix(format);
+	size_t plen = strlen(prefix), cap = 0;
 	sqlite3_stmt *s;
-	size_t cap = 0;
 
-	*offs = NULL;
+	*keys = NULL;
 	*n = 0;
 	if (sqlite3_prepare_v2(db, "SELECT locator FROM items WHERE parent_id=?", -1, &s,
 			       NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(s, 1, mbox_item);
+	sqlite3_bind_int64(s, 1, item);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *loc = (const char *)sqlite3_column_text(s, 0);
 
-		if (!loc || strncmp(loc, "mbox:", 5) != 0)
+		if (!loc || strncmp(loc, prefix, plen) != 0)
 			continue;
 		if (*n == cap) {
 			uint64_t *p;
 
 			cap = cap ? cap * 2 : 256;
-			p = realloc(*offs, cap * sizeof(**offs));
+			p = realloc(*keys, cap * sizeof(**keys));
 			if (!p)
 				break;
-			*offs = p;
+			*keys = p;
 		}
-		(*offs)[(*n)++] = strtoull(loc + 5, NULL, 10);
+		(*keys)[(*n)++] = strtoull(loc + plen, NULL, 10);
 	}
 	sqlite3_finalize(s);
 	return 0;

@@ -352,6 +352,34 @@ extern const tw_extractor tw_extractor_container;
 extern const tw_extractor tw_extractor_pst;
 extern const tw_extractor tw_extractor_xml;
 
+/* A PST or OST store on disk read message by message (lib/extract/pst.c):
+ * the walker takes each top-level item's records, an extractor thread
+ * turns them into a message with tw_pst_message(). */
+typedef struct tw_pst_split tw_pst_split;
+typedef struct tw_pst_part {
+	uint64_t id;          /* descriptor id: locator "pst:<id>" */
+	char *name;           /* "<folder path>/<n>" */
+	char *folder;         /* folder path, or NULL */
+	unsigned char *recs;  /* the item's records */
+	size_t len;
+} tw_pst_part;
+/* Start reading; problems, counts and reconciliation go on `node` (by
+ * tw_pst_split_close()).  The reader gives up after max_seconds of
+ * silence, and stops when *cancel becomes non-zero. */
+tw_pst_split *tw_pst_split_open(const char *path, const trawl_limits *lim,
+				const volatile int *cancel, tw_node *node);
+/* The next item: 1 with *part filled (free with tw_pst_part_free), 0 at
+ * the end of the store or when reading stopped. */
+int tw_pst_split_next(tw_pst_split *s, tw_pst_part *part);
+void tw_pst_part_free(tw_pst_part *part);
+void tw_pst_split_close(tw_pst_split *s);
+/* The RFC 5322 bytes of an item from its records (caller frees); NULL when
+ * they hold no item. */
+char *tw_pst_message(const unsigned char *recs, size_t len, const trawl_limits *lim,
+		     size_t *out_len);
+/* Non-zero when data starts like a PST or OST store. */
+int tw_looks_like_pst(const unsigned char *data, size_t len);
+
 /* The table the framework dispatches on, in order of preference. */
 extern const tw_extractor *const tw_extractors[];
 extern const size_t tw_nextractors;
@@ -423,34 +451,47 @@ sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
 unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen);
 char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len);
 
-/* Units: what the writer commits atomically (one input with descendants). */
-enum tw_unit_kind { TW_UNIT_FILE, TW_UNIT_MBOX_MSG, TW_UNIT_MBOX_END };
+/* Units: what the writer commits atomically (one input with descendants,
+ * or one part of a container the walker splits). */
+enum tw_unit_kind { TW_UNIT_FILE, TW_UNIT_PART, TW_UNIT_SPLIT_END };
 
-typedef struct tw_mbox_state {
+/* A container on disk that the walker splits into parts, each a unit of its
+ * own: the messages of an mbox or of a PST store.  Parts are located
+ * "<prefix><key>" under the container's item: the offset of an mbox
+ * message's "From " line, the descriptor id of a PST item. */
+enum tw_split_format { TW_SPLIT_MBOX, TW_SPLIT_PST };
+
+typedef struct tw_split {
+	int format;          /* enum tw_split_format */
 	char *path;
 	int64_t size, mtime;
-	int64_t item_id;     /* the mbox file's item, once the writer made it */
+	int64_t item_id;     /* the container's item, once the writer made it */
 	int64_t old_root;    /* earlier family to replace, or 0 */
-	_Atomic int refs;    /* walker + in-flight messages */
-	int truncated_walk;  /* the walker stopped early (error) */
-	tw_digest digest;    /* whole file, set before the END unit */
-	uint64_t nmsgs;
-} tw_mbox_state;
+	_Atomic int refs;    /* walker + in-flight parts */
+	int truncated_walk;  /* the walker stopped early (cancelled, error) */
+	/* The container's own content (digest, MIME type, type, properties,
+	 * errors), complete before the END unit. */
+	tw_node *node;
+	uint64_t nparts;
+} tw_split;
+
+/* Locator prefix of the parts of a split container. */
+const char *tw_split_prefix(int format);
 
 typedef struct tw_unit {
 	int kind;
 	char *path;          /* file on disk */
 	int64_t size, mtime; /* mtime in nanoseconds */
 	int64_t old_root;    /* item id of the earlier family of this path to replace */
-	tw_node *root;       /* extraction result (NULL for MBOX_END) */
-	tw_mbox_state *mbox;
-	uint64_t offset;     /* MBOX_MSG: offset of the "From " line */
-	uint64_t index;      /* MBOX_MSG: 1-based message number */
+	tw_node *root;       /* extraction result (NULL for SPLIT_END) */
+	tw_split *split;
+	uint64_t key;        /* PART: the part's key in its locator */
+	uint64_t index;      /* PART: 1-based part number */
 	struct tw_unit *next;
 } tw_unit;
 
 typedef struct tw_unit_result {
-	int outcome;         /* 0 indexed, 1 duplicate, 2 error */
+	int outcome;         /* 0 indexed, 1 duplicate, 2 error (-1: see tw_store_split_done) */
 	uint64_t items, item_errors;
 } tw_unit_result;
 
@@ -461,9 +502,12 @@ trawl_status tw_store_source_end(trawl_archive *ar, int64_t source_id,
 				 const trawl_ingest_stats *st);
 trawl_status tw_store_unit(trawl_archive *ar, int64_t source_id, tw_unit *u,
 			   tw_unit_result *res);
-/* Mark an mbox file complete (all its messages committed). */
-trawl_status tw_store_mbox_done(trawl_archive *ar, tw_mbox_state *m,
-				int64_t source_id);
+/* Mark a split container complete (all its parts committed) and record
+ * its own errors.  A container without parts counts as an input of its
+ * own (res->outcome as for a unit); otherwise res->outcome is -1 and
+ * res->item_errors counts its errors. */
+trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
+				 int64_t source_id, tw_unit_result *res);
 /* Record an error for an input that has no item (walk failures). */
 trawl_status tw_store_walk_error(trawl_archive *ar, int64_t source_id,
 				 const char *path, trawl_status st,
@@ -493,7 +537,7 @@ typedef struct tw_file_state {
 	int done;
 	unsigned char sha256[32];
 	int has_sha;
-	int64_t inputs;  /* inputs it stands for: messages of an mbox, else 0 (1) */
+	int64_t inputs;  /* inputs it stands for: parts of a split container, else 0 (1) */
 } tw_file_state;
 int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs);
 /* Non-zero when a content with this digest is stored, extracted and used
@@ -501,9 +545,9 @@ int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs);
  * prepared statement between calls (finalize it). */
 int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
 		   int64_t replacing);
-/* Offsets of the mbox messages already committed under item `mbox_item`. */
-int tw_store_mbox_offsets(sqlite3 *db, int64_t mbox_item, uint64_t **offs,
-			  size_t *n);
+/* Keys of the parts of split container `item` already committed. */
+int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
+		       size_t *n);
 
 /* ---------------------------------------------------------------- query */
 

@@ -9,9 +9,10 @@
  * Resume: a file already committed with the same size and mtime is skipped;
  * with the same size but another mtime it is hashed and skipped if the
  * content is unchanged; otherwise its old family is replaced.  mbox files
- * are split here, one message at a time, so that a mailbox of any size is
- * streamed and its messages are spread over the extractor threads; a
- * partly committed mbox resumes at the messages not yet committed.
+ * and PST/OST stores are split here, one message at a time, so that a
+ * mailbox of any size is streamed and its messages are spread over the
+ * extractor threads; a partly committed one resumes at the messages not
+ * yet committed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +34,8 @@ void tw_task_free(tw_task *t)
 	free(t->path);
 	free(t->data);
 	free(t->errmsg);
+	free(t->name);
+	free(t->folder);
 	free(t);
 }
 
@@ -55,11 +58,11 @@ static int64_t mtime_ns(const struct stat *sb)
 	return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
 }
 
-static int file_sha(const char *path, unsigned char out[32])
+/* SHA-256 and MD5 of a whole file. */
+static int file_digest(const char *path, tw_digest *d)
 {
 	FILE *f = fopen(path, "rb");
 	tw_hasher *h;
-	tw_digest d;
 	unsigned char buf[65536];
 	size_t n;
 
@@ -69,8 +72,7 @@ static int file_sha(const char *path, unsigned char out[32])
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		tw_hasher_update(h, buf, n);
 	fclose(f);
-	tw_hasher_final(h, &d);
-	memcpy(out, d.sha256, 32);
+	tw_hasher_final(h, d);
 	return 0;
 }
 
@@ -81,80 +83,166 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * A container split into parts (split.format): the walker reads it, hands
+ * each part to the extractor threads as a unit of its own, and ends with an
+ * END task once the container's own node is complete.  On a resumed run the
+ * parts already committed are skipped.
+ */
+typedef struct split_walk {
+	tw_walker *w;
+	tw_split *m;
+	uint64_t *done;   /* keys of the parts committed earlier, sorted */
+	size_t ndone;
+	int stop;
+} split_walk;
+
+static int split_begin(split_walk *sw, tw_walker *w, const char *path,
+		       const struct stat *sb, const tw_file_state *fs, int format,
+		       const char *mime, const char *type)
+{
+	tw_split *m = calloc(1, sizeof(*m));
+	const char *base = strrchr(path, '/');
+
+	memset(sw, 0, sizeof(*sw));
+	sw->w = w;
+	sw->m = m;
+	if (!m)
+		return -1;
+	m->format = format;
+	m->path = tw_strdup(path);
+	m->size = (int64_t)sb->st_size;
+	m->mtime = mtime_ns(sb);
+	m->node = tw_node_new("file", base ? base + 1 : path, 0);
+	if (!m->path || !m->node) {
+		tw_node_free(m->node);
+		free(m->path);
+		free(m);
+		return -1;
+	}
+	m->node->ext = tw_ext_of(m->node->name);
+	m->node->mime = tw_strdup(mime);
+	m->node->type = type;
+	atomic_init(&m->refs, 1);
+	if (fs->found && !fs->done && fs->size == m->size && fs->mtime == m->mtime) {
+		/* Resume a partly committed container. */
+		m->item_id = fs->item_id;
+		tw_store_part_keys(w->db, fs->item_id, format, &sw->done, &sw->ndone);
+		qsort(sw->done, sw->ndone, sizeof(*sw->done), cmp_u64);
+	} else if (fs->found) {
+		m->old_root = fs->item_id;
+	}
+	return 0;
+}
+
+/* Hand part t (data, key and names set) to the extractor threads, unless an
+ * earlier run committed it.  Takes t; sets sw->stop when the run stops. */
+static void split_part(split_walk *sw, tw_task *t)
+{
+	tw_walker *w = sw->w;
+	tw_split *m = sw->m;
+
+	m->nparts++;
+	if (sw->ndone && bsearch(&t->key, sw->done, sw->ndone, sizeof(*sw->done), cmp_u64)) {
+		atomic_fetch_add(w->skipped, 1);
+		atomic_fetch_add(w->bytes_skipped, t->len);
+		tw_task_free(t);
+		return;
+	}
+	t->kind = TW_TASK_PART;
+	t->path = tw_strdup(m->path);
+	t->size = m->size;
+	t->mtime = m->mtime;
+	t->split = m;
+	t->index = m->nparts;
+	atomic_fetch_add(&m->refs, 1);
+	if (w->emit(t, w->ud) || (w->cancel && *w->cancel))
+		sw->stop = 1;
+}
+
+/* The END task: the container's node is complete. */
+static int split_end(split_walk *sw)
+{
+	tw_task *end = calloc(1, sizeof(*end));
+
+	free(sw->done);
+	sw->m->truncated_walk = sw->stop;
+	if (!end)
+		return -1;
+	end->kind = TW_TASK_SPLIT_END;
+	end->path = tw_strdup(sw->m->path);
+	end->split = sw->m;
+	return sw->w->emit(end, sw->w->ud) || sw->stop;
+}
+
 /* Split an mbox file into message tasks. */
 static int walk_mbox(tw_walker *w, const char *path, const struct stat *sb,
 		     const tw_file_state *fs)
 {
 	FILE *f = fopen(path, "rb");
-	tw_mbox_state *m;
+	split_walk sw;
 	tw_mbox *mb;
 	tw_buf msg;
-	uint64_t off, *done = NULL;
-	size_t ndone = 0;
-	int stop = 0;
-	tw_task *end;
+	uint64_t off;
 
 	if (!f)
 		return emit_error(w, path, TRAWL_EIO, "cannot open: %s", strerror(errno));
-	m = calloc(1, sizeof(*m));
-	if (!m) {
+	if (split_begin(&sw, w, path, sb, fs, TW_SPLIT_MBOX, "application/mbox", "mbox")) {
 		fclose(f);
 		return -1;
 	}
-	m->path = tw_strdup(path);
-	m->size = (int64_t)sb->st_size;
-	m->mtime = mtime_ns(sb);
-	atomic_init(&m->refs, 1);
-	if (fs->found && !fs->done && fs->size == m->size && fs->mtime == m->mtime) {
-		/* Resume a partly committed mbox. */
-		m->item_id = fs->item_id;
-		tw_store_mbox_offsets(w->db, fs->item_id, &done, &ndone);
-		qsort(done, ndone, sizeof(*done), cmp_u64);
-	} else if (fs->found) {
-		m->old_root = fs->item_id;
-	}
 	mb = tw_mbox_open_file(f, 0, 1);
 	tw_buf_init(&msg, w->limits->max_item_bytes);
-	while (!stop && mb && tw_mbox_next(mb, &msg, &off) == 1) {
-		tw_task *t;
+	while (!sw.stop && mb && tw_mbox_next(mb, &msg, &off) == 1) {
+		tw_task *t = calloc(1, sizeof(*t));
 
-		m->nmsgs++;
-		if (ndone && bsearch(&off, done, ndone, sizeof(*done), cmp_u64)) {
-			atomic_fetch_add(w->skipped, 1);
-			atomic_fetch_add(w->bytes_skipped, msg.len);
-			continue;
-		}
-		t = calloc(1, sizeof(*t));
 		if (!t)
 			break;
-		t->kind = TW_TASK_MBOX_MSG;
-		t->path = tw_strdup(path);
-		t->size = m->size;
-		t->mtime = m->mtime;
-		t->mbox = m;
-		t->offset = off;
-		t->index = m->nmsgs;
+		t->key = off;
 		t->truncated = msg.truncated;
 		t->data = (unsigned char *)tw_buf_detach(&msg, &t->len);
 		tw_buf_init(&msg, w->limits->max_item_bytes);
-		atomic_fetch_add(&m->refs, 1);
-		if (w->emit(t, w->ud))
-			stop = 1;
-		if (w->cancel && *w->cancel)
-			stop = 1;
+		split_part(&sw, t);
 	}
 	tw_buf_release(&msg);
-	m->truncated_walk = stop;
-	tw_mbox_close(mb, &m->digest);
+	tw_mbox_close(mb, &sw.m->node->digest);
 	fclose(f);
-	free(done);
-	end = calloc(1, sizeof(*end));
-	if (!end)
+	return split_end(&sw);
+}
+
+/* Split a PST or OST store into message tasks (the records of each item;
+ * the extractor threads rebuild the messages). */
+static int walk_pst(tw_walker *w, const char *path, const struct stat *sb,
+		    const tw_file_state *fs, const unsigned char *head, size_t hn)
+{
+	split_walk sw;
+	tw_pst_split *ps;
+	tw_pst_part part;
+
+	if (split_begin(&sw, w, path, sb, fs, TW_SPLIT_PST,
+			tw_detect_mime(head, hn, path), tw_extractor_pst.type))
 		return -1;
-	end->kind = TW_TASK_MBOX_END;
-	end->path = tw_strdup(path);
-	end->mbox = m;
-	return w->emit(end, w->ud) || stop;
+	ps = tw_pst_split_open(path, w->limits, w->cancel, sw.m->node);
+	while (!sw.stop && ps && tw_pst_split_next(ps, &part) == 1) {
+		tw_task *t = calloc(1, sizeof(*t));
+
+		if (!t) {
+			tw_pst_part_free(&part);
+			break;
+		}
+		t->key = part.id;
+		t->data = part.recs;
+		t->len = part.len;
+		t->name = part.name;
+		t->folder = part.folder;
+		split_part(&sw, t);
+	}
+	if (!ps)
+		tw_node_error(sw.m->node, TRAWL_ENOMEM, "extract", "out of memory");
+	tw_pst_split_close(ps);
+	if (file_digest(path, &sw.m->node->digest) != 0)
+		tw_node_error(sw.m->node, TRAWL_EIO, "read", "cannot read: %s", strerror(errno));
+	return split_end(&sw);
 }
 
 static int walk_file(tw_walker *w, const char *path, const struct stat *sb)
@@ -168,10 +256,11 @@ static int walk_file(tw_walker *w, const char *path, const struct stat *sb)
 	if (w->fresh || tw_store_file_state(w->db, path, &fs) != 0)
 		memset(&fs, 0, sizeof(fs));
 	if (fs.found && fs.done && fs.size == (int64_t)sb->st_size) {
-		unsigned char sha[32];
+		tw_digest d;
 
 		if (fs.mtime == mtime_ns(sb) ||
-		    (fs.has_sha && file_sha(path, sha) == 0 && memcmp(sha, fs.sha256, 32) == 0)) {
+		    (fs.has_sha && file_digest(path, &d) == 0 &&
+		     memcmp(d.sha256, fs.sha256, 32) == 0)) {
 			atomic_fetch_add(w->skipped, fs.inputs > 0 ? (uint64_t)fs.inputs : 1);
 			atomic_fetch_add(w->bytes_skipped, (uint64_t)sb->st_size);
 			return 0;
@@ -184,6 +273,8 @@ static int walk_file(tw_walker *w, const char *path, const struct stat *sb)
 	}
 	if (hn && tw_looks_like_mbox(head, hn))
 		return walk_mbox(w, path, sb, &fs);
+	if (tw_looks_like_pst(head, hn))
+		return walk_pst(w, path, sb, &fs, head, hn);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -1;

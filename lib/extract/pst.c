@@ -22,6 +22,12 @@
  * before it.  libpst reads files only: extract() writes the bytes to a
  * private temporary file first.
  *
+ * A store on disk is not extracted as one node: the walker reads it with
+ * tw_pst_split_*() and hands the records of each item to an extractor
+ * thread, which rebuilds the message with tw_pst_message() (see "split"
+ * below).  A store inside another container, or one being located, is read
+ * whole by the extractor (run_pst()).
+ *
  * The reader is this same program, started afresh (posix_spawn of
  * /proc/self/exe) with TRAWL_PST_READER naming the store: a constructor
  * below turns such a process into the reader before main() runs.  A fork()
@@ -422,9 +428,12 @@ static void child_main(int fd, const char *path, uint64_t max_seconds,
 
 	/* stdin, stdout and stderr are /dev/null (see spawn_reader()). */
 	signal(SIGPIPE, SIG_DFL);
-	/* A backstop: the parent kills us at the deadline anyway. */
-	rl.rlim_cur = rl.rlim_max = (rlim_t)max_seconds + 10;
-	setrlimit(RLIMIT_CPU, &rl);
+	/* A backstop: the parent kills us at the deadline anyway.  A store
+	 * read message by message (max_seconds 0) has no overall budget. */
+	if (max_seconds) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)max_seconds + 10;
+		setrlimit(RLIMIT_CPU, &rl);
+	}
 	w.fd = fd;
 	pst_debug_setlevel(100);
 	pst_unicode_init();
@@ -509,11 +518,16 @@ struct folder {
 };
 
 struct rx {
-	tw_extract_ctx *cx;
-	tw_node *node;
+	const trawl_limits *lim;
+	tw_extract_ctx *cx;       /* whole store: the extraction, else NULL */
+	tw_node *node;            /* the store's node: problems and counts go there */
+	/* What to do with an item received whole. */
+	void (*emit)(struct rx *r, struct item *it);
 	int fd;
 	pid_t pid;
 	int stop;                 /* limit, expiry or protocol error */
+	int stalled;              /* split: the reader said nothing for max_seconds */
+	const volatile int *cancel; /* split: the run is stopping */
 	char *charset;            /* of the next folder record */
 	tw_buf path;              /* current folder path */
 	uint64_t folder_count[MAX_FOLDER_DEPTH + 2];
@@ -526,6 +540,13 @@ struct rx {
 	char *warn;
 	int done;
 	struct item *cur;
+	/* Split: the records of the top-level item being received. */
+	tw_buf part;
+	int part_depth;
+	uint64_t part_id;
+	/* tw_pst_message(): the item built. */
+	char *built;
+	size_t built_len;
 };
 
 static char *conv(const unsigned char *p, size_t n, const char *charset)
@@ -585,7 +606,7 @@ static void item_att(struct rx *r, struct item *it, char *name, char *mime, char
 		     unsigned char *data, size_t len, int message)
 {
 	struct att *a;
-	uint64_t max = tw_cx_limits(r->cx)->max_item_bytes;
+	uint64_t max = r->lim->max_item_bytes;
 
 	if (it->bytes + len > max) {
 		tw_buf_printf(&it->extra,
@@ -682,7 +703,7 @@ static char *item_build(struct rx *r, struct item *it, size_t *len)
 	/* Only compressed RTF: keep it for the RTF extractor. */
 	if (!m.body_len && !m.html_len && it->rtf) {
 		rtf = tw_lzfu_decompress(it->rtf, it->rtf_len,
-					 (size_t)tw_cx_limits(r->cx)->max_item_bytes, &rtf_len);
+					 (size_t)r->lim->max_item_bytes, &rtf_len);
 		if (rtf && rtf_len) {
 			atts[natts].name = "body.rtf";
 			atts[natts].mime = "application/rtf";
@@ -715,7 +736,8 @@ static void note_folder_counts(struct rx *r, uint64_t declared)
 	}
 }
 
-static void emit(struct rx *r, struct item *it)
+/* Whole store: the item becomes a child of the store's node. */
+static void emit_child(struct rx *r, struct item *it)
 {
 	char *bytes, name[64], loc[40];
 	size_t len = 0;
@@ -748,7 +770,7 @@ static void emit(struct rx *r, struct item *it)
 }
 
 /* Handle one record; returns -1 on a protocol error. */
-static int handle(struct rx *r, int tag, unsigned char *p, size_t n)
+static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 {
 	struct item *it = r->cur;
 
@@ -762,10 +784,11 @@ static int handle(struct rx *r, int tag, unsigned char *p, size_t n)
 		}
 		return 0;
 	case R_FOLDER: {
-		char *name = conv(p, n, r->charset);
+		char *name;
 
 		if (r->depth >= MAX_FOLDER_DEPTH || it)
 			return -1;
+		name = conv(p, n, r->charset);
 		r->path_len[r->depth] = r->path.len;
 		if (name)
 			for (char *s = name; *s; s++)
@@ -830,7 +853,7 @@ static int handle(struct rx *r, int tag, unsigned char *p, size_t n)
 					 (unsigned char *)bytes, len, 1);
 			it->nested_name = NULL;
 		} else if (!r->stop) {
-			emit(r, it);
+			r->emit(r, it);
 		}
 		item_free(it);
 		return 0;
@@ -941,17 +964,20 @@ static int handle(struct rx *r, int tag, unsigned char *p, size_t n)
 	}
 }
 
-/* Read exactly n bytes, watching the clock; 0 on EOF/failure. */
+/* Read exactly n bytes, watching the clock; 0 on EOF/failure.  A whole
+ * store has the extraction's budget; a store read message by message has
+ * none, but the reader must not fall silent for max_seconds. */
 static int read_full(struct rx *r, unsigned char *buf, size_t n)
 {
 	size_t got = 0;
+	int64_t quiet_since = tw_now_ms();
 
 	while (got < n) {
 		struct pollfd pfd = {r->fd, POLLIN, 0};
 		int pr = poll(&pfd, 1, 250);
 		ssize_t k;
 
-		if (tw_cx_expired(r->cx)) {
+		if (r->cx ? tw_cx_expired(r->cx) : r->cancel && *r->cancel) {
 			r->stop = 1;
 			return 0;
 		}
@@ -959,22 +985,67 @@ static int read_full(struct rx *r, unsigned char *buf, size_t n)
 			continue;
 		if (pr < 0)
 			return 0;
-		if (pr == 0)
+		if (pr == 0) {
+			if (!r->cx && tw_now_ms() - quiet_since > (int64_t)r->lim->max_seconds * 1000) {
+				r->stalled = r->stop = 1;
+				return 0;
+			}
 			continue;
+		}
 		k = read(r->fd, buf + got, n - got);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return 0;
 		got += (size_t)k;
+		quiet_since = tw_now_ms();
 	}
 	return 1;
+}
+
+/* The next record from the reader (*p malloc'ed, NUL after the payload);
+ * 0 at the end, after a stop, or on a failure (recorded on r->node). */
+static int next_record(struct rx *r, int *tag, unsigned char **p, uint32_t *n)
+{
+	uint64_t max_rec = r->lim->max_item_bytes + (1u << 20);
+	unsigned char head[5];
+
+	if (r->stop || r->done || !read_full(r, head, 5))
+		return 0;
+	*tag = head[0];
+	*n = rd32(head + 1);
+	if (*n > max_rec) {
+		r->stop = 1;
+		tw_node_error(r->node, TRAWL_ELIMIT, "limit",
+			      "a PST item record of %u bytes is too large", *n);
+		return 0;
+	}
+	*p = malloc((size_t)*n + 1);
+	if (!*p) {
+		r->stop = 1;
+		tw_node_error(r->node, TRAWL_ENOMEM, "extract", "out of memory");
+		return 0;
+	}
+	if (!read_full(r, *p, *n)) {
+		free(*p);
+		return 0;
+	}
+	(*p)[*n] = 0;
+	return 1;
+}
+
+static void protocol_error(struct rx *r)
+{
+	r->stop = 1;
+	tw_node_error(r->node, TRAWL_ECORRUPT, "extract",
+		      "the PST reader process sent a malformed record");
 }
 
 extern char **environ;
 
 /* Start the reader on path, writing records to wfd; -1 and errno on failure. */
-static pid_t spawn_reader(int wfd, const char *path, const trawl_limits *lim)
+static pid_t spawn_reader(int wfd, const char *path, uint64_t cpu_seconds,
+			  uint64_t max_item)
 {
 	posix_spawn_file_actions_t fa;
 	size_t n = 0, i, j = 0;
@@ -994,8 +1065,7 @@ static pid_t spawn_reader(int wfd, const char *path, const trawl_limits *lim)
 		return -1;
 	}
 	snprintf(lvar, sizeof(lvar), "%s=%llu %llu", READER_LIMITS_ENV,
-		 (unsigned long long)lim->max_seconds,
-		 (unsigned long long)lim->max_item_bytes);
+		 (unsigned long long)cpu_seconds, (unsigned long long)max_item);
 	for (i = 0; i < n; i++)
 		if (strncmp(environ[i], READER_ENV, strlen(READER_ENV)) != 0)
 			env[j++] = environ[i];
@@ -1021,19 +1091,19 @@ static pid_t spawn_reader(int wfd, const char *path, const trawl_limits *lim)
 	return pid;
 }
 
-static trawl_status run_pst(tw_extract_ctx *cx, tw_node *node, const char *path)
+/* Start the reader on path; -1 when it cannot be started (recorded). */
+static int rx_start(struct rx *r, const char *path, uint64_t cpu_seconds)
 {
-	const trawl_limits *lim = tw_cx_limits(cx);
-	uint64_t max_rec = lim->max_item_bytes + (1u << 20);
-	struct rx r;
-	int fds[2], status = 0;
-	unsigned char head[5];
-	pid_t pid;
+	int fds[2];
 
+	tw_buf_init(&r->path, 64 * 1024);
+	tw_buf_init(&r->mismatch, 2048);
+	tw_buf_init(&r->skips, 1024);
+	r->fd = -1;
 	if (pipe2(fds, O_CLOEXEC) != 0) {
-		tw_node_error(node, TRAWL_EIO, "extract", "cannot create a pipe: %s",
+		tw_node_error(r->node, TRAWL_EIO, "extract", "cannot create a pipe: %s",
 			      strerror(errno));
-		return TRAWL_OK;
+		return -1;
 	}
 	if (fds[1] == READER_FD) {
 		/* A dup2() onto itself would keep close-on-exec set. */
@@ -1044,102 +1114,110 @@ static trawl_status run_pst(tw_extract_ctx *cx, tw_node *node, const char *path)
 			fds[1] = moved;
 		}
 	}
-	pid = spawn_reader(fds[1], path, lim);
+	r->pid = spawn_reader(fds[1], path, cpu_seconds, r->lim->max_item_bytes);
 	close(fds[1]);
-	if (pid < 0) {
+	if (r->pid < 0) {
 		close(fds[0]);
-		tw_node_error(node, TRAWL_EIO, "extract",
+		tw_node_error(r->node, TRAWL_EIO, "extract",
 			      "cannot start the PST reader process (/proc/self/exe): %s",
 			      strerror(errno));
-		return TRAWL_OK;
+		return -1;
 	}
-	memset(&r, 0, sizeof(r));
-	r.cx = cx;
-	r.node = node;
-	r.fd = fds[0];
-	r.pid = pid;
-	tw_buf_init(&r.path, 64 * 1024);
-	tw_buf_init(&r.mismatch, 2048);
-	tw_buf_init(&r.skips, 1024);
-	while (!r.stop && !r.done && read_full(&r, head, 5)) {
-		uint32_t n = rd32(head + 1);
-		unsigned char *p;
+	r->fd = fds[0];
+	return 0;
+}
 
-		if (n > max_rec) {
-			r.stop = 1;
-			tw_node_error(node, TRAWL_ELIMIT, "limit",
-				      "a PST item record of %u bytes is too large", n);
-			break;
-		}
-		p = malloc(n + 1);
-		if (!p) {
-			tw_node_error(node, TRAWL_ENOMEM, "extract", "out of memory");
-			break;
-		}
-		if (!read_full(&r, p, n)) {
-			free(p);
-			break;
-		}
-		p[n] = 0;
-		if (handle(&r, head[0], p, n) < 0) {
-			free(p);
-			tw_node_error(node, TRAWL_ECORRUPT, "extract",
-				      "the PST reader process sent a malformed record");
-			break;
-		}
-		free(p);
-	}
-	/* Done, stopped, or the child died: make sure it is gone. */
-	if (!r.done)
-		kill(pid, SIGKILL);
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	while (r.cur) {
-		struct item *up = r.cur->up;
+/* Stop the reader, and put the store's counts and problems on r->node. */
+static void rx_finish(struct rx *r)
+{
+	int status = 0, report;
 
-		item_free(r.cur);
-		r.cur = up;
+	if (r->fd >= 0) {
+		/* Done, stopped, or the child died: make sure it is gone. */
+		if (!r->done)
+			kill(r->pid, SIGKILL);
+		close(r->fd);
+		while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
-	if (!tw_cx_locating(cx)) {
-		int crashed = !r.done && !r.stop;
+	while (r->cur) {
+		struct item *up = r->cur->up;
+
+		item_free(r->cur);
+		r->cur = up;
+	}
+	/* Nothing is said of a store whose reading was cancelled: the run
+	 * stops, and the next one reads it again. */
+	report = r->fd >= 0 && (r->cx ? !tw_cx_locating(r->cx) : !(r->cancel && *r->cancel));
+	if (report) {
+		tw_node *node = r->node;
+		int crashed = !r->done && !r->stop;
 
 		tw_node_propf(node, "messages_declared", "%llu",
-			      (unsigned long long)r.declared);
+			      (unsigned long long)r->declared);
 		tw_node_propf(node, "messages_emitted", "%llu",
-			      (unsigned long long)r.emitted);
-		if (r.warn)
-			tw_node_error(node, TRAWL_ECORRUPT, "parse", "%s", r.warn);
+			      (unsigned long long)r->emitted);
+		if (r->warn)
+			tw_node_error(node, TRAWL_ECORRUPT, "parse", "%s", r->warn);
+		else if (r->stalled)
+			tw_node_error(node, TRAWL_ELIMIT, "limit",
+				      "libpst made no progress for %u s (max_seconds) after %llu messages; the rest of the store was not read",
+				      r->lim->max_seconds, (unsigned long long)r->emitted);
 		else if (crashed && WIFSIGNALED(status))
 			tw_node_error(node, TRAWL_ECORRUPT, "extract",
 				      "libpst crashed (signal %d) after %llu messages; the rest of the store was not read",
-				      WTERMSIG(status), (unsigned long long)r.emitted);
+				      WTERMSIG(status), (unsigned long long)r->emitted);
 		else if (crashed)
 			tw_node_error(node, TRAWL_ECORRUPT, "extract",
 				      "libpst stopped (exit status %d) after %llu messages; the rest of the store was not read",
 				      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				      (unsigned long long)r.emitted);
-		if (r.done && !r.folders)
+				      (unsigned long long)r->emitted);
+		if (r->done && !r->folders)
 			tw_node_error(node, TRAWL_ECORRUPT, "parse",
 				      "no folder could be read from the PST");
-		if (r.skipped)
+		if (r->skipped)
 			tw_node_error(node, TRAWL_ECORRUPT, "extract",
 				      "%llu items could not be read: %s",
-				      (unsigned long long)r.skipped,
-				      r.skips.data ? r.skips.data : "");
-		if (r.done && r.declared != r.emitted)
+				      (unsigned long long)r->skipped,
+				      r->skips.data ? r->skips.data : "");
+		if (r->done && r->declared != r->emitted)
 			tw_node_error(node, TRAWL_ECORRUPT, "extract",
 				      "PST declares %llu items, %llu extracted: %s%s",
-				      (unsigned long long)r.declared,
-				      (unsigned long long)r.emitted,
-				      r.mismatch.data ? r.mismatch.data : "",
-				      r.nmismatch > 10 ? "; ..." : "");
+				      (unsigned long long)r->declared,
+				      (unsigned long long)r->emitted,
+				      r->mismatch.data ? r->mismatch.data : "",
+				      r->nmismatch > 10 ? "; ..." : "");
 	}
-	free(r.charset);
-	free(r.warn);
-	tw_buf_release(&r.path);
-	tw_buf_release(&r.mismatch);
-	tw_buf_release(&r.skips);
+	free(r->charset);
+	free(r->warn);
+	free(r->built);
+	tw_buf_release(&r->path);
+	tw_buf_release(&r->mismatch);
+	tw_buf_release(&r->skips);
+	tw_buf_release(&r->part);
+}
+
+/* A whole store, in the extraction of its node (a PST inside an archive or
+ * attached to a message, or one being located). */
+static trawl_status run_pst(tw_extract_ctx *cx, tw_node *node, const char *path)
+{
+	struct rx r;
+	unsigned char *p;
+	uint32_t n;
+	int tag;
+
+	memset(&r, 0, sizeof(r));
+	r.lim = tw_cx_limits(cx);
+	r.cx = cx;
+	r.node = node;
+	r.emit = emit_child;
+	if (rx_start(&r, path, r.lim->max_seconds) == 0)
+		while (next_record(&r, &tag, &p, &n)) {
+			if (handle(&r, tag, p, n) < 0)
+				protocol_error(&r);
+			free(p);
+		}
+	rx_finish(&r);
 	return TRAWL_OK;
 }
 
@@ -1148,6 +1226,182 @@ static trawl_status pst_extract_file(tw_extract_ctx *cx, tw_node *node,
 {
 	(void)size;
 	return run_pst(cx, node, path);
+}
+
+/* ---------------------------------------------------------------- split */
+
+/*
+ * A PST on disk is read by the walker, message by message: the records of
+ * each top-level item are handed to an extractor thread, which rebuilds the
+ * message (tw_pst_message()) and extracts it, so the messages of one store
+ * are spread over the threads, committed as they come, and a resumed run
+ * skips those already committed.
+ */
+struct tw_pst_split {
+	struct rx r;
+};
+
+static void put_record(tw_buf *b, int tag, const void *p, size_t n)
+{
+	unsigned char head[5] = {(unsigned char)tag, (unsigned char)n,
+				 (unsigned char)(n >> 8), (unsigned char)(n >> 16),
+				 (unsigned char)(n >> 24)};
+
+	tw_buf_append(b, head, 5);
+	tw_buf_append(b, p, n);
+}
+
+/* Keep a record of the top-level item being received: 1 when the item is
+ * complete, 0 when not, -1 on a protocol error. */
+static int split_record(struct rx *r, int tag, const unsigned char *p, uint32_t n)
+{
+	if (tag == R_CHARSET || !r->part_depth) {
+		/* Folders, skips, the end; the charset is followed as a whole
+		 * store follows it. */
+		if (tag != R_MESSAGE && handle(r, tag, p, n) < 0)
+			return -1;
+		if (!r->part_depth && tag != R_MESSAGE)
+			return 0;
+	}
+	switch (tag) {
+	case R_MESSAGE:
+		if (r->part_depth || n != 12)
+			return -1;
+		r->part_id = rd64(p);
+		tw_buf_reset(&r->part);
+		if (r->charset)
+			put_record(&r->part, R_CHARSET, r->charset, strlen(r->charset));
+		r->part_depth = 1;
+		break;
+	case R_NESTED:
+		r->part_depth++;
+		break;
+	case R_END:
+		r->part_depth--;
+		break;
+	case R_ATTACH:
+		/* The message keeps at most max_item_bytes of attachments
+		 * (item_att()); more is not held here either. */
+		if (r->part.len + n > r->lim->max_item_bytes + (1u << 20)) {
+			static const char label[] = "Attachment not extracted\0\1"
+						    "(the message is larger than max_item_bytes)";
+
+			put_record(&r->part, R_LABEL, label, sizeof(label) - 1);
+			return 0;
+		}
+		break;
+	}
+	put_record(&r->part, tag, p, n);
+	if (r->part.truncated)
+		return -1;
+	if (r->part_depth)
+		return 0;
+	r->folder_count[r->depth]++;
+	r->emitted++;
+	return 1;
+}
+
+tw_pst_split *tw_pst_split_open(const char *path, const trawl_limits *lim,
+				const volatile int *cancel, tw_node *node)
+{
+	tw_pst_split *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->r.lim = lim;
+	s->r.node = node;
+	s->r.cancel = cancel;
+	tw_buf_init(&s->r.part, (size_t)lim->max_item_bytes + (4u << 20));
+	if (rx_start(&s->r, path, 0) != 0)
+		s->r.stop = 1;
+	return s;
+}
+
+int tw_pst_split_next(tw_pst_split *s, tw_pst_part *part)
+{
+	struct rx *r = &s->r;
+	unsigned char *p;
+	uint32_t n;
+	int tag;
+
+	memset(part, 0, sizeof(*part));
+	while (next_record(r, &tag, &p, &n)) {
+		int rc = split_record(r, tag, p, n);
+
+		free(p);
+		if (rc < 0) {
+			protocol_error(r);
+			break;
+		}
+		if (rc == 1) {
+			const char *path = r->path.data && r->path.len ? r->path.data : "";
+
+			part->id = r->part_id;
+			part->name = tw_asprintf("%s%s%llu", path, *path ? "/" : "",
+						 (unsigned long long)r->folder_count[r->depth]);
+			part->folder = *path ? tw_strdup(path) : NULL;
+			part->recs = (unsigned char *)tw_buf_detach(&r->part, &part->len);
+			tw_buf_init(&r->part, (size_t)r->lim->max_item_bytes + (4u << 20));
+			if (!part->name || !part->recs) {
+				tw_pst_part_free(part);
+				tw_node_error(r->node, TRAWL_ENOMEM, "extract", "out of memory");
+				r->stop = 1;
+				break;
+			}
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void tw_pst_part_free(tw_pst_part *part)
+{
+	free(part->name);
+	free(part->folder);
+	free(part->recs);
+	memset(part, 0, sizeof(*part));
+}
+
+void tw_pst_split_close(tw_pst_split *s)
+{
+	if (!s)
+		return;
+	rx_finish(&s->r);
+	free(s);
+}
+
+static void keep_built(struct rx *r, struct item *it)
+{
+	if (!r->built)
+		r->built = item_build(r, it, &r->built_len);
+}
+
+char *tw_pst_message(const unsigned char *recs, size_t len, const trawl_limits *lim,
+		     size_t *out_len)
+{
+	struct rx r;
+	size_t pos = 0;
+	char *out;
+
+	memset(&r, 0, sizeof(r));
+	r.lim = lim;
+	r.emit = keep_built;
+	tw_buf_init(&r.path, 1);
+	tw_buf_init(&r.mismatch, 1);
+	tw_buf_init(&r.skips, 1);
+	while (pos + 5 <= len && !r.built) {
+		uint32_t n = rd32(recs + pos + 1);
+
+		if (n > len - pos - 5 || handle(&r, recs[pos], recs + pos + 5, n) < 0)
+			break;
+		pos += 5 + (size_t)n;
+	}
+	r.fd = -1;
+	out = r.built;
+	*out_len = r.built_len;
+	r.built = NULL;
+	rx_finish(&r);
+	return out;
 }
 
 static trawl_status pst_extract(tw_extract_ctx *cx, tw_node *node,
@@ -1167,11 +1421,18 @@ static trawl_status pst_extract(tw_extract_ctx *cx, tw_node *node,
 	return st;
 }
 
-static int pst_accepts(const char *mime, const char *ext,
-		       const unsigned char *data, size_t len)
+int tw_looks_like_pst(const unsigned char *data, size_t len)
 {
 	/* "!BDN": the PST/OST header magic, whatever libmagic said. */
 	return len >= 512 && memcmp(data, "!BDN", 4) == 0;
+}
+
+static int pst_accepts(const char *mime, const char *ext,
+		       const unsigned char *data, size_t len)
+{
+	(void)mime;
+	(void)ext;
+	return tw_looks_like_pst(data, len);
 }
 
 const tw_extractor tw_extractor_pst = {

@@ -2,7 +2,7 @@
  * test_resume.c - crash safety, resume, readers during ingest, progress.
  *
  * A corpus written by the test (loose messages with attachments, a large
- * mbox, and the sample dump) is ingested once without interruption, and
+ * mbox, the sample dump, and a PST from the corpora) is ingested once without interruption, and
  * once with SIGKILL at 10 random moments followed each time by the same
  * command.  Both archives must hold the same contents, items, errors and
  * answers to queries.  Searches and stats must answer while an ingest runs.
@@ -54,6 +54,16 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "mkdir -p '%s/loose' && cp -r examples/sample-dump '%s/'", corpus, corpus);
 	if (system(path) != 0)
 		return -1;
+	/* A PST store too, split into messages like the mbox (from the
+	 * corpora: no PST can be written here). */
+	if (corpora_dir()) {
+		snprintf(path, sizeof(path), "cp '%s/pst/src/test/resources/dist-list.pst' '%s/'",
+			 corpora_dir(), corpus);
+		if (system(path) != 0)
+			return -1;
+	} else {
+		printf("SKIP (part): no corpora, the crash corpus has no PST\n");
+	}
 	for (i = 0; i < 3000; i++) {
 		snprintf(path, sizeof(path), "%s/loose/%05d.eml", corpus, i);
 		f = fopen(path, "w");

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "testutil.h"
 
 static const char *corpora(void)
@@ -261,6 +263,213 @@ static void test_member_limit(void **state)
 	free(d);
 }
 
+/* ---------------------------------------------------------------- split */
+
+/* A store read message by message (as the ingest reads a PST on disk)
+ * gives the same messages, names, folders and reconciliation as the store
+ * read whole. */
+static void test_split_same_as_whole(void **state)
+{
+	int which;
+
+	for (which = 0; which < 2; which++) {
+		size_t len = 0;
+		unsigned char *d = load(which, &len);
+		trawl_limits lim;
+		tw_extract_args args;
+		tw_node *whole = tw_node_new("file", "s.pst", 0);
+		tw_node *node = tw_node_new("file", "s.pst", 0);
+		tw_pst_split *sp;
+		tw_pst_part part;
+		size_t nparts = 0;
+
+		trawl_limits_default(&lim);
+		memset(&args, 0, sizeof(args));
+		tw_extract_path(whole, pst_path(which), len, &args);
+		sp = tw_pst_split_open(pst_path(which), &lim, NULL, node);
+		assert_non_null(sp);
+		while (tw_pst_split_next(sp, &part) == 1) {
+			char loc[40];
+			size_t blen = 0;
+			char *msg = tw_pst_message(part.recs, part.len, &lim, &blen);
+			tw_node *c = child_named(whole, part.name);
+			tw_hasher *h = tw_hasher_new();
+			tw_digest dg;
+
+			assert_non_null(msg);
+			assert_non_null(c);
+			snprintf(loc, sizeof(loc), "pst:%llu", (unsigned long long)part.id);
+			assert_string_equal(c->locator, loc);
+			if (node_prop(c, "folder"))
+				assert_string_equal(node_prop(c, "folder"), part.folder);
+			tw_hasher_update(h, msg, blen);
+			tw_hasher_final(h, &dg);
+			assert_memory_equal(dg.sha256, c->digest.sha256, 32);
+			free(msg);
+			tw_pst_part_free(&part);
+			nparts++;
+		}
+		tw_pst_split_close(sp);
+		assert_int_equal(nparts, whole->nchildren);
+		assert_string_equal(node_prop(node, "messages_declared"),
+				    node_prop(whole, "messages_declared"));
+		assert_string_equal(node_prop(node, "messages_emitted"),
+				    node_prop(whole, "messages_emitted"));
+		assert_int_equal(node->nerrs, 0);
+		tw_node_free(whole);
+		tw_node_free(node);
+		free(d);
+	}
+}
+
+/* A cut store: the messages read before the cut, and the same
+ * reconciliation error as whole. */
+static void test_split_truncated(void **state)
+{
+	size_t len = 0, blen = 0;
+	unsigned char *d = load(1, &len);
+	char tmpl[] = "/tmp/trawl-pst-cut-XXXXXX";
+	int fd = mkstemp(tmpl);
+	trawl_limits lim;
+	tw_node *node = tw_node_new("file", "cut.pst", 0);
+	tw_pst_split *sp;
+	tw_pst_part part;
+	size_t n = 0;
+	char *msg;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, d, 100000), 100000);
+	close(fd);
+	trawl_limits_default(&lim);
+	sp = tw_pst_split_open(tmpl, &lim, NULL, node);
+	while (tw_pst_split_next(sp, &part) == 1) {
+		n++;
+		tw_pst_part_free(&part);
+	}
+	tw_pst_split_close(sp);
+	unlink(tmpl);
+	assert_true(n < 4);
+	assert_true(err_has(node, TRAWL_ECORRUPT, "PST declares 4 items"));
+	/* Records that hold no whole item build nothing. */
+	assert_null(tw_pst_message((const unsigned char *)"M\x0c\0\0\0", 5, &lim, &blen));
+	msg = tw_pst_message(NULL, 0, &lim, &blen);
+	assert_null(msg);
+	tw_node_free(node);
+	free(d);
+}
+
+static int cancel_after_first(const trawl_ingest_stats *st, void *ud)
+{
+	(void)ud;
+	return st->seen >= 1;
+}
+
+static char *archive_fingerprint(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	tw_buf b;
+	char *out;
+	size_t n;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h,
+		"SELECT i.path || ' ' || coalesce(i.locator, '') || ' ' || i.dup || ' ' ||"
+		" coalesce(hex(b.sha256), '') || ' ' ||"
+		" (SELECT count(*) FROM errors e WHERE e.item_id=i.id) FROM items i"
+		" LEFT JOIN blobs b ON b.id=i.blob_id ORDER BY 1", -1, &s, NULL), SQLITE_OK);
+	tw_buf_init(&b, 1 << 20);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		tw_buf_printf(&b, "%s\n", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	out = tw_buf_detach(&b, &n);
+	return out;
+}
+
+static int partly_committed(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	int n = 0;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h,
+		"SELECT count(*) FROM files f WHERE f.done=0 AND EXISTS"
+		" (SELECT 1 FROM items c WHERE c.parent_id=f.item_id AND c.locator LIKE 'pst:%')",
+		-1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+static trawl_status ingest_dir(const char *db, const char *dir, int interrupt,
+			       trawl_ingest_stats *st)
+{
+	const char *paths[] = {dir};
+	trawl_ingest_opts o;
+	trawl_archive *ar = NULL;
+	trawl_status rc;
+
+	memset(&o, 0, sizeof(o));
+	o.jobs = 1;
+	o.no_count = 1;
+	if (interrupt) {
+		o.progress = cancel_after_first;
+		o.progress_ms = 1;
+	}
+	assert_int_equal(trawl_archive_open(db, TRAWL_OPEN_CREATE, &ar), TRAWL_OK);
+	rc = trawl_ingest(ar, paths, 1, &o, st);
+	trawl_archive_close(ar);
+	return rc;
+}
+
+/* The messages of a PST on disk are units of their own: an interrupted
+ * ingest keeps those committed, the next run skips them and adds the rest,
+ * and the archive ends as an uninterrupted run makes it. */
+static void test_ingest_resumes_by_message(void **state)
+{
+	char dir[] = "/tmp/trawl-pst-run-XXXXXX", cmd[9000], clean[600], db[600];
+	trawl_ingest_stats st;
+	char *want, *got;
+	int attempt, partial = 0;
+	size_t len = 0;
+	unsigned char *d = load(0, &len);
+
+	free(d);
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "mkdir '%s/in' && cp '%s' '%s/in/'", dir, pst_path(0), dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/in/'", pst_path(1), dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/in", dir);
+	snprintf(clean, sizeof(clean), "%s/clean.db", dir);
+	assert_int_equal(ingest_dir(clean, cmd, 0, &st), TRAWL_OK);
+	assert_int_equal(st.seen, 7); /* 3 + 4 messages */
+	assert_int_equal(st.indexed + st.duplicates + st.errors, st.seen);
+	want = archive_fingerprint(clean);
+	assert_non_null(strstr(want, "dist-list.pst!/Calendar/1 pst:"));
+	for (attempt = 0; attempt < 30 && !partial; attempt++) {
+		snprintf(db, sizeof(db), "%s/r%d.db", dir, attempt);
+		if (ingest_dir(db, cmd, 1, &st) != TRAWL_ECANCELLED || !partly_committed(db))
+			continue;
+		partial = 1;
+		assert_int_equal(ingest_dir(db, cmd, 0, &st), TRAWL_OK);
+		assert_true(st.skipped >= 1);
+		got = archive_fingerprint(db);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	free(want);
+	print_message("interrupted inside a store at attempt %d\n", attempt);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	if (!partial)
+		fail_msg("no run was interrupted inside a store in %d attempts", attempt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +481,9 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_damaged_copies),
 		cmocka_unit_test(test_member_limit),
+		cmocka_unit_test(test_split_same_as_whole),
+		cmocka_unit_test(test_split_truncated),
+		cmocka_unit_test(test_ingest_resumes_by_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
