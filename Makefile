@@ -1,6 +1,6 @@
 # trawl - build, test and install.
 #
-#   make                  build build/trawl (and build/libtrawl.a)
+#   make                  build build/trawl, build/trawl-full (and build/libtrawl.a)
 #   make DEVELOPER=1      same with -Werror and ASan+UBSan
 #   make check            build with sanitizers and run every test
 #   make deps             install the Debian packages the build needs (root)
@@ -39,7 +39,9 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
 LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
-CLI_SRC := $(sort $(wildcard cli/*.c server/*.c))
+# cli/main.c is built twice: trawl-full (every command) and trawl (the
+# front: reading commands itself, the rest through trawl-full; see main.c).
+CLI_SRC := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c server/*.c)))
 WEB_SRC := $(sort $(wildcard web/*))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -71,8 +73,23 @@ $(BUILD)/libtrawl.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/trawl: $(CLI_OBJ) $(BUILD)/web_assets.o $(BUILD)/libtrawl.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/web_assets.o $(BUILD)/libtrawl.a $(LIBS)
+$(BUILD)/libcli.a: $(CLI_OBJ) $(BUILD)/web_assets.o
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/trawl-full: $(BUILD)/cli/main.o $(BUILD)/libcli.a $(BUILD)/libtrawl.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/cli/main.o $(CLI_OBJ) $(BUILD)/web_assets.o \
+		$(BUILD)/libtrawl.a $(LIBS)
+
+# Only what the front's commands use is linked, and only the shared
+# libraries that code needs are loaded (--as-needed).
+$(BUILD)/cli/front.o: cli/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTRAWL_FRONT -MMD -MP -c -o $@ $<
+
+$(BUILD)/trawl: $(BUILD)/cli/front.o $(BUILD)/libcli.a $(BUILD)/libtrawl.a $(BUILD)/trawl-full
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/cli/front.o $(BUILD)/libcli.a $(BUILD)/libtrawl.a \
+		-Wl,--as-needed $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtrawl.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -112,6 +129,7 @@ install: $(BUILD)/trawl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/trawl $(DESTDIR)$(PREFIX)/bin/trawl
+	install -m 755 $(BUILD)/trawl-full $(DESTDIR)$(PREFIX)/bin/trawl-full
 	install -m 644 include/trawl.h $(DESTDIR)$(PREFIX)/include/trawl.h
 	install -m 644 $(BUILD)/libtrawl.a $(DESTDIR)$(PREFIX)/lib/libtrawl.a
 	install -m 644 docs/trawl.1 $(DESTDIR)$(PREFIX)/share/man/man1/trawl.1
@@ -119,4 +137,4 @@ install: $(BUILD)/trawl
 clean:
 	rm -rf build build-check build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/cli/main.d $(BUILD)/cli/front.d

@@ -18,7 +18,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
 typedef struct cli_command {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv); /* NULL: run by trawl-full (main.c) */
 	const char *summary;
 } cli_command;
 

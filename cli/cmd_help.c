@@ -38,9 +38,6 @@ int cmd_help(int argc, char **argv)
 	char *args[] = {NULL, (char *)"--help", NULL};
 
 	if (argc < 2) {
-		char *top[] = {(char *)"trawl", (char *)"--help", NULL};
-
-		(void)top;
 		puts("usage: trawl help COMMAND | trawl help query");
 		for (c = cli_commands; c->name; c++)
 			printf("  %-11s %s\n", c->name, c->summary);

@@ -1,220 +1,55 @@
 /*
  * main.c - the `trawl` command: global options and dispatch to the
  * subcommands registered in cli_commands[] (one cmd_<name>.c each).
+ *
+ * This file is built twice.  trawl-full has every command.  trawl, the
+ * program people run, is built with TRAWL_FRONT: it answers the commands
+ * that only read the archive (search, stats, errors) itself, linked with
+ * SQLite, jansson and libcrypto alone, and hands every other command to
+ * trawl-full beside it (execv, same arguments).  Loading the extraction
+ * libraries (GMime, MuPDF, libarchive, libpst, ...) costs a process about
+ * 15 ms before it does anything, which a search from a script pays on
+ * every call otherwise.
  */
-#include <getopt.h>
-#include <stdarg.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 
+#ifdef TRAWL_FRONT
+#define FULL(fn) NULL
+#else
+#define FULL(fn) fn
+#endif
+
 const cli_command cli_commands[] = {
-	{"ingest", cmd_ingest, "add files, folders, maildirs, mbox files to the archive"},
+	{"ingest", FULL(cmd_ingest), "add files, folders, maildirs, mbox and PST files to the archive"},
 	{"search", cmd_search, "search the archive with the query language"},
-	{"show", cmd_show, "show one item: headers, text, attachments, raw bytes"},
+	{"show", FULL(cmd_show), "show one item: headers, text, attachments, raw bytes"},
 	{"stats", cmd_stats, "counts of what the archive holds"},
 	{"errors", cmd_errors, "inputs and items that could not be processed, with why"},
-	{"serve", cmd_serve, "web interface and JSON API over the archive"},
-	{"scan", cmd_scan, "scan texts for PII and secrets (SSNs, cards, IBANs, keys, ...)"},
-	{"findings", cmd_findings, "report PII and secrets found, by type, person and document"},
-	{"verify", cmd_verify, "re-hash originals; --dkim verifies DKIM signatures"},
-	{"provenance", cmd_provenance, "where messages came from: Received chain, IPs, clients, zones"},
-	{"export", cmd_export, "export items: jsonl, csv, mbox, eml, zip, concordance; redaction"},
-	{"manifest", cmd_manifest, "a reproducible hash of the archive's evidence to cite"},
-	{"thread", cmd_thread, "a conversation as a tree: every reply of a message"},
-	{"people", cmd_people, "people behind the addresses; merge and split them"},
-	{"contacts", cmd_contacts, "who a person wrote to and heard from, and when"},
-	{"graph", cmd_graph, "who wrote to whom, as JSON, Graphviz DOT or GEXF (Gephi)"},
-	{"timeline", cmd_timeline, "matches per day, week, month or year"},
-	{"tag", cmd_tag, "add or remove tags on everything a query matches"},
-	{"note", cmd_note, "attach a note to an item, list or delete notes"},
-	{"saved", cmd_saved, "save searches under a name, list and remove them"},
-	{"batch", cmd_batch, "run a list of queries (one per line) and count hits"},
-	{"help", cmd_help, "help on a command, or 'trawl help query' for the query language"},
+	{"serve", FULL(cmd_serve), "web interface and JSON API over the archive"},
+	{"scan", FULL(cmd_scan), "scan texts for PII and secrets (SSNs, cards, IBANs, keys, ...)"},
+	{"findings", FULL(cmd_findings), "report PII and secrets found, by type, person and document"},
+	{"verify", FULL(cmd_verify), "re-hash originals; --dkim verifies DKIM signatures"},
+	{"provenance", FULL(cmd_provenance), "where messages came from: Received chain, IPs, clients, zones"},
+	{"export", FULL(cmd_export), "export items: jsonl, csv, mbox, eml, zip, concordance; redaction"},
+	{"manifest", FULL(cmd_manifest), "a reproducible hash of the archive's evidence to cite"},
+	{"thread", FULL(cmd_thread), "a conversation as a tree: every reply of a message"},
+	{"people", FULL(cmd_people), "people behind the addresses; merge and split them"},
+	{"contacts", FULL(cmd_contacts), "who a person wrote to and heard from, and when"},
+	{"graph", FULL(cmd_graph), "who wrote to whom, as JSON, Graphviz DOT or GEXF (Gephi)"},
+	{"timeline", FULL(cmd_timeline), "matches per day, week, month or year"},
+	{"tag", FULL(cmd_tag), "add or remove tags on everything a query matches"},
+	{"note", FULL(cmd_note), "attach a note to an item, list or delete notes"},
+	{"saved", FULL(cmd_saved), "save searches under a name, list and remove them"},
+	{"batch", FULL(cmd_batch), "run a list of queries (one per line) and count hits"},
+	{"help", FULL(cmd_help), "help on a command, or 'trawl help query' for the query language"},
 	{NULL, NULL, NULL},
 };
-
-int cli_color_mode;
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("trawl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-const char *cli_archive_path(const char *opt)
-{
-	const char *env = getenv("TRAWL_ARCHIVE");
-
-	if (opt && *opt)
-		return opt;
-	if (env && *env)
-		return env;
-	return "trawl.db";
-}
-
-trawl_archive *cli_open(const char *opt, unsigned flags)
-{
-	trawl_archive *ar = NULL;
-	trawl_status st = trawl_archive_open(cli_archive_path(opt), flags, &ar);
-
-	if (st != TRAWL_OK) {
-		cli_error("%s", trawl_archive_errmsg(ar));
-		trawl_archive_close(ar);
-		return NULL;
-	}
-	return ar;
-}
-
-void cli_syntax_error(const char *query, const trawl_syntax_error *err)
-{
-	size_t i;
-
-	cli_error("query error: %s", err->message);
-	fprintf(stderr, "  %s\n  ", query);
-	for (i = 0; i < err->pos && query[i]; i++)
-		fputc(query[i] == '\t' ? '\t' : ' ', stderr);
-	fputs("^\n", stderr);
-}
-
-char *cli_join(int argc, char **argv, int from)
-{
-	size_t len = 1;
-	int i;
-	char *s, *p;
-
-	for (i = from; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	p = s;
-	for (i = from; i < argc; i++) {
-		size_t k = strlen(argv[i]);
-
-		if (i > from)
-			*p++ = ' ';
-		memcpy(p, argv[i], k);
-		p += k;
-	}
-	*p = '\0';
-	return s;
-}
-
-int cli_color(FILE *f)
-{
-	const char *nc = getenv("NO_COLOR");
-
-	if (cli_color_mode)
-		return cli_color_mode > 0;
-	if (nc && *nc)
-		return 0;
-	return isatty(fileno(f));
-}
-
-const char *cli_iso(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm)) {
-		snprintf(buf, n, "?");
-		return buf;
-	}
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
-const char *cli_local(int64_t t, int tz, char *buf, size_t n)
-{
-	time_t tt = (time_t)(t + (int64_t)tz * 60);
-	struct tm tm;
-	char d[32];
-	int a = tz < 0 ? -tz : tz;
-
-	if (!gmtime_r(&tt, &tm)) {
-		snprintf(buf, n, "?");
-		return buf;
-	}
-	strftime(d, sizeof(d), "%Y-%m-%d %H:%M", &tm);
-	snprintf(buf, n, "%s %c%02d%02d", d, tz < 0 ? '-' : '+', a / 60, a % 60);
-	return buf;
-}
-
-const char *cli_size(int64_t b, char *buf, size_t n)
-{
-	static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
-	double v = (double)b;
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, n, "%lld B", (long long)b);
-	else
-		snprintf(buf, n, "%.1f %s", v, units[u]);
-	return buf;
-}
-
-void cli_json_print(json_t *v, FILE *f)
-{
-	json_dumpf(v, f, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
-	fputc('\n', f);
-}
-
-int cli_int(const char *opt, const char *s, int64_t *out)
-{
-	char *e;
-	long long v = strtoll(s, &e, 10);
-
-	if (!*s || *e || v < 0) {
-		cli_error("%s needs a non-negative whole number, not '%s'", opt, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-char *cli_snippet(const char *s, int color)
-{
-	size_t n = s ? strlen(s) : 0, i, o = 0;
-	char *out = malloc(n * 5 + 1);
-
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (s[i] == TRAWL_HL_START[0]) {
-			if (color) {
-				memcpy(out + o, "\033[1m", 4);
-				o += 4;
-			}
-		} else if (s[i] == TRAWL_HL_END[0]) {
-			if (color) {
-				memcpy(out + o, "\033[0m", 4);
-				o += 4;
-			}
-		} else if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
-			out[o++] = ' ';
-		} else if ((unsigned char)s[i] < 32 || s[i] == 127) {
-			/* Control bytes from evidence never reach the terminal. */
-			continue;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
 
 static void usage(FILE *f)
 {
@@ -230,6 +65,28 @@ static void usage(FILE *f)
 	      "and --help.  'trawl help query' describes the query language.\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage or query error, 3 not found.\n",
 	      f);
+}
+
+/* Run the same command line with trawl-full, from the directory of this
+ * program; returns only on failure. */
+static int run_full(char **argv)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - sizeof("trawl-full"));
+	char *slash;
+
+	if (n <= 0) {
+		cli_error("cannot find this program's directory (/proc/self/exe): %s",
+			  strerror(errno));
+		return EXIT_FAIL;
+	}
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "trawl-full");
+	execv(path, argv);
+	cli_error("cannot run %s: %s; it is installed beside trawl ('make install')", path,
+		  strerror(errno));
+	return EXIT_FAIL;
 }
 
 int main(int argc, char **argv)
@@ -261,6 +118,8 @@ int main(int argc, char **argv)
 	}
 	for (c = cli_commands; c->name; c++) {
 		if (!strcmp(c->name, argv[i])) {
+			if (!c->run)
+				return run_full(argv);
 			optind = 1;
 			return c->run(argc - i, argv + i);
 		}

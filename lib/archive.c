@@ -395,6 +395,13 @@ trawl_status trawl_archive_open(const char *path, unsigned flags,
 	return TRAWL_OK;
 }
 
+/* Forget the ids the writer remembers (closing, or after a rollback). */
+void tw_store_release(trawl_archive *ar)
+{
+	tw_addr_cache_clear(&ar->addrs);
+	tw_addr_cache_clear(&ar->pvals);
+}
+
 void trawl_archive_close(trawl_archive *ar)
 {
 	size_t i;

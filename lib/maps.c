@@ -1,6 +1,7 @@
 /*
  * maps.c - small open-addressing hash maps for the derived-data passes
- * (threading, people): string -> integer and integer -> integer.
+ * (threading, people): string -> integer and integer -> integer; and the
+ * writer's bounded cache of ids by string (tw_addr_cache).
  *
  * These passes hold one entry per message, Message-ID or address of the
  * part of the archive they touch, so the maps grow with the archive and
@@ -211,4 +212,70 @@ void tw_uf_release(tw_uf *u)
 {
 	free(u->parent);
 	memset(u, 0, sizeof(*u));
+}
+
+/* ---------------------------------------------------------------- id cache */
+
+/* The writer's cache of ids by string (addresses, shared metadata values):
+ * a mail dump names the same few thousand addresses over and over.  It is
+ * emptied when it reaches ADDR_CACHE_MAX entries; a miss only costs a
+ * look-up.  h is the caller's hash of the string. */
+#define ADDR_CACHE_MAX (1u << 20)
+
+void tw_addr_cache_clear(tw_addr_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cap; i++)
+		free(c->slots[i].addr);
+	free(c->slots);
+	memset(c, 0, sizeof(*c));
+}
+
+int64_t tw_addr_cache_get(tw_addr_cache *c, const char *addr, uint64_t h)
+{
+	size_t i;
+
+	if (!c->cap)
+		return 0;
+	for (i = h & (c->cap - 1); c->slots[i].addr; i = (i + 1) & (c->cap - 1))
+		if (c->slots[i].hash == h && strcmp(c->slots[i].addr, addr) == 0)
+			return c->slots[i].id;
+	return 0;
+}
+
+void tw_addr_cache_put(tw_addr_cache *c, const char *addr, uint64_t h, int64_t id)
+{
+	size_t i;
+
+	if (c->len >= ADDR_CACHE_MAX)
+		tw_addr_cache_clear(c);
+	if ((c->len + 1) * 2 > c->cap) {
+		tw_addr_cache n;
+		size_t k;
+
+		memset(&n, 0, sizeof(n));
+		n.cap = c->cap ? c->cap * 2 : 4096;
+		n.slots = calloc(n.cap, sizeof(*n.slots));
+		if (!n.slots)
+			return;
+		for (k = 0; k < c->cap; k++) {
+			if (!c->slots[k].addr)
+				continue;
+			for (i = c->slots[k].hash & (n.cap - 1); n.slots[i].addr; i = (i + 1) & (n.cap - 1))
+				;
+			n.slots[i] = c->slots[k];
+		}
+		n.len = c->len;
+		free(c->slots);
+		*c = n;
+	}
+	for (i = h & (c->cap - 1); c->slots[i].addr; i = (i + 1) & (c->cap - 1))
+		;
+	c->slots[i].addr = tw_strdup(addr);
+	if (!c->slots[i].addr)
+		return;
+	c->slots[i].hash = h;
+	c->slots[i].id = id;
+	c->len++;
 }

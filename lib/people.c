@@ -71,6 +71,28 @@ static void imcea_decode(tw_buf *b, const char *s, size_t n, int underscore_slas
 	}
 }
 
+/* An address as written, without the spaces, quotes and angle brackets
+ * around it, lowercased: the form kept in email_addrs and addrs. */
+char *tw_addr_normalise(const char *addr)
+{
+	const char *b = addr, *e;
+	char *out;
+
+	if (!addr)
+		return NULL;
+	while (*b && (isspace((unsigned char)*b) || *b == '<' || *b == '"' || *b == '\''))
+		b++;
+	e = b + strlen(b);
+	while (e > b && (isspace((unsigned char)e[-1]) || e[-1] == '>' || e[-1] == '"' ||
+			 e[-1] == '\''))
+		e--;
+	if (e == b)
+		return NULL;
+	out = tw_utf8_clean(b, (size_t)(e - b), NULL);
+	tw_ascii_lower(out);
+	return out;
+}
+
 /* Copy without (comments), outside double quotes; nesting is bounded. */
 static char *strip_comments(const char *s)
 {

@@ -182,10 +182,6 @@ static int step_done(trawl_archive *ar, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
-/* Writer-side cache of address ids: a mail dump names the same few
- * thousand addresses over and over. */
-#define ADDR_CACHE_MAX (1u << 20)
-
 static uint64_t fnv(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
@@ -195,75 +191,11 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
-static void addr_cache_clear(tw_addr_cache *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->cap; i++)
-		free(c->slots[i].addr);
-	free(c->slots);
-	memset(c, 0, sizeof(*c));
-}
-
-static int64_t addr_cache_get(tw_addr_cache *c, const char *addr, uint64_t h)
-{
-	size_t i;
-
-	if (!c->cap)
-		return 0;
-	for (i = h & (c->cap - 1); c->slots[i].addr; i = (i + 1) & (c->cap - 1))
-		if (c->slots[i].hash == h && strcmp(c->slots[i].addr, addr) == 0)
-			return c->slots[i].id;
-	return 0;
-}
-
-static void addr_cache_put(tw_addr_cache *c, const char *addr, uint64_t h, int64_t id)
-{
-	size_t i;
-
-	if (c->len >= ADDR_CACHE_MAX)
-		addr_cache_clear(c);
-	if ((c->len + 1) * 2 > c->cap) {
-		tw_addr_cache n;
-		size_t k;
-
-		memset(&n, 0, sizeof(n));
-		n.cap = c->cap ? c->cap * 2 : 4096;
-		n.slots = calloc(n.cap, sizeof(*n.slots));
-		if (!n.slots)
-			return;
-		for (k = 0; k < c->cap; k++) {
-			if (!c->slots[k].addr)
-				continue;
-			for (i = c->slots[k].hash & (n.cap - 1); n.slots[i].addr; i = (i + 1) & (n.cap - 1))
-				;
-			n.slots[i] = c->slots[k];
-		}
-		n.len = c->len;
-		free(c->slots);
-		*c = n;
-	}
-	for (i = h & (c->cap - 1); c->slots[i].addr; i = (i + 1) & (c->cap - 1))
-		;
-	c->slots[i].addr = tw_strdup(addr);
-	if (!c->slots[i].addr)
-		return;
-	c->slots[i].hash = h;
-	c->slots[i].id = id;
-	c->len++;
-}
-
-void tw_store_release(trawl_archive *ar)
-{
-	addr_cache_clear(&ar->addrs);
-	addr_cache_clear(&ar->pvals);
-}
-
 /* The id of a shared metadata value, added if new; -1 on failure. */
 static int64_t prop_value_id(trawl_archive *ar, const char *v)
 {
 	uint64_t h = fnv(v);
-	int64_t id = addr_cache_get(&ar->pvals, v, h);
+	int64_t id = tw_addr_cache_get(&ar->pvals, v, h);
 	sqlite3_stmt *s;
 
 	if (id)
@@ -290,7 +222,7 @@ static int64_t prop_value_id(trawl_archive *ar, const char *v)
 			return -1;
 		id = sqlite3_last_insert_rowid(ar->db);
 	}
-	addr_cache_put(&ar->pvals, v, h, id);
+	tw_addr_cache_put(&ar->pvals, v, h, id);
 	return id;
 }
 
@@ -303,7 +235,7 @@ static int64_t addr_id(trawl_archive *ar, const char *addr)
 	if (!addr)
 		return 0;
 	h = fnv(addr);
-	id = addr_cache_get(&ar->addrs, addr, h);
+	id = tw_addr_cache_get(&ar->addrs, addr, h);
 	if (id)
 		return id;
 	s = tw_stmt(ar, S_ADDR_GET, "SELECT id FROM addrs WHERE addr=?");
@@ -322,7 +254,7 @@ static int64_t addr_id(trawl_archive *ar, const char *addr)
 			return -1;
 		id = sqlite3_last_insert_rowid(ar->db);
 	}
-	addr_cache_put(&ar->addrs, addr, h, id);
+	tw_addr_cache_put(&ar->addrs, addr, h, id);
 	return id;
 }
 

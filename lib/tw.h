@@ -412,6 +412,11 @@ typedef struct tw_addr_cache {
 	size_t cap, len;
 } tw_addr_cache;
 
+/* The writer's cache of ids by string (lib/maps.c); h is the string's hash. */
+int64_t tw_addr_cache_get(tw_addr_cache *c, const char *s, uint64_t h);
+void tw_addr_cache_put(tw_addr_cache *c, const char *s, uint64_t h, int64_t id);
+void tw_addr_cache_clear(tw_addr_cache *c);
+
 /* Totals of recent queries, valid while the archive has not changed
  * (lib/search.c): the pages and orders of one search count once. */
 #define TW_COUNT_CACHE 32

@@ -13,7 +13,6 @@
  * files, date parsing and address normalisation, which the walker and the
  * people code share.
  */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,26 +114,6 @@ int tw_parse_date(const char *s, int64_t *utc, int *tz_offset)
 	*tz_offset = (int)(g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE);
 	g_date_time_unref(dt);
 	return 0;
-}
-
-char *tw_addr_normalise(const char *addr)
-{
-	const char *b = addr, *e;
-	char *out;
-
-	if (!addr)
-		return NULL;
-	while (*b && (isspace((unsigned char)*b) || *b == '<' || *b == '"' || *b == '\''))
-		b++;
-	e = b + strlen(b);
-	while (e > b && (isspace((unsigned char)e[-1]) || e[-1] == '>' || e[-1] == '"' ||
-			 e[-1] == '\''))
-		e--;
-	if (e == b)
-		return NULL;
-	out = tw_utf8_clean(b, (size_t)(e - b), NULL);
-	tw_ascii_lower(out);
-	return out;
 }
 
 /* ---------------------------------------------------------------- extraction */

@@ -334,6 +334,37 @@ static void test_stats_json(void **state)
 	free(out);
 }
 
+/* The trawl program answers the reading commands without loading the
+ * extraction libraries, and hands the others to trawl-full beside it; a
+ * missing trawl-full is a clear error, not a crash. */
+static void test_front_and_full(void **state)
+{
+	char *out = NULL, *err = NULL, alone[700];
+
+	assert_int_equal(run_cmd(&out, NULL, "readelf -d '%s' | grep NEEDED", trawl_bin()), 0);
+	assert_non_null(strstr(out, "libsqlite3"));
+	assert_null(strstr(out, "libgmime"));
+	assert_null(strstr(out, "libarchive"));
+	assert_null(strstr(out, "libpst"));
+	assert_null(strstr(out, "libxml2"));
+	assert_null(strstr(out, "libmicrohttpd"));
+	assert_null(strstr(out, "libfreetype")); /* MuPDF's */
+	free(out);
+	/* The same answers from both programs. */
+	assert_int_equal(run_cmd(&out, NULL, "%s stats --json --archive '%s'", trawl_bin(), db), 0);
+	assert_int_equal(run_cmd(&err, NULL, "%s-full stats --json --archive '%s'", trawl_bin(), db), 0);
+	assert_string_equal(out, err);
+	free(out);
+	free(err);
+	/* Alone, the front still reads; other commands say what is missing. */
+	snprintf(alone, sizeof(alone), "%s/alone", tmpdir());
+	assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s' && cp '%s' '%s/trawl'", alone, trawl_bin(), alone), 0);
+	assert_int_equal(run_cmd(NULL, NULL, "'%s/trawl' search --count --archive '%s' flotsam", alone, db), 0);
+	assert_int_equal(run_cmd(NULL, &err, "'%s/trawl' show --archive '%s' 1", alone, db), 1);
+	assert_non_null(strstr(err, "trawl-full"));
+	free(err);
+}
+
 static void test_charsets_decoded(void **state)
 {
 	/* Words from ISO-8859-1, Windows-1252 and KOI8-R bodies and an
@@ -358,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_show_raw_matches_hash),
 		cmocka_unit_test(test_show_json),
 		cmocka_unit_test(test_stats_json),
+		cmocka_unit_test(test_front_and_full),
 		cmocka_unit_test(test_charsets_decoded),
 		cmocka_unit_test(test_extension_mismatch),
 		cmocka_unit_test(test_reingest_adds_nothing),
