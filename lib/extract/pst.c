@@ -43,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -475,11 +477,16 @@ __attribute__((constructor)) static void reader_entry(void)
 {
 	const char *path = getenv(READER_ENV);
 	const char *lims = getenv(READER_LIMITS_ENV);
-	unsigned long long secs = 0, item = 0;
+	unsigned long long secs = 0, item = 0, parent = 0;
 
 	if (!path)
 		return;
-	if (!lims || sscanf(lims, "%llu %llu", &secs, &item) != 2)
+	if (!lims || sscanf(lims, "%llu %llu %llu", &secs, &item, &parent) != 3)
+		_exit(2);
+	/* Never outlive trawl (killed, crashed): a reader stuck in libpst
+	 * would spin on alone. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if ((unsigned long long)getppid() != parent)
 		_exit(2);
 	child_main(READER_FD, path, secs, item);
 	_exit(0);
@@ -544,6 +551,7 @@ struct rx {
 	tw_buf part;
 	int part_depth;
 	uint64_t part_id;
+	uint64_t max_parts;       /* more items than the store can hold: a loop */
 	/* tw_pst_message(): the item built. */
 	char *built;
 	size_t built_len;
@@ -1064,8 +1072,9 @@ static pid_t spawn_reader(int wfd, const char *path, uint64_t cpu_seconds,
 		errno = ENOMEM;
 		return -1;
 	}
-	snprintf(lvar, sizeof(lvar), "%s=%llu %llu", READER_LIMITS_ENV,
-		 (unsigned long long)cpu_seconds, (unsigned long long)max_item);
+	snprintf(lvar, sizeof(lvar), "%s=%llu %llu %llu", READER_LIMITS_ENV,
+		 (unsigned long long)cpu_seconds, (unsigned long long)max_item,
+		 (unsigned long long)getpid());
 	for (i = 0; i < n; i++)
 		if (strncmp(environ[i], READER_ENV, strlen(READER_ENV)) != 0)
 			env[j++] = environ[i];
@@ -1296,6 +1305,13 @@ static int split_record(struct rx *r, int tag, const unsigned char *p, uint32_t 
 		return -1;
 	if (r->part_depth)
 		return 0;
+	if (r->emitted >= r->max_parts) {
+		tw_node_error(r->node, TRAWL_ECORRUPT, "extract",
+			      "the PST yields more than %llu items, more than its size can hold (a loop in its folders?); reading stopped",
+			      (unsigned long long)r->max_parts);
+		r->stop = 1;
+		return 0;
+	}
 	r->folder_count[r->depth]++;
 	r->emitted++;
 	return 1;
@@ -1305,9 +1321,12 @@ tw_pst_split *tw_pst_split_open(const char *path, const trawl_limits *lim,
 				const volatile int *cancel, tw_node *node)
 {
 	tw_pst_split *s = calloc(1, sizeof(*s));
+	struct stat sb;
 
 	if (!s)
 		return NULL;
+	/* An item takes a descriptor and a data block: at least 64 bytes. */
+	s->r.max_parts = (stat(path, &sb) == 0 ? (uint64_t)sb.st_size / 64 : 0) + 1000;
 	s->r.lim = lim;
 	s->r.node = node;
 	s->r.cancel = cancel;

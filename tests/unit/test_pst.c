@@ -358,6 +358,51 @@ static void test_split_truncated(void **state)
 	free(d);
 }
 
+/* Damaged stores read message by message: the reader may fail or crash,
+ * the parts it sends build messages or nothing, and the store's node says
+ * what happened. */
+static void test_split_damaged_copies(void **state)
+{
+	size_t len = 0, i, k;
+	unsigned char *d = load(1, &len), *e = malloc(len);
+	unsigned seed = 777;
+	int64_t t0 = tw_now_ms();
+	trawl_limits lim;
+
+	assert_non_null(e);
+	trawl_limits_default(&lim);
+	for (k = 0; k < 20; k++) {
+		char tmpl[] = "/tmp/trawl-pst-dmg-XXXXXX";
+		int fd = mkstemp(tmpl);
+		tw_node *node = tw_node_new("file", "damaged.pst", 0);
+		tw_pst_split *sp;
+		tw_pst_part part;
+
+		memcpy(e, d, len);
+		for (i = 0; i < 64; i++) {
+			seed = seed * 1103515245u + 12345u;
+			e[512 + (seed >> 8) % (len - 512)] = (unsigned char)(seed >> 3);
+		}
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, e, len), (ssize_t)len);
+		close(fd);
+		sp = tw_pst_split_open(tmpl, &lim, NULL, node);
+		while (tw_pst_split_next(sp, &part) == 1) {
+			size_t blen = 0;
+
+			free(tw_pst_message(part.recs, part.len, &lim, &blen));
+			tw_pst_part_free(&part);
+		}
+		tw_pst_split_close(sp);
+		unlink(tmpl);
+		assert_true(node_prop(node, "messages_emitted") != NULL || node->nerrs > 0);
+		tw_node_free(node);
+	}
+	assert_true(tw_now_ms() - t0 < 120000);
+	free(e);
+	free(d);
+}
+
 static int cancel_after_first(const trawl_ingest_stats *st, void *ud)
 {
 	(void)ud;
@@ -483,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_member_limit),
 		cmocka_unit_test(test_split_same_as_whole),
 		cmocka_unit_test(test_split_truncated),
+		cmocka_unit_test(test_split_damaged_copies),
 		cmocka_unit_test(test_ingest_resumes_by_message),
 	};
 
