@@ -178,10 +178,22 @@ static void test_truncated(void **state)
 	free(d);
 }
 
+/* A copy of store d with 64 bytes past the header overwritten. */
+static void damage(unsigned char *e, const unsigned char *d, size_t len, unsigned *seed)
+{
+	size_t i;
+
+	memcpy(e, d, len);
+	for (i = 0; i < 64; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		e[512 + (*seed >> 8) % (len - 512)] = (unsigned char)(*seed >> 3);
+	}
+}
+
 /* Corrupt copies: the reader process may fail or crash, we must not. */
 static void test_damaged_copies(void **state)
 {
-	size_t len = 0, i, k;
+	size_t len = 0, k;
 	unsigned char *d = load(1, &len), *e = malloc(len);
 	unsigned seed = 12345;
 	int64_t t0 = tw_now_ms();
@@ -190,11 +202,7 @@ static void test_damaged_copies(void **state)
 	for (k = 0; k < 40; k++) {
 		tw_node *n;
 
-		memcpy(e, d, len);
-		for (i = 0; i < 64; i++) {
-			seed = seed * 1103515245u + 12345u;
-			e[512 + (seed >> 8) % (len - 512)] = (unsigned char)(seed >> 3);
-		}
+		damage(e, d, len, &seed);
 		n = extract_mem("damaged.pst", e, len);
 		assert_non_null(node_prop(n, "messages_emitted"));
 		tw_node_free(n);
@@ -363,7 +371,7 @@ static void test_split_truncated(void **state)
  * what happened. */
 static void test_split_damaged_copies(void **state)
 {
-	size_t len = 0, i, k;
+	size_t len = 0, k;
 	unsigned char *d = load(1, &len), *e = malloc(len);
 	unsigned seed = 777;
 	int64_t t0 = tw_now_ms();
@@ -378,11 +386,7 @@ static void test_split_damaged_copies(void **state)
 		tw_pst_split *sp;
 		tw_pst_part part;
 
-		memcpy(e, d, len);
-		for (i = 0; i < 64; i++) {
-			seed = seed * 1103515245u + 12345u;
-			e[512 + (seed >> 8) % (len - 512)] = (unsigned char)(seed >> 3);
-		}
+		damage(e, d, len, &seed);
 		assert_true(fd >= 0);
 		assert_int_equal(write(fd, e, len), (ssize_t)len);
 		close(fd);
