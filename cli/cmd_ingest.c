@@ -33,32 +33,41 @@ static int progress(const trawl_ingest_stats *st, void *ud)
 	double secs = st->seconds > 0 ? st->seconds : 1e-9;
 
 	if (p->mode == PROGRESS_JSON) {
-		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
 				      "event", "progress", "inputs_total", (json_int_t)st->inputs_total,
 				      "seen", (json_int_t)st->seen, "indexed", (json_int_t)st->indexed,
 				      "duplicates", (json_int_t)st->duplicates, "errors",
 				      (json_int_t)st->errors, "skipped", (json_int_t)st->skipped,
 				      "items", (json_int_t)st->items, "bytes", (json_int_t)st->bytes,
-				      "seconds", st->seconds);
+				      "bytes_skipped", (json_int_t)st->bytes_skipped,
+				      "bytes_total", (json_int_t)st->bytes_total, "seconds", st->seconds);
 
 		cli_json_print(o, stdout);
 		fflush(stdout);
 		json_decref(o);
 	} else if (p->mode == PROGRESS_TTY) {
-		char eta[32] = "";
+		char eta[32] = "", total[32] = "", size[48] = "";
 		uint64_t done = st->seen + st->skipped;
+		uint64_t bytes_done = st->bytes + st->bytes_skipped;
 
-		if (st->inputs_total && done && done < st->inputs_total) {
-			double left = secs * (double)(st->inputs_total - done) / (double)done;
+		/* Inputs count the messages of mbox and PST files, which the
+		 * counting walk cannot: the bytes tell the progress and the
+		 * time left, at this run's rate. */
+		if (st->inputs_total && done <= st->inputs_total)
+			snprintf(total, sizeof(total), "/%llu", (unsigned long long)st->inputs_total);
+		if (st->bytes_total) {
+			snprintf(size, sizeof(size), ", %.0f/%.0f MB", (double)bytes_done / 1e6,
+				 (double)st->bytes_total / 1e6);
+			if (st->bytes && bytes_done < st->bytes_total) {
+				double left = secs * (double)(st->bytes_total - bytes_done) /
+					      (double)st->bytes;
 
-			snprintf(eta, sizeof(eta), " ETA %dm%02ds", (int)left / 60, (int)left % 60);
+				snprintf(eta, sizeof(eta), " ETA %dm%02ds", (int)left / 60,
+					 (int)left % 60);
+			}
 		}
-		char total[32] = "?";
-
-		if (st->inputs_total)
-			snprintf(total, sizeof(total), "%llu", (unsigned long long)st->inputs_total);
-		fprintf(stderr, "\r\033[K%llu/%s inputs, %llu items, %.1f MB/s, %.0f items/s, %llu errors%s",
-			(unsigned long long)done, total, (unsigned long long)st->items, mb / secs,
+		fprintf(stderr, "\r\033[K%llu%s inputs%s, %llu items, %.1f MB/s, %.0f items/s, %llu errors%s",
+			(unsigned long long)done, total, size, (unsigned long long)st->items, mb / secs,
 			(double)st->items / secs, (unsigned long long)st->errors, eta);
 		fflush(stderr);
 		p->drew = 1;
@@ -204,13 +213,16 @@ int cmd_ingest(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	if (json || prog.mode == PROGRESS_JSON) {
-		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:b}",
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+				      " s:f, s:b}",
 				      "event", "summary", "seen", (json_int_t)st.seen, "indexed",
 				      (json_int_t)st.indexed, "duplicates", (json_int_t)st.duplicates,
 				      "errors", (json_int_t)st.errors, "skipped", (json_int_t)st.skipped,
 				      "replaced", (json_int_t)st.replaced, "items", (json_int_t)st.items,
 				      "item_errors", (json_int_t)st.item_errors, "bytes",
-				      (json_int_t)st.bytes, "inputs_total", (json_int_t)st.inputs_total,
+				      (json_int_t)st.bytes, "bytes_skipped", (json_int_t)st.bytes_skipped,
+				      "bytes_total", (json_int_t)st.bytes_total,
+				      "inputs_total", (json_int_t)st.inputs_total,
 				      "seconds", st.seconds, "complete", s == TRAWL_OK);
 
 		json_object_set_new(o, "writer_seconds", json_real(st.writer_seconds));

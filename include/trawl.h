@@ -98,6 +98,10 @@ typedef struct trawl_ingest_stats {
 	uint64_t items;        /* items written, descendants included */
 	uint64_t item_errors;  /* errors recorded on descendants (attachments, members) */
 	uint64_t bytes;        /* bytes of input read */
+	uint64_t bytes_skipped;/* bytes of the inputs skipped (resume) */
+	uint64_t bytes_total;  /* bytes found by the counting walk (0 if not yet known);
+				  bytes + bytes_skipped reaches it at the end, so it
+				  measures progress inside an mbox or PST file too */
 	double seconds;        /* wall time so far */
 	double writer_seconds; /* time the single writer spent storing (at the end):
 				  near `seconds`, the archive is the bottleneck */

@@ -340,6 +340,9 @@ static tw_unit *process(worker *w, tw_task *t)
 	switch (t->kind) {
 	case TW_TASK_SPLIT_END:
 		u->kind = TW_UNIT_SPLIT_END;
+		/* What the parts did not count (separators, a PST's own
+		 * structures), so that bytes read reach the file's size. */
+		atomic_fetch_add(&r->bytes_read, t->rest);
 		return u;
 	case TW_TASK_PART:
 		u->kind = TW_UNIT_PART;
@@ -708,7 +711,9 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			last_progress = now;
 			st.skipped = atomic_load(&r->skipped);
 			st.bytes = atomic_load(&r->bytes_read);
+			st.bytes_skipped = atomic_load(&r->bytes_skipped);
 			st.inputs_total = atomic_load(&r->count_done) ? atomic_load(&r->total) : 0;
+			st.bytes_total = atomic_load(&r->count_done) ? atomic_load(&r->total_bytes) : 0;
 			st.seconds = (double)(now - t0) / 1000.0;
 			if (opts->progress(&st, opts->progress_ud) && !r->cancel) {
 				r->cancel = 1;
@@ -739,7 +744,9 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 
 	st.skipped = atomic_load(&r->skipped);
 	st.bytes = atomic_load(&r->bytes_read);
+	st.bytes_skipped = atomic_load(&r->bytes_skipped);
 	st.inputs_total = atomic_load(&r->total);
+	st.bytes_total = atomic_load(&r->total_bytes);
 	st.writer_seconds = (double)writer_ms / 1000.0;
 	if (rc == TRAWL_OK && r->cancel)
 		rc = TRAWL_ECANCELLED;

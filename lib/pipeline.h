@@ -17,6 +17,7 @@ typedef struct tw_task {
 	int64_t old_root;     /* family to replace, or 0 */
 	unsigned char *data;  /* PART: the message bytes, or a PST item's records (owned) */
 	size_t len;
+	uint64_t rest;        /* SPLIT_END: bytes of the file that no part counted */
 	int truncated;        /* PART: cut at max_item_bytes */
 	tw_split *split;
 	uint64_t key, index;  /* PART: see tw_unit */

@@ -94,6 +94,7 @@ typedef struct split_walk {
 	tw_split *m;
 	uint64_t *done;   /* keys of the parts committed earlier, sorted */
 	size_t ndone;
+	uint64_t part_bytes; /* bytes of the parts, read or skipped */
 	int stop;
 } split_walk;
 
@@ -143,6 +144,7 @@ static void split_part(split_walk *sw, tw_task *t)
 	tw_split *m = sw->m;
 
 	m->nparts++;
+	sw->part_bytes += t->len;
 	if (sw->ndone && bsearch(&t->key, sw->done, sw->ndone, sizeof(*sw->done), cmp_u64)) {
 		atomic_fetch_add(w->skipped, 1);
 		atomic_fetch_add(w->bytes_skipped, t->len);
@@ -172,6 +174,9 @@ static int split_end(split_walk *sw)
 	end->kind = TW_TASK_SPLIT_END;
 	end->path = tw_strdup(sw->m->path);
 	end->split = sw->m;
+	/* The rest of the file, counted as read when the END is handled. */
+	if (!sw->stop && (uint64_t)sw->m->size > sw->part_bytes)
+		end->rest = (uint64_t)sw->m->size - sw->part_bytes;
 	return sw->w->emit(end, sw->w->ud) || sw->stop;
 }
 

@@ -215,6 +215,8 @@ static void test_progress_json_reconciles(void **state)
 			assert_true(jint(j, "seen") >= last_seen);
 			last_seen = jint(j, "seen");
 			assert_true(jint(j, "indexed") + jint(j, "duplicates") + jint(j, "errors") <= jint(j, "seen"));
+			if (jint(j, "bytes_total"))
+				assert_true(jint(j, "bytes") + jint(j, "bytes_skipped") <= jint(j, "bytes_total"));
 			progress_lines++;
 		} else {
 			assert_string_equal(ev, "summary");
@@ -222,6 +224,9 @@ static void test_progress_json_reconciles(void **state)
 					 jint(j, "seen"));
 			assert_true(jint(j, "seen") >= last_seen);
 			assert_true(jint(j, "inputs_total") > 0);
+			/* Bytes measure progress inside the mbox and the PST too:
+			 * at the end they add up to what the counting walk found. */
+			assert_int_equal(jint(j, "bytes") + jint(j, "bytes_skipped"), jint(j, "bytes_total"));
 			summaries++;
 		}
 		json_decref(j);
