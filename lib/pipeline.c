@@ -528,7 +528,6 @@ static void *counter_main(void *p)
 	return NULL;
 }
 
-
 /* ---------------------------------------------------------------- writer */
 
 /* Count one input in the summary. */
