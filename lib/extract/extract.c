@@ -21,6 +21,13 @@
 #include <unistd.h>
 
 #include <gmime/gmime.h>
+#include <gsf/gsf-doc-meta-data.h>
+#include <gsf/gsf-docprop-vector.h>
+#include <gsf/gsf-infile-msole.h>
+#include <gsf/gsf-input-memory.h>
+#include <gsf/gsf-outfile-msole.h>
+#include <gsf/gsf-output-memory.h>
+#include <gsf/gsf-timestamp.h>
 #include <gsf/gsf-utils.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -158,8 +165,19 @@ static void global_init(void)
 
 	g_mime_init();
 	/* libgsf registers its types lazily and not thread-safely: once, here,
-	 * before any extractor thread runs (later gsf_init() calls only count). */
+	 * before any extractor thread runs (later gsf_init() calls only count).
+	 * gsf_init() leaves out the types of document metadata, whose first
+	 * use also registers GValue transforms in a table GLib does not lock:
+	 * two threads reading OLE metadata at once corrupted it. */
 	gsf_init();
+	(void)gsf_timestamp_get_type();
+	(void)gsf_docprop_vector_get_type();
+	(void)gsf_doc_meta_data_get_type();
+	(void)gsf_doc_prop_get_type();
+	(void)gsf_input_memory_get_type();
+	(void)gsf_output_memory_get_type();
+	(void)gsf_infile_msole_get_type();
+	(void)gsf_outfile_msole_get_type();
 	g_mime_parser_options_set_fallback_charsets(
 		g_mime_parser_options_get_default(), fallback);
 	g_mime_parser_options_set_warning_callback(

@@ -10,6 +10,8 @@
  * with a message, when ../shared/corpora is absent).  Run from the
  * repository root.
  */
+#include <pthread.h>
+
 #include "testutil.h"
 
 #define FIX "tests/fixtures/docs3/"
@@ -70,6 +72,56 @@ static const tw_err *find_error(const tw_node *n, trawl_status st)
 			return &n->errs[i];
 	fail_msg("no error of status %d on %s", (int)st, n->name ? n->name : "?");
 	return NULL;
+}
+
+/* Extractor threads reach libgsf's document metadata at the same moment,
+ * in a process where nothing used it before (this runs first): the lazy
+ * registration of its types must not race (it corrupted GLib's table of
+ * GValue transforms once). */
+struct first_use {
+	pthread_barrier_t *go;
+	const unsigned char *data;
+	size_t len;
+	int ok;
+};
+
+static void *first_use_thread(void *p)
+{
+	struct first_use *f = p;
+	tw_node *n;
+	size_t i;
+
+	pthread_barrier_wait(f->go);
+	n = extract_mem("word97.doc", f->data, f->len);
+	for (i = 0; n && i < n->nprops; i++)
+		if (!strcmp(n->props[i].key, "created") &&
+		    !strcmp(n->props[i].value, "2001-05-03T10:30:00Z"))
+			f->ok = 1;
+	tw_node_free(n);
+	return NULL;
+}
+
+static void test_threads_first_use(void **state)
+{
+	enum { N = 8 };
+	pthread_barrier_t go;
+	pthread_t th[N];
+	struct first_use f[N];
+	size_t len = 0;
+	unsigned char *d = fixture("word97.doc", &len);
+	int i;
+
+	pthread_barrier_init(&go, NULL, N);
+	for (i = 0; i < N; i++) {
+		f[i] = (struct first_use){&go, d, len, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, first_use_thread, &f[i]), 0);
+	}
+	for (i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	for (i = 0; i < N; i++)
+		assert_true(f[i].ok);
+	free(d);
 }
 
 static void test_word97(void **state)
@@ -425,6 +477,7 @@ static void test_corpus_ppt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threads_first_use), /* first: see there */
 		cmocka_unit_test(test_word97),
 		cmocka_unit_test(test_word97_locate),
 		cmocka_unit_test(test_word6),
