@@ -72,8 +72,9 @@ static void usage(FILE *f)
 static int run_full(char **argv)
 {
 	char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - sizeof("trawl-full"));
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
 	char *slash;
+	size_t dir;
 
 	if (n <= 0) {
 		cli_error("cannot find this program's directory (/proc/self/exe): %s",
@@ -82,7 +83,11 @@ static int run_full(char **argv)
 	}
 	path[n] = '\0';
 	slash = strrchr(path, '/');
-	strcpy(slash ? slash + 1 : path, "trawl-full");
+	dir = slash ? (size_t)(slash + 1 - path) : 0;
+	if (snprintf(path + dir, sizeof(path) - dir, "trawl-full") >= (int)(sizeof(path) - dir)) {
+		cli_error("the path of this program is too long: %s", path);
+		return EXIT_FAIL;
+	}
 	execv(path, argv);
 	cli_error("cannot run %s: %s; it is installed beside trawl ('make install')", path,
 		  strerror(errno));

@@ -207,6 +207,17 @@ sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql)
 	return s;
 }
 
+sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		tw_dbfail(ar, what);
+		return NULL;
+	}
+	return s;
+}
+
 /* ---------------------------------------------------------------- compression */
 
 unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen)
@@ -398,8 +409,8 @@ trawl_status trawl_archive_open(const char *path, unsigned flags,
 /* Forget the ids the writer remembers (closing, or after a rollback). */
 void tw_store_release(trawl_archive *ar)
 {
-	tw_addr_cache_clear(&ar->addrs);
-	tw_addr_cache_clear(&ar->pvals);
+	tw_id_cache_clear(&ar->addrs);
+	tw_id_cache_clear(&ar->pvals);
 }
 
 void trawl_archive_close(trawl_archive *ar)

@@ -41,13 +41,7 @@ void trawl_item_free(trawl_item *it)
 
 static sqlite3_stmt *prep(trawl_archive *ar, const char *sql)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		tw_dbfail(ar, "reading item");
-		return NULL;
-	}
-	return s;
+	return tw_prepare(ar, sql, "reading item");
 }
 
 trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)

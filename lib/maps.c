@@ -1,7 +1,7 @@
 /*
  * maps.c - small open-addressing hash maps for the derived-data passes
  * (threading, people): string -> integer and integer -> integer; and the
- * writer's bounded cache of ids by string (tw_addr_cache).
+ * writer's bounded cache of ids by string (tw_id_cache).
  *
  * These passes hold one entry per message, Message-ID or address of the
  * part of the archive they touch, so the maps grow with the archive and
@@ -218,11 +218,11 @@ void tw_uf_release(tw_uf *u)
 
 /* The writer's cache of ids by string (addresses, shared metadata values):
  * a mail dump names the same few thousand addresses over and over.  It is
- * emptied when it reaches ADDR_CACHE_MAX entries; a miss only costs a
+ * emptied when it reaches ID_CACHE_MAX entries; a miss only costs a
  * look-up.  h is the caller's hash of the string. */
-#define ADDR_CACHE_MAX (1u << 20)
+#define ID_CACHE_MAX (1u << 20)
 
-void tw_addr_cache_clear(tw_addr_cache *c)
+void tw_id_cache_clear(tw_id_cache *c)
 {
 	size_t i;
 
@@ -232,7 +232,7 @@ void tw_addr_cache_clear(tw_addr_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int64_t tw_addr_cache_get(tw_addr_cache *c, const char *addr, uint64_t h)
+int64_t tw_id_cache_get(tw_id_cache *c, const char *addr, uint64_t h)
 {
 	size_t i;
 
@@ -244,14 +244,14 @@ int64_t tw_addr_cache_get(tw_addr_cache *c, const char *addr, uint64_t h)
 	return 0;
 }
 
-void tw_addr_cache_put(tw_addr_cache *c, const char *addr, uint64_t h, int64_t id)
+void tw_id_cache_put(tw_id_cache *c, const char *addr, uint64_t h, int64_t id)
 {
 	size_t i;
 
-	if (c->len >= ADDR_CACHE_MAX)
-		tw_addr_cache_clear(c);
+	if (c->len >= ID_CACHE_MAX)
+		tw_id_cache_clear(c);
 	if ((c->len + 1) * 2 > c->cap) {
-		tw_addr_cache n;
+		tw_id_cache n;
 		size_t k;
 
 		memset(&n, 0, sizeof(n));

@@ -11,13 +11,7 @@
 
 static sqlite3_stmt *prep(trawl_archive *ar, const char *sql)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		tw_dbfail(ar, "reading statistics");
-		return NULL;
-	}
-	return s;
+	return tw_prepare(ar, sql, "reading statistics");
 }
 
 static int64_t scalar(trawl_archive *ar, const char *sql)

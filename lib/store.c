@@ -195,7 +195,7 @@ static uint64_t fnv(const char *s)
 static int64_t prop_value_id(trawl_archive *ar, const char *v)
 {
 	uint64_t h = fnv(v);
-	int64_t id = tw_addr_cache_get(&ar->pvals, v, h);
+	int64_t id = tw_id_cache_get(&ar->pvals, v, h);
 	sqlite3_stmt *s;
 
 	if (id)
@@ -222,7 +222,7 @@ static int64_t prop_value_id(trawl_archive *ar, const char *v)
 			return -1;
 		id = sqlite3_last_insert_rowid(ar->db);
 	}
-	tw_addr_cache_put(&ar->pvals, v, h, id);
+	tw_id_cache_put(&ar->pvals, v, h, id);
 	return id;
 }
 
@@ -235,7 +235,7 @@ static int64_t addr_id(trawl_archive *ar, const char *addr)
 	if (!addr)
 		return 0;
 	h = fnv(addr);
-	id = tw_addr_cache_get(&ar->addrs, addr, h);
+	id = tw_id_cache_get(&ar->addrs, addr, h);
 	if (id)
 		return id;
 	s = tw_stmt(ar, S_ADDR_GET, "SELECT id FROM addrs WHERE addr=?");
@@ -254,11 +254,10 @@ static int64_t addr_id(trawl_archive *ar, const char *addr)
 			return -1;
 		id = sqlite3_last_insert_rowid(ar->db);
 	}
-	tw_addr_cache_put(&ar->addrs, addr, h, id);
+	tw_id_cache_put(&ar->addrs, addr, h, id);
 	return id;
 }
 
-/* Fill a new blob with what extraction found: text, email, props. */
 /* The text row of node n: an existing one with the same key, or a new one,
  * indexed.  Returns its id, or -1. */
 static int64_t text_put(trawl_archive *ar, tw_node *n)

@@ -403,19 +403,19 @@ int tw_looks_like_mbox(const unsigned char *data, size_t len);
  */
 #include <sqlite3.h>
 
-typedef struct tw_addr_cache {
+typedef struct tw_id_cache {
 	struct {
 		char *addr;
 		uint64_t hash;
 		int64_t id;
 	} *slots;
 	size_t cap, len;
-} tw_addr_cache;
+} tw_id_cache;
 
 /* The writer's cache of ids by string (lib/maps.c); h is the string's hash. */
-int64_t tw_addr_cache_get(tw_addr_cache *c, const char *s, uint64_t h);
-void tw_addr_cache_put(tw_addr_cache *c, const char *s, uint64_t h, int64_t id);
-void tw_addr_cache_clear(tw_addr_cache *c);
+int64_t tw_id_cache_get(tw_id_cache *c, const char *s, uint64_t h);
+void tw_id_cache_put(tw_id_cache *c, const char *s, uint64_t h, int64_t id);
+void tw_id_cache_clear(tw_id_cache *c);
 
 /* Totals of recent queries, valid while the archive has not changed
  * (lib/search.c): the pages and orders of one search count once. */
@@ -429,8 +429,8 @@ typedef struct tw_count_entry {
 
 struct trawl_archive {
 	sqlite3 *db;
-	tw_addr_cache addrs; /* writer's address ids */
-	tw_addr_cache pvals; /* writer's shared metadata value ids */
+	tw_id_cache addrs; /* writer's address ids */
+	tw_id_cache pvals; /* writer's shared metadata value ids */
 	char *path;
 	int readonly;
 	char errmsg[1024];
@@ -451,6 +451,9 @@ trawl_status tw_exec(trawl_archive *ar, const char *sql);
 /* A cached prepared statement (reset, bindings cleared).  Slots: store.c
  * from 0, search.c from 40, findings.c from 48 (up to 63). */
 sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
+/* A statement prepared for one use (finalize it); NULL with the archive's
+ * message set to "<what>: <SQLite's error>" on failure. */
+sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what);
 
 /* Compress/decompress stored text (zlib). */
 unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen);

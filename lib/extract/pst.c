@@ -518,12 +518,6 @@ struct item {
 	size_t bytes;          /* attachment bytes held */
 };
 
-struct folder {
-	char *path;
-	size_t path_len_before; /* length of the parent's path */
-	uint64_t emitted;
-};
-
 struct rx {
 	const trawl_limits *lim;
 	tw_extract_ctx *cx;       /* whole store: the extraction, else NULL */
@@ -744,13 +738,29 @@ static void note_folder_counts(struct rx *r, uint64_t declared)
 	}
 }
 
+/* The current folder's path, "" at the top. */
+static const char *folder_path(const struct rx *r)
+{
+	return r->path.data && r->path.len ? r->path.data : "";
+}
+
+/* The name of the item just counted in the current folder: "<folder
+ * path>/<n>" (caller frees). */
+static char *item_name(const struct rx *r)
+{
+	const char *path = folder_path(r);
+
+	return tw_asprintf("%s%s%llu", path, *path ? "/" : "",
+			   (unsigned long long)r->folder_count[r->depth]);
+}
+
 /* Whole store: the item becomes a child of the store's node. */
 static void emit_child(struct rx *r, struct item *it)
 {
-	char *bytes, name[64], loc[40];
+	char *bytes, *name, loc[40];
 	size_t len = 0;
-	tw_node *c;
-	const char *path = r->path.data && r->path.len ? r->path.data : "";
+	tw_node *c = NULL;
+	const char *path = folder_path(r);
 
 	r->folder_count[r->depth]++;
 	bytes = item_build(r, it, &len);
@@ -760,16 +770,15 @@ static void emit_child(struct rx *r, struct item *it)
 		return;
 	}
 	snprintf(loc, sizeof(loc), "pst:%llu", (unsigned long long)it->id);
-	snprintf(name, sizeof(name), "%llu", (unsigned long long)r->folder_count[r->depth]);
-	{
-		char *full = tw_asprintf("%s%s%s", path, *path ? "/" : "", name);
-
-		c = tw_child(r->cx, r->node, "message", full ? full : name, loc,
+	name = item_name(r);
+	if (name)
+		c = tw_child(r->cx, r->node, "message", name, loc,
 			     (const unsigned char *)bytes, len);
-		if (c && !tw_cx_locating(r->cx) && *path)
-			tw_node_prop(c, "folder", path);
-		free(full);
-	}
+	else
+		tw_node_error(r->node, TRAWL_ENOMEM, "extract", "out of memory");
+	if (c && !tw_cx_locating(r->cx) && *path)
+		tw_node_prop(c, "folder", path);
+	free(name);
 	free(bytes);
 	if (c)
 		r->emitted++;
@@ -958,7 +967,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		if (r->skips.len < 400)
 			tw_buf_printf(&r->skips, "%s%.*s in \"%s\"", r->skips.len ? "; " : "",
 				      (int)(n > 120 ? 120 : n), (const char *)p,
-				      r->path.data ? r->path.data : "");
+				      folder_path(r));
 		return 0;
 	case R_WARN:
 		free(r->warn);
@@ -1353,11 +1362,10 @@ int tw_pst_split_next(tw_pst_split *s, tw_pst_part *part)
 			break;
 		}
 		if (rc == 1) {
-			const char *path = r->path.data && r->path.len ? r->path.data : "";
+			const char *path = folder_path(r);
 
 			part->id = r->part_id;
-			part->name = tw_asprintf("%s%s%llu", path, *path ? "/" : "",
-						 (unsigned long long)r->folder_count[r->depth]);
+			part->name = item_name(r);
 			part->folder = *path ? tw_strdup(path) : NULL;
 			part->recs = (unsigned char *)tw_buf_detach(&r->part, &part->len);
 			tw_buf_init(&r->part, (size_t)r->lim->max_item_bytes + (4u << 20));
