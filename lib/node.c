@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tw.h"
+#include "mail.h"
 
 const char *const tw_role_names[TW_NROLES] = {
 	"from", "to", "cc", "bcc", "reply-to", "sender",

@@ -1,17 +1,25 @@
 /*
- * tw.h - internals of libtrawl shared between its files.
+ * tw.h - the base of libtrawl, shared by every module.
  *
- * Three building blocks live here:
+ * The building blocks that every layer uses and that know nothing of the
+ * layers above them:
  *   - tw_buf, the one growable buffer for untrusted bytes, with a hard cap
  *     fixed at creation;
+ *   - allocation wrappers, UTF-8 and hashing helpers (util.c);
+ *   - hash maps and union-find (maps.c);
  *   - tw_node, the in-memory tree an input file becomes during extraction
  *     (file -> email -> attachment -> archive member ...), handed from the
- *     extractor threads to the writer thread;
- *   - the extractor interface (tw_extractor), which every format family in
- *     lib/extract/ implements.
- * Nothing here is exported from the library (see the version script).
+ *     extractor threads to the writer (node.c).
+ * Module headers build on this one: mail.h (address, name, date and sniffing
+ * primitives), extract/extract.h, archive/archive.h (the storage seam),
+ * search/search.h, investigate/investigate.h, protect/scan.h, verify/verify.h,
+ * ingest/ingest.h.  docs/architecture.md gives the tour and the rule of which
+ * module may include which (checked by tools/check-layers.sh).
+ * Nothing here is exported from the library.
  */
 #ifndef TW_H
+#define TW_H
+
 #define TW_H
 
 #include <stdarg.h>
@@ -31,7 +39,6 @@
 #endif
 
 #define TW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---------------------------------------------------------------- buffer */
 
 /*
@@ -109,7 +116,6 @@ typedef struct tw_hasher tw_hasher;
 tw_hasher *tw_hasher_new(void);
 void tw_hasher_update(tw_hasher *h, const void *p, size_t n);
 void tw_hasher_final(tw_hasher *h, tw_digest *d); /* also frees h */
-
 /* ---------------------------------------------------------------- findings */
 
 /*
@@ -133,11 +139,6 @@ typedef struct tw_findings {
 } tw_findings;
 
 void tw_findings_free(tw_findings *f); /* frees f too */
-/* Scan the text of every extracted node of a tree; sets node->findings
- * (possibly empty: "scanned, nothing found").  Thread-safe. */
-struct tw_node;
-void tw_scan_tree(struct tw_node *root);
-
 /* ---------------------------------------------------------------- nodes */
 
 enum tw_role { TW_FROM, TW_TO, TW_CC, TW_BCC, TW_REPLY_TO, TW_SENDER, TW_NROLES };
@@ -215,393 +216,7 @@ void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 void tw_node_text(tw_node *n, const char *s, size_t len);
 void tw_email_addr(tw_email *e, int role, const char *name, const char *addr);
 void tw_email_free(tw_email *e);
-
-/* ---------------------------------------------------------------- extraction */
-
-typedef struct tw_extract_ctx tw_extract_ctx;
-
-/*
- * An extractor reads `data` (the whole item, `len` bytes, already in memory
- * and never modified) and fills `node`: text, props, email fields, and
- * children through tw_child().  It returns TRAWL_OK, or a status that the
- * framework records as an error of stage "extract" on the node when the
- * extractor did not record a more precise one itself.  Extractors never
- * touch the archive and never print.
- */
-typedef trawl_status (*tw_extract_fn)(tw_extract_ctx *cx, tw_node *node,
-				       const unsigned char *data, size_t len);
-
-typedef struct tw_extractor {
-	const char *name;  /* "email", "pdf", ... */
-	const char *type;  /* family given to nodes: "email", "pdf", ... */
-	/* Non-zero when this extractor takes content of this MIME type and
-	 * (lowercase, may be NULL) extension; data is the first bytes. */
-	int (*accepts)(const char *mime, const char *ext,
-		       const unsigned char *data, size_t len);
-	tw_extract_fn extract;
-	/* Optional: extract a file on disk without loading it whole (large
-	 * PST, mbox, zip, PDF).  Called instead of extract() for inputs on
-	 * disk larger than TW_MEM_THRESHOLD; `node` is set up as for extract(). */
-	trawl_status (*extract_file)(tw_extract_ctx *cx, tw_node *node,
-				     const char *path, uint64_t size);
-} tw_extractor;
-
-/* Inputs on disk above this size are handed to extract_file() when the
- * extractor has one, instead of being read into memory. */
-#define TW_MEM_THRESHOLD (64u << 20)
-
-/*
- * Add a child item of `parent` with content `data`/`len` (copied as needed
- * by the framework; the caller keeps ownership).  The framework hashes it,
- * detects its type, checks whether the content is already known and, if not,
- * extracts it recursively within the limits.  `locator` identifies the child
- * inside its parent so that the raw bytes can be found again by re-running
- * the parent's extractor; it must be stable across runs (e.g. "part:3",
- * "member:dir/a.txt#2").  Returns the child node (owned by the tree) or NULL
- * when a limit forbids it (then the limit is recorded on the parent and the
- * extractor should stop adding children).
- */
-tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
-		  const char *name, const char *locator,
-		  const unsigned char *data, size_t len);
-
-/* The limits in force. */
-const trawl_limits *tw_cx_limits(const tw_extract_ctx *cx);
-/* Non-zero when the time budget of the current input is spent or the run is
- * being cancelled; long extractors poll this and stop with TRAWL_ELIMIT. */
-int tw_cx_expired(tw_extract_ctx *cx);
-/* Account `n` decompressed bytes against the container budget of `node`;
- * returns TRAWL_ELIMIT (after recording it) when over. */
-trawl_status tw_cx_inflate(tw_extract_ctx *cx, tw_node *node, uint64_t n,
-			   uint64_t compressed);
-/* Non-zero when the framework only wants the bytes of one descendant
- * (raw retrieval): extractors may skip text work then. */
-int tw_cx_locating(const tw_extract_ctx *cx);
-
-/* Detect the MIME type of content.  Returns a static or per-thread string. */
-const char *tw_detect_mime(const unsigned char *data, size_t len,
-			   const char *name);
-/* Family for a MIME type / extension: "pdf", "word", ... (static). */
-const char *tw_family(const char *mime, const char *ext);
-/* The family a file name's extension promises ("pdf" for "pdf", "word"
- * for "docx" ...), or NULL for extensions that promise nothing. */
-const char *tw_ext_family(const char *ext);
-/* Lowercased extension of a file name without the dot, or NULL. */
-char *tw_ext_of(const char *name);
-
-/* Convert `len` bytes in `charset` (NULL: detect with uchardet) to UTF-8 and
- * append them to the node's text. */
-void tw_text_convert(tw_node *n, const char *data, size_t len,
-		     const char *charset);
-/* Same, into a fresh NUL-terminated string (caller frees). */
-char *tw_to_utf8(const char *data, size_t len, const char *charset,
-		 size_t *outlen);
-/* HTML to text (libxml2's HTML parser; scripts and styles dropped).  Title,
- * if any, goes to *title (caller frees; may be NULL). */
-char *tw_html_to_text(const char *html, size_t len, const char *charset,
-		      size_t max, char **title);
-
-/*
- * Run the whole extraction of one input: detect, extract, recurse.  `root`
- * must have name/kind set; data is the whole input.  `known` (may be NULL)
- * is asked whether a content is already in the archive.  `locate`: when not
- * NULL, extraction only follows the chain of `nlocate` child locators (e.g.
- * "part:2" then "member:x.docx") and copies the bytes of the last into
- * *found.
- */
-typedef int (*tw_known_fn)(const tw_digest *d, void *ud);
-typedef struct tw_extract_args {
-	const trawl_limits *limits;
-	tw_known_fn known;
-	void *known_ud;
-	const volatile int *cancel;
-	const char *path;          /* the input's file on disk, or NULL */
-	const char *const *locate; /* locators from the root's child down */
-	size_t nlocate;
-	tw_buf *found;
-} tw_extract_args;
-
-void tw_extract(tw_node *root, const unsigned char *data, size_t len,
-		const tw_extract_args *args);
-/* Same for a file on disk that is too large to read into memory: hashes it
- * by streaming, detects its type from its head, and calls extract_file()
- * (or records a "limit" error when the extractor has none). */
-void tw_extract_path(tw_node *root, const char *path, uint64_t size,
-		     const tw_extract_args *args);
-/* Write `len` bytes to a new private temporary file and return its path
- * (caller unlinks and frees), for libraries that only read files. */
-char *tw_temp_file(const void *data, size_t len);
-
-/* Process-wide initialisation of the libraries extractors use (GMime,
- * libxml2, libmagic); idempotent and thread-safe. */
-void tw_extract_global_init(void);
-
-/* Extractors, one per format family (lib/extract/). */
-extern const tw_extractor tw_extractor_email;
-extern const tw_extractor tw_extractor_text;
-extern const tw_extractor tw_extractor_html;
-extern const tw_extractor tw_extractor_mbox;
-extern const tw_extractor tw_extractor_pdf;
-extern const tw_extractor tw_extractor_ooxml;
-extern const tw_extractor tw_extractor_odf;
-extern const tw_extractor tw_extractor_rtf;
-extern const tw_extractor tw_extractor_legacy;
-extern const tw_extractor tw_extractor_msg;
-extern const tw_extractor tw_extractor_tnef;
-extern const tw_extractor tw_extractor_container;
-extern const tw_extractor tw_extractor_pst;
-extern const tw_extractor tw_extractor_xml;
-
-/* A PST or OST store on disk read message by message (lib/extract/pst.c):
- * the walker takes each top-level item's records, an extractor thread
- * turns them into a message with tw_pst_message(). */
-typedef struct tw_pst_split tw_pst_split;
-typedef struct tw_pst_part {
-	uint64_t id;          /* descriptor id: locator "pst:<id>" */
-	char *name;           /* "<folder path>/<n>" */
-	char *folder;         /* folder path, or NULL */
-	unsigned char *recs;  /* the item's records */
-	size_t len;
-} tw_pst_part;
-/* Start reading; problems, counts and reconciliation go on `node` (by
- * tw_pst_split_close()).  The reader gives up after max_seconds of
- * silence, and stops when *cancel becomes non-zero. */
-tw_pst_split *tw_pst_split_open(const char *path, const trawl_limits *lim,
-				const volatile int *cancel, tw_node *node);
-/* The next item: 1 with *part filled (free with tw_pst_part_free), 0 at
- * the end of the store or when reading stopped. */
-int tw_pst_split_next(tw_pst_split *s, tw_pst_part *part);
-void tw_pst_part_free(tw_pst_part *part);
-void tw_pst_split_close(tw_pst_split *s);
-/* The RFC 5322 bytes of an item from its records (caller frees); NULL when
- * they hold no item. */
-char *tw_pst_message(const unsigned char *recs, size_t len, const trawl_limits *lim,
-		     size_t *out_len);
-/* Non-zero when data starts like a PST or OST store. */
-int tw_looks_like_pst(const unsigned char *data, size_t len);
-
-/* The table the framework dispatches on, in order of preference. */
-extern const tw_extractor *const tw_extractors[];
-extern const size_t tw_nextractors;
-
-/* ---------------------------------------------------------------- mail helpers */
-
-/* Parse an RFC 5322 date; returns 0 and fills *utc / *tz on success. */
-int tw_parse_date(const char *s, int64_t *utc, int *tz_offset);
-/* Normalise an address: trim, unquote, lowercase.  Caller frees. */
-char *tw_addr_normalise(const char *addr);
-/* Non-zero when data looks like the start of an RFC 5322 message. */
-int tw_looks_like_message(const unsigned char *data, size_t len);
-/* Non-zero when data starts like an mbox ("From " line). */
-int tw_looks_like_mbox(const unsigned char *data, size_t len);
-
-/* ---------------------------------------------------------------- store */
-
-/*
- * The archive as the pipeline and the read side see it (lib/archive.c,
- * lib/store.c).  SQL lives behind these functions only.
- */
-#include <sqlite3.h>
-
-typedef struct tw_id_cache {
-	struct {
-		char *addr;
-		uint64_t hash;
-		int64_t id;
-	} *slots;
-	size_t cap, len;
-} tw_id_cache;
-
-/* The writer's cache of ids by string (lib/maps.c); h is the string's hash. */
-int64_t tw_id_cache_get(tw_id_cache *c, const char *s, uint64_t h);
-void tw_id_cache_put(tw_id_cache *c, const char *s, uint64_t h, int64_t id);
-void tw_id_cache_clear(tw_id_cache *c);
-
-/* Totals of recent queries, valid while the archive has not changed
- * (lib/search.c): the pages and orders of one search count once. */
-#define TW_COUNT_CACHE 32
-typedef struct tw_count_entry {
-	char *query;
-	int by_thread;
-	int64_t count;
-	int64_t version, changes; /* PRAGMA data_version, own total changes */
-} tw_count_entry;
-
-struct trawl_archive {
-	sqlite3 *db;
-	tw_id_cache addrs; /* writer's address ids */
-	tw_id_cache pvals; /* writer's shared metadata value ids */
-	char *path;
-	int readonly;
-	char errmsg[1024];
-	sqlite3_stmt *stmts[64]; /* prepared statements, by tw_stmt index */
-	tw_count_entry counts[TW_COUNT_CACHE];
-	unsigned counts_next;
-};
-
-/* Set the archive's error message; returns st. */
-trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
-	TW_PRINTF(3, 4);
-/* Record a SQLite failure as TRAWL_EDB with the database's message. */
-trawl_status tw_dbfail(trawl_archive *ar, const char *what);
-/* Open a raw connection with trawl's functions and pragmas. */
-int tw_db_open(const char *path, int readonly, sqlite3 **out);
-/* Run SQL without results. */
-trawl_status tw_exec(trawl_archive *ar, const char *sql);
-/* A cached prepared statement (reset, bindings cleared).  Slots: store.c
- * from 0, search.c from 40, findings.c from 48 (up to 63). */
-sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
-/* A statement prepared for one use (finalize it); NULL with the archive's
- * message set to "<what>: <SQLite's error>" on failure. */
-sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what);
-
-/* Compress/decompress stored text (zlib). */
-unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen);
-char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len);
-
-/* Units: what the writer commits atomically (one input with descendants,
- * or one part of a container the walker splits). */
-enum tw_unit_kind { TW_UNIT_FILE, TW_UNIT_PART, TW_UNIT_SPLIT_END };
-
-/* A container on disk that the walker splits into parts, each a unit of its
- * own: the messages of an mbox or of a PST store.  Parts are located
- * "<prefix><key>" under the container's item: the offset of an mbox
- * message's "From " line, the descriptor id of a PST item. */
-enum tw_split_format { TW_SPLIT_MBOX, TW_SPLIT_PST };
-
-typedef struct tw_split {
-	int format;          /* enum tw_split_format */
-	char *path;
-	int64_t size, mtime;
-	int64_t item_id;     /* the container's item, once the writer made it */
-	int64_t old_root;    /* earlier family to replace, or 0 */
-	_Atomic int refs;    /* walker + in-flight parts */
-	int truncated_walk;  /* the walker stopped early (cancelled, error) */
-	/* The container's own content (digest, MIME type, type, properties,
-	 * errors), complete before the END unit. */
-	tw_node *node;
-	uint64_t nparts;
-} tw_split;
-
-/* Locator prefix of the parts of a split container. */
-const char *tw_split_prefix(int format);
-
-typedef struct tw_unit {
-	int kind;
-	char *path;          /* file on disk */
-	int64_t size, mtime; /* mtime in nanoseconds */
-	int64_t old_root;    /* item id of the earlier family of this path to replace */
-	tw_node *root;       /* extraction result (NULL for SPLIT_END) */
-	tw_split *split;
-	uint64_t key;        /* PART: the part's key in its locator */
-	uint64_t index;      /* PART: 1-based part number */
-	struct tw_unit *next;
-} tw_unit;
-
-typedef struct tw_unit_result {
-	int outcome;         /* 0 indexed, 1 duplicate, 2 error (-1: see tw_store_split_done) */
-	uint64_t items, item_errors;
-} tw_unit_result;
-
-/* Writer side (one thread). */
-trawl_status tw_store_source_begin(trawl_archive *ar, const char *roots,
-				   const char *label, int64_t *source_id);
-trawl_status tw_store_source_end(trawl_archive *ar, int64_t source_id,
-				 const trawl_ingest_stats *st);
-trawl_status tw_store_unit(trawl_archive *ar, int64_t source_id, tw_unit *u,
-			   tw_unit_result *res);
-/* Mark a split container complete (all its parts committed) and record
- * its own errors.  A container without parts counts as an input of its
- * own (res->outcome as for a unit); otherwise res->outcome is -1 and
- * res->item_errors counts its errors. */
-trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
-				 int64_t source_id, tw_unit_result *res);
-/* Record an error for an input that has no item (walk failures). */
-trawl_status tw_store_walk_error(trawl_archive *ar, int64_t source_id,
-				 const char *path, trawl_status st,
-				 const char *message);
-/* Delete a family (an input and all its descendants) and what only it used. */
-trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id);
-/* Free the writer's caches. */
-void tw_store_release(trawl_archive *ar);
-/* Store the findings of node n (scanned) for its new blob (lib/findings.c);
- * returns 0 or -1 with the archive's message set. */
-int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n);
-/* Derived data refreshed after an ingest (threads, people). */
-trawl_status tw_store_after_ingest(trawl_archive *ar);
-/* How long a connection waits for another's lock before SQLITE_BUSY. */
-#define TW_BUSY_TIMEOUT_MS 30000
-/* Bytes of SHA-256(salt || value) kept per finding (findings.hash). */
-#define TW_FINDING_HASH_BYTES 16
-/* Set n->text_key from the text (subject, body, names) node n would get in
- * the index; text/len is its body.  Contents with equal keys share a text
- * row.  Called by the extractor threads, or by the writer when they did not. */
-void tw_text_key(tw_node *n, const char *text, size_t len);
-
-/* Reader side (any thread, own connection). */
-typedef struct tw_file_state {
-	int found;
-	int64_t size, mtime, item_id;
-	int done;
-	unsigned char sha256[32];
-	int has_sha;
-	int64_t inputs;  /* inputs it stands for: parts of a split container, else 0 (1) */
-} tw_file_state;
-int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs);
-/* Non-zero when a content with this digest is stored, extracted and used
- * by an item outside the family `replacing` (0: none).  `*cache` holds a
- * prepared statement between calls (finalize it). */
-int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
-		   int64_t replacing);
-/* Keys of the parts of split container `item` already committed. */
-int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
-		       size_t *n);
-
-/* ---------------------------------------------------------------- query */
-
-/* The parsed query language (lib/query.c); see docs/query.md. */
-enum tw_qkind { TW_Q_ALL, TW_Q_AND, TW_Q_OR, TW_Q_NOT, TW_Q_TERM, TW_Q_PHRASE, TW_Q_FIELD };
-
-typedef struct tw_qnode {
-	int kind;
-	const char *field;   /* TW_Q_FIELD: canonical field name (static) */
-	char *text;          /* term, phrase or field value */
-	int prefix;          /* TW_Q_TERM: ends with '*' */
-	int quoted;          /* the value was a "quoted phrase" */
-	size_t pos;          /* byte offset in the query, for messages */
-	struct tw_qnode *a, *b; /* AND/OR: both; NOT: a */
-} tw_qnode;
-
-/* Parse; on TRAWL_ESYNTAX `err` says where.  *out is freed with
- * tw_query_free().  An empty query parses to TW_Q_ALL. */
-trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *err);
-void tw_query_free(tw_qnode *n);
-/* Call fn for every blob id matching `query` (lib/search.c), in no order;
- * fn returns non-zero to stop. */
-trawl_status tw_search_blobs(trawl_archive *ar, const char *query,
-			     int (*fn)(int64_t blob, void *ud), void *ud,
-			     trawl_syntax_error *err);
-/* Fields of the language, with their one-line help (NULL-terminated). */
-extern const char *const tw_query_fields[][2];
-
-/* ---------------------------------------------------------------- mbox */
-
-/* Streaming mbox reader (lib/extract/mbox.c). */
-typedef struct tw_mbox tw_mbox;
-/* Read `f` from its current position, which is byte `offset` of the file;
- * with `hash`, every byte read is hashed (see tw_mbox_close). */
-tw_mbox *tw_mbox_open_file(FILE *f, uint64_t offset, int hash);
-tw_mbox *tw_mbox_open_mem(const unsigned char *d, size_t n);
-/* Next message into `msg` (unescaped, framing removed; cut at msg->max with
- * msg->truncated set); *offset receives the offset of its "From " line.
- * Returns 1 for a message, 0 at the end. */
-int tw_mbox_next(tw_mbox *mb, tw_buf *msg, uint64_t *offset);
-/* Close; with `d` and a hashing reader, reads to the end and gives the
- * digest of the whole file. */
-void tw_mbox_close(tw_mbox *mb, tw_digest *d);
-int tw_mbox_is_separator(const char *line, size_t len);
-
-/* ---------------------------------------------------------------- investigation */
+/* ---------------------------------------------------------------- maps */
 
 /* Hash maps and union-find for the derived-data passes (lib/maps.c).
  * Zero-initialised structs are empty maps; put returns -1 when out of
@@ -623,41 +238,18 @@ size_t tw_uf_find(tw_uf *u, size_t x);
 void tw_uf_union(tw_uf *u, size_t a, size_t b);
 void tw_uf_release(tw_uf *u);
 
-/* Fill temp table `table` (blob_id INTEGER PRIMARY KEY; created if needed,
- * emptied first) with the contents matching `query` (lib/search.c).
- * `count` and `all` (may be NULL) receive the number of matches and whether
- * the query is the empty one (matches everything). */
-trawl_status tw_query_temp(trawl_archive *ar, const char *query, const char *table,
-			   int64_t *count, int *all, trawl_syntax_error *err);
+typedef struct tw_id_cache {
+	struct {
+		char *addr;
+		uint64_t hash;
+		int64_t id;
+	} *slots;
+	size_t cap, len;
+} tw_id_cache;
 
-/* Threading (lib/thread.c).  tw_derive_pending() fills temp.tw_new with the
- * emails the derived data (threads, people) has not seen yet: those without
- * a thread id, or all emails when some were deleted since the last pass
- * (*full set).  Then tw_people_update() and tw_thread_update() run, in the
- * caller's transaction, and tw_derive_done() records the state. */
-trawl_status tw_derive_pending(trawl_archive *ar, int *full, int64_t *n);
-trawl_status tw_thread_update(trawl_archive *ar, int full);
-trawl_status tw_derive_done(trawl_archive *ar);
-/* Subject without reply prefixes and list tags, lowercased, blanks folded;
- * a forward keeps one "fwd:" so that it stays a conversation of its own.
- * *reply is set when the subject started with a reply prefix.  Caller frees. */
-char *tw_subject_base(const char *subject, int *reply);
-
-/* People (lib/people.c). */
-enum { TW_ADDR_OTHER, TW_ADDR_SMTP, TW_ADDR_X500 };
-/* Canonical address for grouping: lowercase, without quotes, brackets,
- * comments or "mailto:"; Exchange DNs (also as IMCEAEX-... and with =3D
- * artefacts) as "/o=.../cn=...".  *kind (may be NULL) gets TW_ADDR_*.
- * NULL for an empty address.  Caller frees. */
-char *tw_addr_canon(const char *addr, int *kind);
-/* Display name for comparison: "Allen, Phillip K." -> "phillip k allen";
- * NULL when it is empty or an address.  Caller frees. */
-char *tw_name_canon(const char *name);
-/* Local part of a canonical address (the last CN of a DN); caller frees. */
-char *tw_addr_local(const char *canon, int kind);
-/* Record names and X.500 pairs of the emails in temp.tw_new, then regroup. */
-trawl_status tw_people_update(trawl_archive *ar, int full);
-/* Recompute persons from the recorded evidence and manual edits. */
-trawl_status tw_people_regroup(trawl_archive *ar);
+/* The writer's cache of ids by string (lib/maps.c); h is the string's hash. */
+int64_t tw_id_cache_get(tw_id_cache *c, const char *s, uint64_t h);
+void tw_id_cache_put(tw_id_cache *c, const char *s, uint64_t h, int64_t id);
+void tw_id_cache_clear(tw_id_cache *c);
 
 #endif /* TW_H */

@@ -27,7 +27,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 #define READ_BLOCK (1u << 20)
 

@@ -7,11 +7,8 @@
  * and the body text (text/plain preferred, else HTML turned into text).
  * Every attachment, and every message/rfc822 part, becomes a child through
  * tw_child(), located by its leaf index ("part:N") so that its bytes can be
- * found again.
- *
- * Also here: the cheap content sniffers that recognise messages and mbox
- * files, date parsing and address normalisation, which the walker and the
- * people code share.
+ * found again.  The sniffers, date parsing and address forms it uses are
+ * the shared mail primitives of lib/mail.c and lib/maildate.c.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,102 +16,7 @@
 
 #include <gmime/gmime.h>
 
-#include "tw.h"
-
-/* ---------------------------------------------------------------- sniffing */
-
-/* A header field name: printable ASCII except ':' and space. */
-static size_t field_name_len(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && p[i] > 32 && p[i] < 127 && p[i] != ':')
-		i++;
-	return i;
-}
-
-int tw_looks_like_message(const unsigned char *d, size_t n)
-{
-	static const char *const known[] = {
-		"from", "to", "subject", "date", "message-id", "received",
-		"return-path", "mime-version", "delivered-to", "x-", "reply-to",
-		"cc", "sender", "content-type", "references", "in-reply-to",
-		"dkim-signature", "arc-", "x-from", "thread-topic", "status",
-		"authentication-results", "user-agent", "organization",
-	};
-	size_t pos = 0, lines = 0, hits = 0;
-
-	if (n >= 5 && memcmp(d, "From ", 5) == 0)
-		return 0; /* that is an mbox */
-	/* Look at the header block: every line must be a field or a
-	 * continuation, and some fields must be well-known ones. */
-	while (pos < n && lines < 64) {
-		const unsigned char *line = d + pos;
-		size_t left = n - pos, len, k, i;
-		const unsigned char *nl = memchr(line, '\n', left > 4096 ? 4096 : left);
-
-		len = nl ? (size_t)(nl - line) : (left > 4096 ? 4096 : left);
-		if (len && line[len - 1] == '\r')
-			len--;
-		if (len == 0)
-			break; /* end of headers */
-		if (line[0] == ' ' || line[0] == '\t') {
-			if (lines == 0)
-				return 0;
-		} else {
-			k = field_name_len(line, len);
-			if (k == 0 || k >= len || line[k] != ':')
-				return 0;
-			for (i = 0; i < TW_ARRAY_LEN(known); i++) {
-				size_t kl = strlen(known[i]);
-
-				if ((known[i][kl - 1] == '-' ? k > kl : k == kl) &&
-				    strncasecmp((const char *)line, known[i], kl) == 0) {
-					hits++;
-					break;
-				}
-			}
-		}
-		lines++;
-		if (!nl)
-			break;
-		pos += (size_t)(nl - line) + 1;
-	}
-	return lines >= 2 && hits >= 2;
-}
-
-int tw_looks_like_mbox(const unsigned char *d, size_t n)
-{
-	const unsigned char *nl;
-	size_t len;
-
-	if (n < 7 || memcmp(d, "From ", 5) != 0)
-		return 0;
-	nl = memchr(d, '\n', n > 1024 ? 1024 : n);
-	if (!nl)
-		return 0;
-	len = (size_t)(nl - d) + 1;
-	/* The next lines must be a header block. */
-	return tw_looks_like_message(d + len, n - len);
-}
-
-/* ---------------------------------------------------------------- helpers */
-
-int tw_parse_date(const char *s, int64_t *utc, int *tz_offset)
-{
-	GDateTime *dt;
-
-	tw_extract_global_init();
-	if (!s)
-		return -1;
-	dt = g_mime_utils_header_decode_date(s);
-	if (!dt)
-		return -1;
-	*utc = g_date_time_to_unix(dt);
-	*tz_offset = (int)(g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE);
-	g_date_time_unref(dt);
-	return 0;
-}
+#include "extract/extract.h"
 
 /* ---------------------------------------------------------------- extraction */
 

@@ -33,7 +33,7 @@
 #include <libxml/xmlerror.h>
 #include <magic.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 #define MAX_DEPTH_HARD 64
 
@@ -161,9 +161,7 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void global_init(void)
 {
-	static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-
-	g_mime_init();
+	tw_mail_global_init();
 	/* libgsf registers its types lazily and not thread-safely: once, here,
 	 * before any extractor thread runs (later gsf_init() calls only count).
 	 * gsf_init() leaves out the types of document metadata, whose first
@@ -178,10 +176,6 @@ static void global_init(void)
 	(void)gsf_output_memory_get_type();
 	(void)gsf_infile_msole_get_type();
 	(void)gsf_outfile_msole_get_type();
-	g_mime_parser_options_set_fallback_charsets(
-		g_mime_parser_options_get_default(), fallback);
-	g_mime_parser_options_set_warning_callback(
-		g_mime_parser_options_get_default(), NULL, NULL);
 	xmlInitParser();
 }
 

@@ -12,7 +12,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 static int is_block(const char *name)
 {

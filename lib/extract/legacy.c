@@ -56,7 +56,7 @@
 #include <gsf/gsf-utils.h>
 #include <zlib.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 #define MAX_CELLS_PER_SHEET (2u << 20)
 #define MAX_SST_STRINGS (4u << 20)

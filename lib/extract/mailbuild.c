@@ -17,7 +17,7 @@
 
 #include <gmime/gmime.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 #include "extract/mailbuild.h"
 
 static uint32_t rd32le(const unsigned char *p)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 struct tw_mbox {
 	FILE *f;                  /* streaming source, or */

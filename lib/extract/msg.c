@@ -23,7 +23,7 @@
 #include <gsf/gsf.h>
 #include <gsf/gsf-infile-impl.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 #include "extract/mailbuild.h"
 
 #define MAX_EMBED_DEPTH 8

@@ -22,9 +22,9 @@
 
 #include <libxml/xmlreader.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
-#include "package.h"
+#include "extract/package.h"
 
 #define NS_OFFICE ":office:"
 #define NS_TABLE ":table:"

@@ -34,7 +34,7 @@
 #include <archive_entry.h>
 #include <libxml/xmlreader.h>
 
-#include "package.h"
+#include "extract/package.h"
 
 /* ================================================================ shared */
 

@@ -12,7 +12,7 @@
 
 #include <libxml/xmlreader.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 typedef struct tw_pkg tw_pkg;
 typedef struct tw_xs tw_xs;

@@ -35,7 +35,7 @@
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 #define PDF_STORE (64u << 20)          /* MuPDF's resource cache per document */
 #define PDF_MEM_MAX (768ull << 20)     /* all MuPDF allocations per document */

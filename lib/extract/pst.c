@@ -51,7 +51,7 @@
 
 #include <libpst/libpst.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 #include "extract/mailbuild.h"
 
 /* Not in libpst's installed headers. */

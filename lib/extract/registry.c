@@ -5,7 +5,7 @@
  * type (and extension) extracts it.  Specific formats come before generic
  * ones: the plain-text extractor is last.
  */
-#include "tw.h"
+#include "extract/extract.h"
 
 const tw_extractor *const tw_extractors[] = {
 	&tw_extractor_email,

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 #define RTF_MAX_DEPTH 1024      /* groups open at once */
 #define RTF_MAX_FONTS 4096      /* font table entries kept */

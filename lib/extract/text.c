@@ -14,7 +14,7 @@
 
 #include <uchardet/uchardet.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 static int valid_utf8(const char *s, size_t n)
 {

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 #include "extract/mailbuild.h"
 
 #define TNEF_SIGNATURE 0x223E9F78u

@@ -26,7 +26,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 
-#include "tw.h"
+#include "extract/extract.h"
 
 #define XML_CHUNK (64u << 10)
 #define XML_MAX_DEPTH 4096  /* the push parser itself has no depth limit */

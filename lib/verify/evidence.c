@@ -17,6 +17,7 @@
 
 #include "verify/verify.h"
 #include "verify/select.h"
+#include "search/search.h"
 
 /* ---------------------------------------------------------------- selection */
 

@@ -1,6 +1,6 @@
 /*
  * select.h - the items a query selects, for the modules that work on
- * original bytes (lib/verify/evidence.c, lib/export.c): one item per
+ * original bytes (lib/verify/evidence.c, lib/protect/export.c): one item per
  * distinct content (its first occurrence), oldest first.
  */
 #ifndef TW_SELECT_H

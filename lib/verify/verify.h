@@ -7,7 +7,7 @@
 #ifndef TW_VERIFY_H
 #define TW_VERIFY_H
 
-#include "tw.h"
+#include "mail.h"
 
 /* ---------------------------------------------------------------- headers */
 

@@ -9,7 +9,7 @@
 #ifndef TRAWL_FUZZ_H
 #define TRAWL_FUZZ_H
 
-#include "tw.h"
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

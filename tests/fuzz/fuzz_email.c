@@ -7,7 +7,7 @@
  * charsets, HTML).  The first attachment is then located again, as
  * `trawl show --raw` does.  Seeds are in tests/fuzz/seeds/email/.
  */
-#include "tw.h"
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
  * any bytes split into messages, with every message's framing checked to
  * stay inside the input.  Seeds are in tests/fuzz/seeds/mbox/.
  */
-#include "tw.h"
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
  * its records are not trusted either: any bytes either build a message or
  * nothing.  Seeds are in tests/fuzz/seeds/pst_records/.
  */
-#include "tw.h"
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
  * (lib/query.c): any text either parses to a tree or fails with a position
  * inside the text.  Seeds are in tests/fuzz/seeds/query/.
  */
-#include "tw.h"
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
  * validators (lib/scan/): any bytes as a text, as a sheet, on both engines
  * (alternating), so the validators' look-arounds are tried at every edge.
  */
-#include "scan/scan.h"
+#include "protect/scan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

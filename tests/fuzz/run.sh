@@ -23,7 +23,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	fi
 	bin=build-fuzz/fuzz_$name
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
-		-Iinclude -Ilib $(make -s print-cflags) "$src" build-fuzz/libtrawl.a $libs -o "$bin"
+		-Iinclude -Ilib -Itests $(make -s print-cflags) "$src" build-fuzz/libtrawl.a $libs -o "$bin"
 	mkdir -p "tests/fuzz/corpus-$name" "tests/fuzz/seeds/$name"
 	echo "fuzz: $name for ${secs}s"
 	if ! "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=30 \

@@ -5,7 +5,7 @@
  * scanning a node tree as ingest does.
  */
 #include "testutil.h"
-#include "scan/scan.h"
+#include "protect/scan.h"
 
 static int engine; /* 1 Hyperscan, 2 PCRE2 */
 

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "tw.h"
+#include "internal.h"
 
 static inline tw_node *extract_mem(const char *name, const void *data, size_t len)
 {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "tw.h"
+#include "search/search.h"
 
 #define MAX_PERIODS 200000
 

@@ -38,291 +38,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "tw.h"
-
-/* ---------------------------------------------------------------- canonical forms */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* IMCEA encoding of Exchange: "+XX" is a byte, '_' a slash (for DNs). */
-static void imcea_decode(tw_buf *b, const char *s, size_t n, int underscore_slash)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			tw_buf_putc(b, (char)(hexval((unsigned char)s[i + 1]) * 16 +
-					      hexval((unsigned char)s[i + 2])));
-			i += 2;
-		} else if (s[i] == '_' && underscore_slash) {
-			tw_buf_putc(b, '/');
-		} else {
-			tw_buf_putc(b, s[i]);
-		}
-	}
-}
-
-/* An address as written, without the spaces, quotes and angle brackets
- * around it, lowercased: the form kept in email_addrs and addrs. */
-char *tw_addr_normalise(const char *addr)
-{
-	const char *b = addr, *e;
-	char *out;
-
-	if (!addr)
-		return NULL;
-	while (*b && (isspace((unsigned char)*b) || *b == '<' || *b == '"' || *b == '\''))
-		b++;
-	e = b + strlen(b);
-	while (e > b && (isspace((unsigned char)e[-1]) || e[-1] == '>' || e[-1] == '"' ||
-			 e[-1] == '\''))
-		e--;
-	if (e == b)
-		return NULL;
-	out = tw_utf8_clean(b, (size_t)(e - b), NULL);
-	tw_ascii_lower(out);
-	return out;
-}
-
-/* Copy without (comments), outside double quotes; nesting is bounded. */
-static char *strip_comments(const char *s)
-{
-	tw_buf b;
-	int depth = 0, quoted = 0;
-
-	if (!strchr(s, '('))
-		return tw_strdup(s); /* the usual case: nothing to strip */
-	tw_buf_init(&b, 1 << 16);
-	for (; *s; s++) {
-		if (*s == '"' && !depth)
-			quoted = !quoted;
-		if (!quoted && *s == '(' && depth < 16) {
-			depth++;
-			continue;
-		}
-		if (!quoted && *s == ')' && depth) {
-			depth--;
-			continue;
-		}
-		if (!depth)
-			tw_buf_putc(&b, *s);
-	}
-	if (!b.data)
-		return tw_strdup("");
-	return tw_buf_detach(&b, NULL);
-}
-
-static int is_trim(char c)
-{
-	return isspace((unsigned char)c) || c == '"' || c == '\'' || c == '<' || c == '>';
-}
-
-char *tw_addr_canon(const char *addr, int *kind)
-{
-	char *t, *p, *e, *out = NULL;
-	const char *lt, *gt;
-	tw_buf b;
-	int k = TW_ADDR_OTHER;
-
-	if (kind)
-		*kind = TW_ADDR_OTHER;
-	if (!addr)
-		return NULL;
-	t = strip_comments(addr);
-	if (!t)
-		return NULL;
-	/* "Name <addr>": the part in brackets. */
-	lt = strchr(t, '<');
-	gt = lt ? strchr(lt, '>') : NULL;
-	if (lt && gt && gt > lt + 1) {
-		memmove(t, lt + 1, (size_t)(gt - lt - 1));
-		t[gt - lt - 1] = '\0';
-	}
-	p = t;
-	while (*p && is_trim(*p))
-		p++;
-	e = p + strlen(p);
-	while (e > p && is_trim(e[-1]))
-		e--;
-	*e = '\0';
-	if (!strncasecmp(p, "mailto:", 7))
-		p += 7;
-	if (!*p) {
-		free(t);
-		return NULL;
-	}
-	tw_buf_init(&b, 1 << 16);
-	if (!strncasecmp(p, "imceaex-", 8)) {
-		/* IMCEAEX-_O=ENRON_OU=NA_CN=RECIPIENTS_CN=JSMITH@enron.com */
-		const char *at = strrchr(p, '@');
-
-		imcea_decode(&b, p + 8, at ? (size_t)(at - p - 8) : strlen(p + 8), 1);
-	} else if (!strncasecmp(p, "imceanotes-", 11)) {
-		/* IMCEANOTES-jsmith+40example+2Ecom+40ENRON@ENRON.com: a Notes
-		 * address, often with the SMTP address inside. */
-		const char *at = strrchr(p, '@');
-		char *d, *in, *close;
-
-		imcea_decode(&b, p + 11, at ? (size_t)(at - p - 11) : strlen(p + 11), 0);
-		d = b.data ? tw_buf_detach(&b, NULL) : tw_strdup("");
-		tw_buf_init(&b, 1 << 16);
-		in = d ? strchr(d, '<') : NULL;
-		close = in ? strchr(in, '>') : NULL;
-		if (in && close && strchr(in, '@') && strchr(in, '@') < close) {
-			tw_buf_append(&b, in + 1, (size_t)(close - in - 1));
-		} else if (d) {
-			/* "user@host.com@NOTESDOMAIN": drop the Notes domain. */
-			char *last = strrchr(d, '@');
-
-			if (last && last != strchr(d, '@') && !strchr(last, '.'))
-				*last = '\0';
-			tw_buf_puts(&b, d);
-		}
-		free(d);
-	} else {
-		tw_buf_puts(&b, p);
-	}
-	free(t);
-	if (!b.data) {
-		tw_buf_release(&b);
-		return NULL;
-	}
-	out = tw_buf_detach(&b, NULL);
-	tw_ascii_lower(out);
-	/* Quoted-printable leftovers in DNs: /o=3denron/ou=3dna */
-	if (strstr(out, "=3d")) {
-		char *r = out, *w = out;
-
-		while (*r) {
-			if (r[0] == '=' && r[1] == '3' && r[2] == 'd') {
-				*w++ = '=';
-				r += 3;
-			} else {
-				*w++ = *r++;
-			}
-		}
-		*w = '\0';
-	}
-	p = out;
-	if (!strncmp(p, "ex:", 3) && p[3] == '/')
-		memmove(p, p + 3, strlen(p + 3) + 1);
-	p = out;
-	while (*p && is_trim(*p))
-		p++;
-	if (p != out)
-		memmove(out, p, strlen(p) + 1);
-	e = out + strlen(out);
-	while (e > out && is_trim(e[-1]))
-		*--e = '\0';
-	if (!*out) {
-		free(out);
-		return NULL;
-	}
-	if (!strncmp(out, "/o=", 3) && strstr(out, "/cn="))
-		k = TW_ADDR_X500;
-	else if ((p = strrchr(out, '@')) && p > out && p[1])
-		k = TW_ADDR_SMTP;
-	if (kind)
-		*kind = k;
-	return out;
-}
-
-char *tw_addr_local(const char *canon, int kind)
-{
-	const char *p;
-
-	if (!canon)
-		return NULL;
-	if (kind == TW_ADDR_X500) {
-		const char *last = NULL;
-
-		for (p = canon; (p = strstr(p, "/cn=")); p += 4)
-			last = p + 4;
-		return tw_strdup(last ? last : canon);
-	}
-	if (kind == TW_ADDR_SMTP) {
-		p = strrchr(canon, '@');
-		return tw_strndup(canon, (size_t)(p - canon));
-	}
-	return tw_strdup(canon);
-}
-
-char *tw_name_canon(const char *name)
-{
-	char *t, *out;
-	tw_buf b, w;
-	const char *p, *comma;
-	size_t i;
-
-	if (!name)
-		return NULL;
-	t = strip_comments(name);
-	if (!t)
-		return NULL;
-	/* Drop <addresses> and the Notes "@DOMAIN" tails. */
-	tw_buf_init(&b, 1 << 16);
-	for (p = t; *p; p++) {
-		if (*p == '<') {
-			const char *gt = strchr(p, '>');
-
-			if (gt) {
-				p = gt;
-				continue;
-			}
-		}
-		if (*p == '@') {
-			while (p[1] && !isspace((unsigned char)p[1]))
-				p++;
-			continue;
-		}
-		tw_buf_putc(&b, *p == '"' || *p == '\'' || *p == '.' || *p == '_' ? ' ' : *p);
-	}
-	free(t);
-	if (!b.data)
-		return NULL;
-	/* "Allen, Phillip K." -> "Phillip K. Allen" */
-	tw_buf_init(&w, 1 << 16);
-	comma = strchr(b.data, ',');
-	if (comma && !strchr(comma + 1, ',')) {
-		tw_buf_puts(&w, comma + 1);
-		tw_buf_putc(&w, ' ');
-		tw_buf_append(&w, b.data, (size_t)(comma - b.data));
-	} else {
-		for (i = 0; i < b.len; i++)
-			tw_buf_putc(&w, b.data[i] == ',' ? ' ' : b.data[i]);
-	}
-	tw_buf_release(&b);
-	if (!w.data)
-		return NULL;
-	/* Fold blanks and case. */
-	tw_buf_init(&b, 1 << 16);
-	for (p = w.data; *p; p++) {
-		if (isspace((unsigned char)*p)) {
-			if (b.len && b.data[b.len - 1] != ' ')
-				tw_buf_putc(&b, ' ');
-		} else {
-			tw_buf_putc(&b, (char)tolower((unsigned char)*p));
-		}
-	}
-	tw_buf_release(&w);
-	while (b.len && b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	if (!b.len) {
-		tw_buf_release(&b);
-		return NULL;
-	}
-	out = tw_buf_detach(&b, NULL);
-	return out;
-}
+#include "investigate/investigate.h"
+#include "search/search.h"
 
 static const char *const role_words[] = {
 	"info", "support", "service", "services", "sales", "admin", "administrator", "team",
@@ -441,17 +158,6 @@ typedef struct xent {
 	char *name, *addr;
 } xent;
 
-static char *trim_dup(const char *s, size_t n)
-{
-	while (n && is_trim(*s)) {
-		s++;
-		n--;
-	}
-	while (n && is_trim(s[n - 1]))
-		n--;
-	return n ? tw_strndup(s, n) : NULL;
-}
-
 /* Entries of an X-From (single) or X-To/X-cc value: "Name <addr>", bare
  * addresses or DNs, or bare names.  "Allen, Phillip K. <dn>" is one entry;
  * with `greedy`, so is "Massey II, John <dn>" (a word group before a comma
@@ -498,7 +204,7 @@ static size_t xparse(const char *v, int single, int greedy, xent *out, size_t ma
 		/* "Allen" + " Phillip K. </O=...>" */
 		if (!single && i + 1 < ntok && !memchr(t, '<', l) && !memchr(t, '@', l) &&
 		    memchr(tok[i + 1], '<', len[i + 1])) {
-			char *w = trim_dup(t, l);
+			char *w = tw_addr_trim(t, l);
 
 			if (w && (greedy || !strchr(w, ' ')) && w[0] != '/') {
 				joined = tw_asprintf("%s,%.*s", w, (int)len[i + 1], tok[i + 1]);
@@ -514,10 +220,10 @@ static size_t xparse(const char *v, int single, int greedy, xent *out, size_t ma
 		lt = memchr(t, '<', l);
 		gt = lt ? memchr(lt, '>', l - (size_t)(lt - t)) : NULL;
 		if (lt && gt) {
-			out[n].name = trim_dup(t, (size_t)(lt - t));
-			out[n].addr = trim_dup(lt + 1, (size_t)(gt - lt - 1));
+			out[n].name = tw_addr_trim(t, (size_t)(lt - t));
+			out[n].addr = tw_addr_trim(lt + 1, (size_t)(gt - lt - 1));
 		} else {
-			char *w = trim_dup(t, l);
+			char *w = tw_addr_trim(t, l);
 
 			if (w && (strchr(w, '@') || w[0] == '/'))
 				out[n].addr = w;

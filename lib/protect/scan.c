@@ -22,7 +22,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "scan/scan.h"
+#include "protect/scan.h"
 
 const tw_scan_pattern tw_scan_patterns[] = {
 	/* SSN: 123-45-6789, 123 45 6789, or nine digits (context needed) */

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tw.h"
+#include "search/search.h"
 
 #define MAX_NODES 512
 #define MAX_DEPTH 64

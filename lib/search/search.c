@@ -16,7 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "tw.h"
+#include "search/search.h"
+#include "mail.h"
 
 #define MAX_PARAMS 256
 

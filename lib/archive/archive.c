@@ -20,7 +20,7 @@
 
 #include <zlib.h>
 
-#include "tw.h"
+#include "archive/archive.h"
 
 static const char *const migrations[] = {
 	/* 1: the core data model */

@@ -1,5 +1,5 @@
 /*
- * scan.h - internals of the findings scanner (lib/scan/), shared by its two
+ * scan.h - internals of the findings scanner (lib/protect/), shared by its two
  * files and by the unit tests.
  *
  * The scanner works in two steps.  A multi-pattern engine (Hyperscan, or
@@ -18,6 +18,11 @@
 #define TW_SCAN_H
 
 #include "tw.h"
+
+/* Scan the text of every extracted node of a tree; sets node->findings
+ * (possibly empty: "scanned, nothing found").  Thread-safe. */
+struct tw_node;
+void tw_scan_tree(struct tw_node *root);
 
 /* Finding types; the names are the query language's pii: values. */
 enum tw_pii {

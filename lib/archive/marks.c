@@ -13,7 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "tw.h"
+#include "archive/archive.h"
+#include "search/search.h"
 
 /* ---------------------------------------------------------------- tags */
 

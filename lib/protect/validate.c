@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "scan/scan.h"
+#include "protect/scan.h"
 
 const char *const tw_pii_names[TW_PII_NTYPES] = {
 	"ssn", "card", "iban", "phone", "email", "password", "key", "dob", "ip",

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "tw.h"
+#include "investigate/investigate.h"
+#include "search/search.h"
 
 typedef struct graph_priv {
 	trawl_graph pub;

@@ -1,12 +1,13 @@
 /*
  * pipeline.h - what the walker hands to the extractor threads.
  *
- * Private to lib/walk.c and lib/pipeline.c.
+ * Private to lib/ingest/walk.c and lib/ingest/pipeline.c.
  */
 #ifndef TW_PIPELINE_H
 #define TW_PIPELINE_H
 
-#include "tw.h"
+#include "archive/archive.h"
+#include "extract/extract.h"
 
 enum tw_task_kind { TW_TASK_FILE, TW_TASK_PART, TW_TASK_SPLIT_END, TW_TASK_ERROR };
 

@@ -30,7 +30,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tw.h"
+#include "investigate/investigate.h"
+#include "search/search.h"
 
 #define SUBJECT_WINDOW (30 * 86400)
 #define SUBJECT_SKEW 86400

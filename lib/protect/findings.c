@@ -19,7 +19,8 @@
 
 #include <openssl/evp.h>
 
-#include "scan/scan.h"
+#include "protect/scan.h"
+#include "search/search.h"
 
 /* Bump when validators change so that `trawl scan` redoes old work. */
 #define SCAN_VERSION 1

@@ -22,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pipeline.h"
+#include "ingest/ingest.h"
+#include "investigate/investigate.h"
+#include "protect/scan.h"
 
 #define BATCH_ITEMS 4000
 #define BATCH_MS 1000

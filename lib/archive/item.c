@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tw.h"
+#include "archive/archive.h"
+#include "extract/extract.h"
 
 /* trawl_item plus the strings it owns. */
 typedef struct item_priv {

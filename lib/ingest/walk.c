@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pipeline.h"
+#include "ingest/ingest.h"
 
 #define MAX_DIR_DEPTH 256
 

@@ -33,7 +33,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "scan/scan.h"
+#include "protect/scan.h"
+#include "search/search.h"
 #include "verify/select.h"
 #include "verify/verify.h"
 

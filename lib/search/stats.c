@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tw.h"
+#include "search/search.h"
 
 static sqlite3_stmt *prep(trawl_archive *ar, const char *sql)
 {

@@ -1,0 +1,51 @@
+/*
+ * db.h - the SQLite backend's private side of the archive: the handle's
+ * layout, prepared-statement slots and error helpers.  Included by
+ * lib/archive/ and lib/search/ only (tools/check-layers.sh).
+ */
+#ifndef TW_ARCHIVE_DB_H
+#define TW_ARCHIVE_DB_H
+
+#include <sqlite3.h>
+
+#include "tw.h"
+
+/* Totals of recent queries, valid while the archive has not changed
+ * (lib/search/search.c): the pages and orders of one search count once. */
+#define TW_COUNT_CACHE 32
+typedef struct tw_count_entry {
+	char *query;
+	int by_thread;
+	int64_t count;
+	int64_t version, changes; /* PRAGMA data_version, own total changes */
+} tw_count_entry;
+
+struct trawl_archive {
+	sqlite3 *db;
+	tw_id_cache addrs; /* writer's address ids */
+	tw_id_cache pvals; /* writer's shared metadata value ids */
+	char *path;
+	int readonly;
+	char errmsg[1024];
+	sqlite3_stmt *stmts[64]; /* prepared statements, by tw_stmt index */
+	tw_count_entry counts[TW_COUNT_CACHE];
+	unsigned counts_next;
+};
+
+/* Set the archive's error message; returns st. */
+trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
+	TW_PRINTF(3, 4);
+/* Record a SQLite failure as TRAWL_EDB with the database's message. */
+trawl_status tw_dbfail(trawl_archive *ar, const char *what);
+/* Open a raw connection with trawl's functions and pragmas. */
+int tw_db_open(const char *path, int readonly, sqlite3 **out);
+/* Run SQL without results. */
+trawl_status tw_exec(trawl_archive *ar, const char *sql);
+/* A cached prepared statement (reset, bindings cleared).  Slots: store.c
+ * from 0, search.c from 40, findings.c from 48 (up to 63). */
+sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
+/* A statement prepared for one use (finalize it); NULL with the archive's
+ * message set to "<what>: <SQLite's error>" on failure. */
+sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what);
+
+#endif /* TW_ARCHIVE_DB_H */
