@@ -116,4 +116,8 @@ int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
 int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
 		       size_t *n);
 
+/* ---------------------------------------------------------------- derived: people and conversations */
+
+/* ---------------------------------------------------------------- marks, findings, evidence, export */
+
 #endif /* TW_ARCHIVE_H */
