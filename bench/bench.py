@@ -43,10 +43,11 @@ import time
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 PEERS = ("trawl", "notmuch", "mu", "recoll", "rg")
-QUERY_TOOLS = ("trawl", "notmuch", "mu")
+QUERY_TOOLS = ("trawl", "base", "notmuch", "mu")
 
 
 LOG = None  # a copy of everything printed, in RESULTS/latest.txt
+BASELINE = None  # --baseline: an earlier trawl build measured beside trawl
 
 
 def log(msg):
@@ -266,6 +267,7 @@ class Tools:
         self.nm_env = dict(self.env, NOTMUCH_CONFIG=os.path.join(
             work, "notmuch", "config"))
         self.trawl_db = os.path.join(work, "trawl", "trawl.db")
+        self.base_db = os.path.join(work, "base", "trawl.db")
         self.nm_db = os.path.join(work, "notmuch", "db")
         self.mu_home = os.path.join(work, "mu", "home")
         self.mu_dir = os.path.join(work, "mu", "maildir")
@@ -273,14 +275,16 @@ class Tools:
         self.rc_db = os.path.join(work, "recoll", "db")
 
     def index_path(self, tool):
-        return {"trawl": os.path.dirname(self.trawl_db), "notmuch": self.nm_db,
+        return {"trawl": os.path.dirname(self.trawl_db),
+                "base": os.path.dirname(self.base_db), "notmuch": self.nm_db,
                 "mu": self.mu_home, "recoll": self.rc_db}.get(tool)
 
     def reset(self, tool):
         """A fresh, empty index."""
-        if tool == "trawl":
-            shutil.rmtree(os.path.dirname(self.trawl_db), ignore_errors=True)
-            os.makedirs(os.path.dirname(self.trawl_db))
+        if tool in ("trawl", "base"):
+            d = os.path.dirname(self.db(tool))
+            shutil.rmtree(d, ignore_errors=True)
+            os.makedirs(d)
         elif tool == "notmuch":
             shutil.rmtree(self.nm_db, ignore_errors=True)
             os.makedirs(self.nm_db)
@@ -293,9 +297,17 @@ class Tools:
         elif tool == "recoll":
             shutil.rmtree(self.rc_db, ignore_errors=True)
 
+    # "base" is an earlier build of trawl (--baseline), measured like trawl
+    # in the same rounds so that a change is compared under the same load.
+    def bin(self, tool):
+        return self.args.baseline if tool == "base" else self.args.trawl
+
+    def db(self, tool):
+        return self.base_db if tool == "base" else self.trawl_db
+
     def ingest_cmd(self, tool):
-        if tool == "trawl":
-            return [self.args.trawl, "ingest", "--archive", self.trawl_db,
+        if tool in ("trawl", "base"):
+            return [self.bin(tool), "ingest", "--archive", self.db(tool),
                     "--progress=none", "--json", self.corpus], self.env
         if tool == "notmuch":
             return ["notmuch", "new", "--quiet"], self.nm_env
@@ -313,9 +325,9 @@ class Tools:
         """How many messages the tool says it indexed (a sanity check that
         every tool saw the whole corpus)."""
         try:
-            if tool == "trawl":
-                out = subprocess.run([self.args.trawl, "stats", "--json",
-                                      "--archive", self.trawl_db],
+            if tool in ("trawl", "base"):
+                out = subprocess.run([self.bin(tool), "stats", "--json",
+                                      "--archive", self.db(tool)],
                                      env=self.env, capture_output=True,
                                      text=True).stdout
                 for line in out.splitlines():
@@ -349,8 +361,8 @@ class Tools:
     # Queries: each tool's default listing of the first LIMIT results.
     def query_cmd(self, tool, q):
         lim = str(self.args.limit)
-        if tool == "trawl":
-            return [self.args.trawl, "search", "--archive", self.trawl_db,
+        if tool in ("trawl", "base"):
+            return [self.bin(tool), "search", "--archive", self.db(tool),
                     "--limit", lim, "--", q], self.env
         if tool == "notmuch":
             return ["notmuch", "search", "--limit=" + lim, "--", q], self.nm_env
@@ -362,9 +374,9 @@ class Tools:
     def hit_count(self, tool, q):
         """Number of matching messages, untimed, to show that the aligned
         queries ask the same thing."""
-        if tool == "trawl":
-            p = subprocess.run([self.args.trawl, "search", "--archive",
-                                self.trawl_db, "--count", "--", q],
+        if tool in ("trawl", "base"):
+            p = subprocess.run([self.bin(tool), "search", "--archive",
+                                self.db(tool), "--count", "--", q],
                                env=self.env, capture_output=True, text=True)
             return int(p.stdout.strip()) if p.returncode == 0 else None
         if tool == "notmuch":
@@ -394,6 +406,11 @@ def available_tools(args):
                 have.append(t)
             else:
                 sys.exit("bench: trawl binary %s missing" % args.trawl)
+            if args.baseline:
+                if not os.access(args.baseline, os.X_OK):
+                    sys.exit("bench: baseline binary %s missing"
+                             % args.baseline)
+                have.append("base")
         elif shutil.which(exe[t]):
             have.append(t)
         else:
@@ -413,14 +430,15 @@ def phase_ingest(args, tools, have, res):
         for t in have:
             tools.reset(t)
             cmd, env = tools.ingest_cmd(t)
-            out = subprocess.PIPE if t == "trawl" else subprocess.DEVNULL
+            out = subprocess.PIPE if t in ("trawl", "base") \
+                else subprocess.DEVNULL
             m = run_timed(cmd, env=env, stdout=out)
             if m["rc"] != 0:
                 log("  %s run %d: exit %d: %s" % (t, r + 1, m["rc"],
                                                   m["stderr"].strip()[-400:]))
-                if t == "trawl":
-                    sys.exit("bench: trawl ingest failed; stopping")
-            if t == "trawl" and m.get("stdout"):
+                if t in ("trawl", "base"):
+                    sys.exit("bench: %s ingest failed; stopping" % t)
+            if t in ("trawl", "base") and m.get("stdout"):
                 for line in m["stdout"].splitlines():
                     try:
                         o = json.loads(line)
@@ -545,13 +563,17 @@ def phase_query(args, tools, have, res, work):
             tools.reset(t)
             cmd, env = tools.ingest_cmd(t)
             subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
-    counts = {t: [tools.hit_count(t, r[t]) for r in rows] for t in qtools}
+    # The baseline is trawl: it asks trawl's queries.
+    def qtext(r, t):
+        return r["trawl" if t == "base" else t]
+    counts = {t: [tools.hit_count(t, qtext(r, t)) for r in rows]
+              for t in qtools}
     samples = {t: [[] for _ in rows] for t in qtools}
     fails = {t: 0 for t in qtools}
     for rep in range(args.reps + 1):
         for i, r in enumerate(rows):
             for t in qtools:
-                cmd, env = tools.query_cmd(t, r[t])
+                cmd, env = tools.query_cmd(t, qtext(r, t))
                 t0 = time.monotonic_ns()
                 p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
@@ -567,6 +589,7 @@ def phase_query(args, tools, have, res, work):
     # What starting the program costs by itself: the floor under every
     # process-per-query figure.
     start_cmd = {"trawl": [args.trawl, "--version"],
+                 "base": [args.baseline, "--version"],
                  "notmuch": ["notmuch", "--version"],
                  "mu": ["mu", "--version"]}
     startup = {t: [] for t in qtools}
@@ -598,7 +621,7 @@ def phase_query(args, tools, have, res, work):
     for i, r in enumerate(rows):
         q = {"kind": r["kind"]}
         for t in qtools:
-            q[t] = {"query": r[t], "hits": counts[t][i],
+            q[t] = {"query": qtext(r, t), "hits": counts[t][i],
                     "median_s": median(samples[t][i])}
         if lib:
             q["trawl_lib"] = {"median_s": median(lib[i])}
@@ -853,6 +876,7 @@ def phase_perf(args, tools, res, work):
 def versions(have, trawl):
     v = {}
     cmds = {"trawl": [trawl, "--version"], "notmuch": ["notmuch", "--version"],
+            "base": [BASELINE, "--version"],
             "mu": ["mu", "--version"], "recoll": ["recollq", "-v"],
             "rg": ["rg", "--version"]}
     for t in have:
@@ -868,6 +892,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--trawl", default=os.path.join(ROOT, "build", "trawl"),
                     help="the trawl binary (default build/trawl)")
+    ap.add_argument("--baseline", default=None,
+                    help="an earlier trawl binary, measured beside trawl in "
+                    "the same ingest and query rounds (the 'base' rows)")
     ap.add_argument("--work", default=os.path.join(BENCH, "work"),
                     help="corpus copy and indexes (default bench/work)")
     ap.add_argument("--results", default=os.path.join(BENCH, "results"),
@@ -912,6 +939,8 @@ def main():
     ap.add_argument("--perf-freq", type=int, default=999,
                     help="perf sampling frequency in Hz (default 999)")
     args = ap.parse_args()
+    global BASELINE
+    BASELINE = args.baseline
     args.tools = [t for t in args.tools.split(",") if t]
     for t in args.tools:
         if t not in PEERS:
