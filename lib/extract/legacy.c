@@ -57,6 +57,7 @@
 #include <zlib.h>
 
 #include "extract/extract.h"
+#include "extract/le.h"
 
 #define MAX_CELLS_PER_SHEET (2u << 20)
 #define MAX_SST_STRINGS (4u << 20)
@@ -111,17 +112,6 @@ static void gsf_setup(void)
 	g_log_set_handler(NULL, G_LOG_LEVEL_MASK, quiet_log, NULL);
 	for (i = 0; i < TW_ARRAY_LEN(domains); i++)
 		g_log_set_handler(domains[i], G_LOG_LEVEL_MASK, quiet_log, NULL);
-}
-
-static uint16_t le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
 }
 
 static GsfInfile *ole_open(const unsigned char *data, size_t len, GsfInput **in,
@@ -298,7 +288,7 @@ static void sbcs_init(struct sbcs *t, int cp)
 
 		iconv(cd, NULL, NULL, NULL, NULL);
 		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 && ol == 2)
-			t->u[i] = le16((unsigned char *)outb);
+			t->u[i] = tw_le16((unsigned char *)outb);
 	}
 	iconv_close(cd);
 }
@@ -326,10 +316,10 @@ static void out_utf16(struct out *o, const unsigned char *p, size_t nchars)
 	size_t i;
 
 	for (i = 0; i < nchars && !out_full(o); i++) {
-		unsigned c = le16(p + 2 * i);
+		unsigned c = tw_le16(p + 2 * i);
 
 		if (c >= 0xd800 && c <= 0xdbff && i + 1 < nchars) {
-			unsigned d = le16(p + 2 * i + 2);
+			unsigned d = tw_le16(p + 2 * i + 2);
 
 			if (d >= 0xdc00 && d <= 0xdfff) {
 				out_cp(o, 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00));
@@ -427,7 +417,7 @@ static size_t typed_size(const unsigned char *d, size_t off, size_t end, int dep
 
 	if (off > end || end - off < 4)
 		return 0;
-	v = value_size(d, off + 4, end, le32(d + off), depth);
+	v = value_size(d, off + 4, end, tw_le32(d + off), depth);
 	return v ? 4 + v : 0;
 }
 
@@ -440,7 +430,7 @@ static size_t value_size(const unsigned char *d, size_t off, size_t end,
 	if (type & 0x1000) { /* a vector: count, then the elements */
 		if (depth > 0 || left < 4)
 			return 0;
-		n = le32(d + off);
+		n = tw_le32(d + off);
 		if (n > (left - 4) / 4)
 			return 0;
 		for (i = 0, total = 4; i < n; i++) {
@@ -456,14 +446,14 @@ static size_t value_size(const unsigned char *d, size_t off, size_t end,
 	switch (type) {
 	case 0x1e: case 0x08: /* VT_LPSTR, VT_BSTR */
 	case 0x41: case 0x47: /* VT_BLOB, VT_CF */
-		if (left < 4 || le32(d + off) > left - 4)
+		if (left < 4 || tw_le32(d + off) > left - 4)
 			return 0;
-		total = align4(4 + (size_t)le32(d + off));
+		total = align4(4 + (size_t)tw_le32(d + off));
 		return total <= left ? total : left;
 	case 0x1f: /* VT_LPWSTR */
-		if (left < 4 || le32(d + off) > (left - 4) / 2)
+		if (left < 4 || tw_le32(d + off) > (left - 4) / 2)
 			return 0;
-		total = align4(4 + 2 * (size_t)le32(d + off));
+		total = align4(4 + 2 * (size_t)tw_le32(d + off));
 		return total <= left ? total : left;
 	case 0x40: case 0x14: case 0x15: case 0x05: case 0x06: case 0x07:
 		return left >= 8 ? 8 : 0;
@@ -479,23 +469,23 @@ static int propset_ok(const unsigned char *d, size_t n)
 {
 	uint32_t nsec, i;
 
-	if (n < 28 || le16(d) != 0xfffe)
+	if (n < 28 || tw_le16(d) != 0xfffe)
 		return 0;
-	nsec = le32(d + 24);
+	nsec = tw_le32(d + 24);
 	if (nsec > (n - 28) / 20)
 		return 0;
 	for (i = 0; i < nsec; i++) {
-		uint32_t off = le32(d + 28 + 20 * i + 16), size, np, k;
+		uint32_t off = tw_le32(d + 28 + 20 * i + 16), size, np, k;
 
 		if (off >= n || n - off < 8)
 			return 0;
-		size = le32(d + off);
-		np = le32(d + off + 4);
+		size = tw_le32(d + off);
+		np = tw_le32(d + off + 4);
 		if (size > n - off || size < 8 || np > (size - 8) / 8)
 			return 0;
 		for (k = 0; k < np; k++) {
-			uint32_t pid = le32(d + off + 8 + 8 * k);
-			uint32_t po = le32(d + off + 8 + 8 * k + 4);
+			uint32_t pid = tw_le32(d + off + 8 + 8 * k);
+			uint32_t po = tw_le32(d + off + 8 + 8 * k + 4);
 
 			if (po < 8 || po > size - 4)
 				return 0;
@@ -654,14 +644,14 @@ static int ole10_native(const unsigned char *d, size_t n, char *fname, size_t ca
 	pos = (size_t)(z - d) + 1;
 	if (n - pos < 8)
 		return 0;
-	l = le32(d + pos + 4);
+	l = tw_le32(d + pos + 4);
 	pos += 8;
 	if (l > n - pos)
 		return 0;
 	pos += l;
 	if (n - pos < 4)
 		return 0;
-	l = le32(d + pos);
+	l = tw_le32(d + pos);
 	pos += 4;
 	if (l > n - pos)
 		return 0;
@@ -861,20 +851,20 @@ static int doc_pieces(tw_extract_ctx *cx, struct out *o, const unsigned char *wd
 	while (pos < clen && clx[pos] == 0x01) {
 		if (clen - pos < 3)
 			return DOC_CORRUPT;
-		pos += 3 + (size_t)le16(clx + pos + 1);
+		pos += 3 + (size_t)tw_le16(clx + pos + 1);
 	}
 	if (pos >= clen || clx[pos] != 0x02 || clen - pos < 5)
 		return DOC_CORRUPT;
-	lcb = le32(clx + pos + 1);
+	lcb = tw_le32(clx + pos + 1);
 	pos += 5;
 	if (lcb > clen - pos || lcb < 4 || (lcb - 4) % 12 != 0)
 		return DOC_CORRUPT;
 	plc = clx + pos;
 	n = (lcb - 4) / 12;
 	for (i = 0; i < n; i++) {
-		uint32_t cp0 = le32(plc + 4 * i), cp1 = le32(plc + 4 * (i + 1));
+		uint32_t cp0 = tw_le32(plc + 4 * i), cp1 = tw_le32(plc + 4 * (i + 1));
 		const unsigned char *pcd = plc + 4 * (n + 1) + 8 * i;
-		uint32_t fc = le32(pcd + 2);
+		uint32_t fc = tw_le32(pcd + 2);
 		int compressed = (fc & 0x40000000u) != 0;
 		size_t k, nch, off;
 
@@ -900,7 +890,7 @@ static int doc_pieces(tw_extract_ctx *cx, struct out *o, const unsigned char *wd
 				s.depth = s.ncode = 0; /* fields never cross stories */
 				st++;
 			}
-			c = compressed ? cp1252->u[wd[off + k]] : le16(wd + off + 2 * k);
+			c = compressed ? cp1252->u[wd[off + k]] : tw_le16(wd + off + 2 * k);
 			doc_char(&s, c);
 			if ((++count & 0xffff) == 0 && (out_full(o) || tw_cx_expired(cx)))
 				return out_full(o) ? DOC_OK : DOC_LIMIT;
@@ -926,9 +916,9 @@ static void doc_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 		free(wd);
 		return;
 	}
-	ident = le16(wd);
-	nfib = le16(wd + 2);
-	flags = le16(wd + 0x0a);
+	ident = tw_le16(wd);
+	nfib = tw_le16(wd + 2);
+	flags = tw_le16(wd + 0x0a);
 	if (ident != 0xa5ec && ident != 0xa5dc) {
 		tw_node_error(node, TRAWL_ECORRUPT, "parse",
 			      "WordDocument stream does not start with a Word FIB (0x%04x)",
@@ -946,7 +936,7 @@ static void doc_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 	if (nfib < 0xc1) {
 		/* Word 6/95: text is 8-bit from fcMin to fcMac (best effort:
 		 * fast-saved files may show stale text). */
-		uint32_t fcmin = le32(wd + 0x18), fcmac = le32(wd + 0x1c);
+		uint32_t fcmin = tw_le32(wd + 0x18), fcmac = tw_le32(wd + 0x1c);
 		struct sbcs t;
 
 		if (fcmin >= wlen || fcmac <= fcmin) {
@@ -974,11 +964,11 @@ static void doc_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 		uint32_t fcclx, lcbclx, story[8], end_cp = 0;
 		int nstory = 0, i;
 
-		csw = le16(wd + pos);
+		csw = tw_le16(wd + pos);
 		pos += 2 + csw * 2;
 		if (pos + 2 > wlen)
 			goto bad_fib;
-		cslw = le16(wd + pos);
+		cslw = tw_le16(wd + pos);
 		pos += 2;
 		if (cslw * 4 > wlen - pos)
 			goto bad_fib;
@@ -988,7 +978,7 @@ static void doc_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 			uint64_t sum = 0;
 
 			for (i = 3; i <= 10; i++) {
-				uint32_t v = le32(wd + pos + 4 * i);
+				uint32_t v = tw_le32(wd + pos + 4 * i);
 
 				if (v > 0x7fffffff)
 					v = 0;
@@ -1001,12 +991,12 @@ static void doc_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 		pos += cslw * 4;
 		if (pos + 2 > wlen)
 			goto bad_fib;
-		cb = le16(wd + pos);
+		cb = tw_le16(wd + pos);
 		pos += 2;
 		if (cb < 34 || cb * 8 > wlen - pos)
 			goto bad_fib;
-		fcclx = le32(wd + pos + 33 * 8);
-		lcbclx = le32(wd + pos + 33 * 8 + 4);
+		fcclx = tw_le32(wd + pos + 33 * 8);
+		lcbclx = tw_le32(wd + pos + 33 * 8 + 4);
 		tbl = read_stream(root, (flags & 0x0200) ? "1Table" : "0Table", cap,
 				  &tlen, &damaged);
 		if (!tbl) {
@@ -1218,8 +1208,8 @@ static void xls_read_sst(struct xls *x, size_t pos, const unsigned char *rec,
 	/* the CONTINUE records that follow */
 	p += 4 + rlen;
 	while (p + 4 <= x->len && s.nseg < TW_ARRAY_LEN(segp) &&
-	       le16(x->d + p) == REC_CONTINUE) {
-		size_t l = le16(x->d + p + 2);
+	       tw_le16(x->d + p) == REC_CONTINUE) {
+		size_t l = tw_le16(x->d + p + 2);
 
 		if (l > x->len - p - 4)
 			l = x->len - p - 4;
@@ -1228,7 +1218,7 @@ static void xls_read_sst(struct xls *x, size_t pos, const unsigned char *rec,
 		p += 4 + l;
 	}
 	s.cur = s.off = 0;
-	count = le32(rec + 4);
+	count = tw_le32(rec + 4);
 	/* every string takes at least 3 bytes: a bound on the count */
 	if (count > x->len / 3 + 1)
 		count = (uint32_t)(x->len / 3 + 1);
@@ -1247,21 +1237,21 @@ static void xls_read_sst(struct xls *x, size_t pos, const unsigned char *rec,
 
 		if (!seg_bytes(&s, h, 3))
 			break;
-		cch = le16(h);
+		cch = tw_le16(h);
 		f = h[2];
 		if (f & 0x08) {
 			unsigned char r[2];
 
 			if (!seg_bytes(&s, r, 2))
 				break;
-			runs = le16(r);
+			runs = tw_le16(r);
 		}
 		if (f & 0x04) {
 			unsigned char e[4];
 
 			if (!seg_bytes(&s, e, 4))
 				break;
-			ext = le32(e);
+			ext = tw_le32(e);
 		}
 		if (!seg_chars(&s, cch, f & 1, &x->sst_buf))
 			break;
@@ -1284,7 +1274,7 @@ static int xls_string(struct xls *x, const unsigned char *p, size_t n,
 
 	if (n < 2)
 		return 0;
-	cch = le16(p);
+	cch = tw_le16(p);
 	memset(&o, 0, sizeof(o));
 	o.b = x->strs;
 	if (x->biff8) {
@@ -1399,7 +1389,7 @@ static void xls_format(struct xls *x, const unsigned char *p, size_t n)
 
 	if (n < 3)
 		return;
-	ifmt = le16(p);
+	ifmt = tw_le16(p);
 	tw_buf_init(&b, 1024);
 	if (x->biff8) {
 		tw_buf save = x->strs;
@@ -1439,7 +1429,7 @@ static void xls_xf(struct xls *x, const unsigned char *p, size_t n)
 		if (!x->xf_date)
 			return;
 	}
-	ifmt = le16(p + 2);
+	ifmt = tw_le16(p + 2);
 	x->xf_date[x->nxf++] = (unsigned char)(builtin_date(ifmt) ||
 					       (x->fmt_date[ifmt / 8] >> (ifmt % 8) & 1));
 }
@@ -1521,7 +1511,7 @@ static double rk_value(uint32_t rk)
 
 static double le_double(const unsigned char *p)
 {
-	uint64_t bits = (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+	uint64_t bits = tw_le64(p);
 	double v;
 
 	memcpy(&v, &bits, sizeof(v));
@@ -1628,7 +1618,7 @@ static void xls_boundsheet(struct xls *x, const unsigned char *p, size_t n)
 	}
 	s = &x->sheets[x->nsheets];
 	memset(s, 0, sizeof(*s));
-	s->pos = le32(p);
+	s->pos = tw_le32(p);
 	s->worksheet = p[5] == 0;
 	memset(&o, 0, sizeof(o));
 	tw_buf_init(&o.b, 1024);
@@ -1692,8 +1682,8 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 	tw_buf_init(&x.notes, 1u << 20);
 
 	while (pos + 4 <= wlen) {
-		uint16_t type = le16(wb + pos);
-		size_t rlen = le16(wb + pos + 2);
+		uint16_t type = tw_le16(wb + pos);
+		size_t rlen = tw_le16(wb + pos + 2);
 		const unsigned char *p = wb + pos + 4;
 
 		if (rlen > wlen - pos - 4) {
@@ -1707,7 +1697,7 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 		switch (type) {
 		case REC_BOF:
 			if (rlen >= 4) {
-				uint16_t ver = le16(p), dt = le16(p + 2);
+				uint16_t ver = tw_le16(p), dt = tw_le16(p + 2);
 
 				if (depth == 0 && pos == 0)
 					x.biff8 = ver >= 0x0600;
@@ -1737,7 +1727,7 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 			break;
 		case REC_CODEPAGE:
 			if (rlen >= 2 && !x.biff8)
-				sbcs_init(&x.cp, le16(p));
+				sbcs_init(&x.cp, tw_le16(p));
 			break;
 		case REC_BOUNDSHEET:
 			xls_boundsheet(&x, p, rlen);
@@ -1751,18 +1741,18 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 			break;
 		case REC_DATE1904:
 			if (rlen >= 2)
-				x.date1904 = le16(p) == 1;
+				x.date1904 = tw_le16(p) == 1;
 			break;
 		case REC_SST:
 			xls_read_sst(&x, pos, p, rlen);
 			break;
 		case REC_LABELSST:
 			if (rlen >= 10) {
-				struct cell *c = xls_cell(&x, le16(p), le16(p + 2));
+				struct cell *c = xls_cell(&x, tw_le16(p), tw_le16(p + 2));
 
 				if (c) {
 					c->sst = 1;
-					c->off = le32(p + 6);
+					c->off = tw_le32(p + 6);
 				}
 			}
 			break;
@@ -1773,7 +1763,7 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 				struct cell *c;
 
 				if (xls_string(&x, p + 6, rlen - 6, &off, &l) &&
-				    (c = xls_cell(&x, le16(p), le16(p + 2)))) {
+				    (c = xls_cell(&x, tw_le16(p), tw_le16(p + 2)))) {
 					c->off = off;
 					c->len = l;
 				}
@@ -1781,30 +1771,30 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 			break;
 		case REC_NUMBER:
 			if (rlen >= 14)
-				xls_number(&x, le16(p), le16(p + 2), le16(p + 4),
+				xls_number(&x, tw_le16(p), tw_le16(p + 2), tw_le16(p + 4),
 					   le_double(p + 6));
 			break;
 		case REC_RK:
 			if (rlen >= 10)
-				xls_number(&x, le16(p), le16(p + 2), le16(p + 4),
-					   rk_value(le32(p + 6)));
+				xls_number(&x, tw_le16(p), tw_le16(p + 2), tw_le16(p + 4),
+					   rk_value(tw_le32(p + 6)));
 			break;
 		case REC_MULRK:
 			if (rlen >= 6) {
 				size_t k, n = (rlen - 6) / 6;
-				uint16_t col = le16(p + 2);
+				uint16_t col = tw_le16(p + 2);
 
 				for (k = 0; k < n && col + k < 65536; k++)
-					xls_number(&x, le16(p), (uint16_t)(col + k),
-						   le16(p + 4 + 6 * k),
-						   rk_value(le32(p + 4 + 6 * k + 2)));
+					xls_number(&x, tw_le16(p), (uint16_t)(col + k),
+						   tw_le16(p + 4 + 6 * k),
+						   rk_value(tw_le32(p + 4 + 6 * k + 2)));
 			}
 			break;
 		case REC_FORMULA:
 			x.formula_pending = 0;
 			if (rlen >= 14) {
-				uint32_t row = le16(p);
-				uint16_t col = le16(p + 2);
+				uint32_t row = tw_le16(p);
+				uint16_t col = tw_le16(p + 2);
 
 				if (p[12] == 0xff && p[13] == 0xff) {
 					if (p[6] == 0) {
@@ -1816,7 +1806,7 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 							      p[8] ? 4 : 5);
 					}
 				} else {
-					xls_number(&x, row, col, le16(p + 4),
+					xls_number(&x, row, col, tw_le16(p + 4),
 						   le_double(p + 6));
 				}
 			}
@@ -1837,7 +1827,7 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 		case REC_BOOLERR:
 			if (rlen >= 8) {
 				if (p[7] == 0)
-					xls_text_cell(&x, le16(p), le16(p + 2),
+					xls_text_cell(&x, tw_le16(p), tw_le16(p + 2),
 						      p[6] ? "TRUE" : "FALSE", p[6] ? 4 : 5);
 			}
 			break;
@@ -1845,10 +1835,10 @@ static void xls_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 			/* a comment or text box: its text is in the CONTINUE
 			 * record that follows, after a flags byte */
 			if (rlen >= 12 && x.in_sheet) {
-				size_t cch = le16(p + 10), q = pos + 4 + rlen;
+				size_t cch = tw_le16(p + 10), q = pos + 4 + rlen;
 
-				if (cch && q + 5 <= wlen && le16(wb + q) == REC_CONTINUE) {
-					size_t cl = le16(wb + q + 2);
+				if (cch && q + 5 <= wlen && tw_le16(wb + q) == REC_CONTINUE) {
+					size_t cl = tw_le16(wb + q + 2);
 					const unsigned char *c = wb + q + 4;
 					struct out no;
 
@@ -1956,7 +1946,7 @@ static void ppt_object(struct objs *ob, const unsigned char *p, size_t n,
 	}
 	if (n < 4)
 		return;
-	dl = le32(p);
+	dl = tw_le32(p);
 	if (dl == 0 || dl > lim->max_item_bytes || (uint64_t)dl / (n ? n : 1) > lim->max_ratio + 16ull)
 		return;
 	if (tw_cx_inflate(ob->cx, ob->node, dl, n) != TRAWL_OK) {
@@ -2075,8 +2065,8 @@ static void ppt_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 	}
 	sbcs_init(&cp1252, 1252);
 	while (pos + 8 <= len) {
-		uint16_t vi = le16(d + pos), type = le16(d + pos + 2);
-		uint32_t rlen = le32(d + pos + 4);
+		uint16_t vi = tw_le16(d + pos), type = tw_le16(d + pos + 2);
+		uint32_t rlen = tw_le32(d + pos + 4);
 		size_t end, limit = depth ? ends[depth - 1] : len;
 
 		if ((++nrec & 0xffff) == 0 && tw_cx_expired(cx))

@@ -19,12 +19,7 @@
 
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
-
-static uint32_t rd32le(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
+#include "extract/le.h"
 
 int tw_filetime_to_unix(uint64_t ft, int64_t *out)
 {
@@ -569,9 +564,9 @@ unsigned char *tw_lzfu_decompress(const unsigned char *in, size_t n, size_t max,
 
 	if (n < 16)
 		return NULL;
-	comp = rd32le(in);
-	raw = rd32le(in + 4);
-	type = rd32le(in + 8);
+	comp = tw_le32(in);
+	raw = tw_le32(in + 4);
+	type = tw_le32(in + 8);
 	/* The stored size counts what follows it; trust the smaller. */
 	if (comp + 4 < n)
 		n = comp + 4;

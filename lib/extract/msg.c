@@ -25,6 +25,7 @@
 
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
+#include "extract/le.h"
 
 #define MAX_EMBED_DEPTH 8
 #define MAX_RECIPIENTS 5000
@@ -184,12 +185,6 @@ struct fixed {
 	size_t len, hdr;
 };
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* Read a stream whole (up to x->max); NULL if absent or unreadable. */
 static unsigned char *read_stream(struct msgx *x, GsfInfile *dir, const char *name,
 				  size_t *len)
@@ -251,11 +246,10 @@ static int fixed_get(const struct fixed *f, unsigned id, unsigned type, uint64_t
 	if (!f->data)
 		return 0;
 	for (off = f->hdr; off + 16 <= f->len; off += 16) {
-		uint32_t tag = le32(f->data + off);
+		uint32_t tag = tw_le32(f->data + off);
 
 		if ((tag >> 16) == id && (tag & 0xffff) == type) {
-			*v = (uint64_t)le32(f->data + off + 8) |
-			     (uint64_t)le32(f->data + off + 12) << 32;
+			*v = tw_le64(f->data + off + 8);
 			return 1;
 		}
 	}

@@ -35,21 +35,11 @@
 #include <libxml/xmlreader.h>
 
 #include "extract/package.h"
+#include "extract/le.h"
 
 /* ================================================================ shared */
 
 /* ---------------------------------------------------------------- zip scan */
-
-static uint32_t le16(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /*
  * Call fn on every member name of the zip central directory of d/n,
@@ -73,8 +63,8 @@ int tw_zip_scan(const unsigned char *d, size_t n,
 		if (i == lo)
 			return -1;
 	}
-	cd_size = le32(d + i + 12);
-	cd_off = le32(d + i + 16);
+	cd_size = tw_le32(d + i + 12);
+	cd_off = tw_le32(d + i + 16);
 	if (cd_off == 0xffffffffu || cd_size == 0xffffffffu)
 		return -1;
 	/* Data prepended to the zip shifts every offset: the directory is
@@ -87,11 +77,11 @@ int tw_zip_scan(const unsigned char *d, size_t n,
 		size_t nl, el, cl;
 		int r;
 
-		if (le32(d + pos) != 0x02014b50u)
+		if (tw_le32(d + pos) != 0x02014b50u)
 			return -1;
-		nl = le16(d + pos + 28);
-		el = le16(d + pos + 30);
-		cl = le16(d + pos + 32);
+		nl = tw_le16(d + pos + 28);
+		el = tw_le16(d + pos + 30);
+		cl = tw_le16(d + pos + 32);
 		if (pos + 46 + nl > end)
 			return -1;
 		r = fn((const char *)d + pos + 46, nl, ud);

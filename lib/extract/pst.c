@@ -53,6 +53,7 @@
 
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
+#include "extract/le.h"
 
 /* Not in libpst's installed headers. */
 void pst_debug_setlevel(int level);
@@ -560,17 +561,6 @@ static char *conv(const unsigned char *p, size_t n, const char *charset)
 	return NULL;
 }
 
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const unsigned char *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
 static void item_free(struct item *it)
 {
 	size_t i;
@@ -823,7 +813,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 	case R_FOLDER_END:
 		if (n != 4 || r->depth == 0 || it)
 			return -1;
-		note_folder_counts(r, rd32(p) > 0x7fffffffu ? 0 : rd32(p));
+		note_folder_counts(r, tw_le32(p) > 0x7fffffffu ? 0 : tw_le32(p));
 		r->depth--;
 		r->path.len = r->path_len[r->depth];
 		if (r->path.data)
@@ -835,8 +825,8 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		it = item_new(NULL);
 		if (!it)
 			return -1;
-		it->id = rd64(p);
-		it->type = (int)rd32(p + 8);
+		it->id = tw_le64(p);
+		it->type = (int)tw_le32(p + 8);
 		it->charset = tw_strdup(r->charset);
 		r->cur = it;
 		return 0;
@@ -885,7 +875,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		for (i = 0; i < 3; i++) {
 			if (n - pos < 4)
 				return -1;
-			fl[i] = rd32(p + pos);
+			fl[i] = tw_le32(p + pos);
 			pos += 4;
 			if (fl[i] > n - pos)
 				return -1;
@@ -919,7 +909,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 
 		if (!it || !z || n - (size_t)(z + 1 - p) != 8)
 			return -1;
-		if (tw_filetime_to_unix(rd64(z + 1), &t)) {
+		if (tw_filetime_to_unix(tw_le64(z + 1), &t)) {
 			char iso[32];
 			time_t tt = (time_t)t;
 			struct tm tm;
@@ -935,9 +925,9 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		if (!it || n != 8)
 			return -1;
 		if (tag == F_SENT)
-			it->sent = rd64(p);
+			it->sent = tw_le64(p);
 		else
-			it->arrived = rd64(p);
+			it->arrived = tw_le64(p);
 		return 0;
 	case F_RTF:
 		if (!it)
@@ -1030,7 +1020,7 @@ static int next_record(struct rx *r, int *tag, unsigned char **p, uint32_t *n)
 	if (r->stop || r->done || !read_full(r, head, 5))
 		return 0;
 	*tag = head[0];
-	*n = rd32(head + 1);
+	*n = tw_le32(head + 1);
 	if (*n > max_rec) {
 		r->stop = 1;
 		tw_node_error(r->node, TRAWL_ELIMIT, "limit",
@@ -1285,7 +1275,7 @@ static int split_record(struct rx *r, int tag, const unsigned char *p, uint32_t 
 	case R_MESSAGE:
 		if (r->part_depth || n != 12)
 			return -1;
-		r->part_id = rd64(p);
+		r->part_id = tw_le64(p);
 		tw_buf_reset(&r->part);
 		if (r->charset)
 			put_record(&r->part, R_CHARSET, r->charset, strlen(r->charset));
@@ -1417,7 +1407,7 @@ char *tw_pst_message(const unsigned char *recs, size_t len, const trawl_limits *
 	tw_buf_init(&r.mismatch, 1);
 	tw_buf_init(&r.skips, 1);
 	while (pos + 5 <= len && !r.built) {
-		uint32_t n = rd32(recs + pos + 1);
+		uint32_t n = tw_le32(recs + pos + 1);
 
 		if (n > len - pos - 5 || handle(&r, recs[pos], recs + pos + 5, n) < 0)
 			break;

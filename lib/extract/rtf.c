@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "extract/extract.h"
+#include "extract/le.h"
 
 #define RTF_MAX_DEPTH 1024      /* groups open at once */
 #define RTF_MAX_FONTS 4096      /* font table entries kept */
@@ -787,12 +788,6 @@ static void control(struct rtf *r)
 
 /* ---------------------------------------------------------------- objects */
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* A length-prefixed string of the OLE1 header; returns 0 when it does not fit. */
 static int ole1_string(const unsigned char *d, size_t n, size_t *pos,
 		       const unsigned char **s, size_t *slen)
@@ -801,7 +796,7 @@ static int ole1_string(const unsigned char *d, size_t n, size_t *pos,
 
 	if (n - *pos < 4)
 		return 0;
-	l = le32(d + *pos);
+	l = tw_le32(d + *pos);
 	*pos += 4;
 	if (l > n - *pos)
 		return 0;
@@ -841,14 +836,14 @@ static int ole1_package(const unsigned char *d, size_t n, char *fname,
 	if (n - pos < 8)
 		return 0;
 	pos += 4;
-	l = le32(d + pos);
+	l = tw_le32(d + pos);
 	pos += 4;
 	if (l > n - pos)
 		return 0;
 	pos += l;
 	if (n - pos < 4)
 		return 0;
-	l = le32(d + pos);
+	l = tw_le32(d + pos);
 	pos += 4;
 	if (l > n - pos)
 		return 0;
@@ -896,13 +891,13 @@ static void object_done(struct rtf *r)
 	}
 	tw_buf_reset(&r->objdata);
 	/* OLEVersion, FormatID (2: embedded), ClassName, Topic, Item, data */
-	if (n < 8 || le32(bin + 4) != 2 || !ole1_string(bin, n, &pos, &cls, &clen) ||
+	if (n < 8 || tw_le32(bin + 4) != 2 || !ole1_string(bin, n, &pos, &cls, &clen) ||
 	    !ole1_string(bin, n, &pos, &s, &slen) ||
 	    !ole1_string(bin, n, &pos, &s, &slen) || n - pos < 4) {
 		free(bin);
 		return;
 	}
-	nlen = le32(bin + pos);
+	nlen = tw_le32(bin + pos);
 	pos += 4;
 	if (nlen > n - pos)
 		nlen = (uint32_t)(n - pos); /* truncated: keep what is there */
