@@ -16,7 +16,6 @@
  * from the file, so reads are capped (max_item_bytes per stream), and the
  * recursion into embedded messages is bounded.
  */
-#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,6 +25,7 @@
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
 #include "extract/le.h"
+#include "extract/ole.h"
 
 #define MAX_EMBED_DEPTH 8
 #define MAX_RECIPIENTS 5000
@@ -38,44 +38,6 @@
 #define PT_UNICODE 0x001F
 #define PT_BINARY  0x0102
 #define PT_OBJECT  0x000D
-
-/* ---------------------------------------------------------------- libgsf setup */
-
-static void quiet_log(const gchar *domain, GLogLevelFlags level,
-		      const gchar *message, gpointer ud)
-{
-	(void)domain;
-	(void)level;
-	(void)message;
-	(void)ud;
-}
-
-/*
- * libgsf reports damaged files with g_warning() and g_return_if_fail()
- * under its log domains; a library must not print them.  GLib calls only
- * the newest handler of a domain, and another extractor installs its own
- * for the same domains, so ours is put back on top before each use (the
- * new one added before the old one is removed: there is always one).
- */
-static void quiet_libgsf(void)
-{
-	static const char *const domains[] = {"libgsf", "libgsf:msole"};
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static guint ids[TW_ARRAY_LEN(domains)];
-	size_t i;
-
-	pthread_mutex_lock(&mu);
-	for (i = 0; i < TW_ARRAY_LEN(domains); i++) {
-		guint id = g_log_set_handler(domains[i], G_LOG_LEVEL_MASK |
-					     G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-					     quiet_log, NULL);
-
-		if (ids[i])
-			g_log_remove_handler(domains[i], ids[i]);
-		ids[i] = id;
-	}
-	pthread_mutex_unlock(&mu);
-}
 
 /*
  * gsf_infile_child_by_name() and _by_index() print a g_warning() (in no log
@@ -110,22 +72,19 @@ static GsfInput *child_named(GsfInfile *dir, const char *name)
 	return NULL;
 }
 
+/* The root storage of the compound file, or NULL; call between
+ * tw_ole_quiet() and tw_ole_loud(). */
 static GsfInfile *open_ole(const unsigned char *data, size_t len)
 {
 	GsfInput *in;
 	GsfInfile *ole;
-	GError *err = NULL;
+	char why[128];
 
 	/* gsf_init() is done there, once, before any extractor thread. */
 	tw_extract_global_init();
-	quiet_libgsf();
-	in = gsf_input_memory_new(data, (gsf_off_t)len, FALSE);
-	if (!in)
-		return NULL;
-	ole = gsf_infile_msole_new(in, &err);
-	g_object_unref(in);
-	if (err)
-		g_error_free(err);
+	ole = tw_ole_open(data, len, &in, why, sizeof(why));
+	if (ole)
+		g_object_unref(in); /* the compound file keeps its own reference */
 	return ole;
 }
 
@@ -158,14 +117,17 @@ static int msg_accepts(const char *mime, const char *ext,
 	 * The root storage decides. */
 	if (!mime || len < 512 || memcmp(data, ole_magic, 8) != 0)
 		return 0;
+	tw_ole_quiet();
 	ole = open_ole(data, len);
 	if (!ole) {
+		tw_ole_loud();
 		/* Only the head of a large file: trust libmagic, which
 		 * recognised the .msg directory. */
 		return strcmp(mime, "application/vnd.ms-outlook") == 0;
 	}
 	yes = is_message_storage(ole);
 	g_object_unref(ole);
+	tw_ole_loud();
 	return yes;
 }
 
@@ -809,12 +771,15 @@ static trawl_status msg_extract(tw_extract_ctx *cx, tw_node *node,
 				const unsigned char *data, size_t len)
 {
 	struct msgx x;
-	GsfInfile *ole = open_ole(data, len);
+	GsfInfile *ole;
 	char *mail;
 	size_t mlen = 0;
 	trawl_status st;
 
+	tw_ole_quiet();
+	ole = open_ole(data, len);
 	if (!ole) {
+		tw_ole_loud();
 		if (!tw_cx_locating(cx))
 			tw_node_error(node, TRAWL_ECORRUPT, "parse",
 				      "not a readable OLE2 compound file");
@@ -826,6 +791,7 @@ static trawl_status msg_extract(tw_extract_ctx *cx, tw_node *node,
 	x.max = (size_t)tw_cx_limits(cx)->max_item_bytes;
 	mail = build_message(&x, ole, 32, 0, &mlen);
 	g_object_unref(ole);
+	tw_ole_loud();
 	if (!mail)
 		return TRAWL_ENOMEM;
 	if (!tw_cx_locating(cx)) {
