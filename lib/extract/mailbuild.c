@@ -21,6 +21,36 @@
 #include "extract/mailbuild.h"
 #include "extract/le.h"
 
+const char *tw_codepage_charset(uint64_t cp, char *buf, size_t n)
+{
+	if (cp == 0 || cp > 65535)
+		return NULL;
+	if (cp == 65001)
+		return "UTF-8";
+	if (cp == 20127)
+		return "US-ASCII";
+	if (cp == 28591)
+		return "ISO-8859-1";
+	if (cp >= 28592 && cp <= 28605) {
+		snprintf(buf, n, "ISO-8859-%u", (unsigned)(cp - 28590));
+		return buf;
+	}
+	if (cp == 50220 || cp == 50221 || cp == 50222)
+		return "ISO-2022-JP";
+	if (cp == 51932)
+		return "EUC-JP";
+	if (cp == 51949)
+		return "EUC-KR";
+	if (cp == 20866)
+		return "KOI8-R";
+	if (cp == 21866)
+		return "KOI8-U";
+	if (cp == 54936)
+		return "GB18030";
+	snprintf(buf, n, "CP%u", (unsigned)cp);
+	return buf;
+}
+
 int tw_filetime_to_unix(uint64_t ft, int64_t *out)
 {
 	/* 1601-01-01 to 1970-01-01 in seconds. */

@@ -257,37 +257,6 @@ static unsigned char *prop_binary(struct msgx *x, GsfInfile *dir, unsigned id,
 	return read_stream(x, dir, name, len);
 }
 
-/* iconv name for a Windows code page (PR_MESSAGE_CODEPAGE / PR_INTERNET_CPID). */
-static const char *codepage_charset(uint64_t cp, char *buf, size_t n)
-{
-	if (cp == 0 || cp > 65535)
-		return NULL;
-	if (cp == 65001)
-		return "UTF-8";
-	if (cp == 20127)
-		return "US-ASCII";
-	if (cp == 28591)
-		return "ISO-8859-1";
-	if (cp >= 28592 && cp <= 28605) {
-		snprintf(buf, n, "ISO-8859-%u", (unsigned)(cp - 28590));
-		return buf;
-	}
-	if (cp == 50220 || cp == 50221 || cp == 50222)
-		return "ISO-2022-JP";
-	if (cp == 51932)
-		return "EUC-JP";
-	if (cp == 51949)
-		return "EUC-KR";
-	if (cp == 20866)
-		return "KOI8-R";
-	if (cp == 21866)
-		return "KOI8-U";
-	if (cp == 54936)
-		return "GB18030";
-	snprintf(buf, n, "CP%u", (unsigned)cp);
-	return buf;
-}
-
 /* ---------------------------------------------------------------- building */
 
 /* Everything built for one message, freed together. */
@@ -655,9 +624,9 @@ static char *build_message(struct msgx *x, GsfInfile *dir, size_t hdr, int depth
 	memset(&b, 0, sizeof(b));
 	fixed_load(x, dir, hdr, &f);
 	if (fixed_get(&f, 0x3FFD, PT_LONG, &v)) /* PR_MESSAGE_CODEPAGE */
-		cs8 = codepage_charset(v, cpbuf, sizeof(cpbuf));
+		cs8 = tw_codepage_charset(v, cpbuf, sizeof(cpbuf));
 	else if (fixed_get(&f, 0x3FDE, PT_LONG, &v)) /* PR_INTERNET_CPID */
-		cs8 = codepage_charset(v, cpbuf, sizeof(cpbuf));
+		cs8 = tw_codepage_charset(v, cpbuf, sizeof(cpbuf));
 	if (fixed_get(&f, 0x0039, PT_SYSTIME, &v) && tw_filetime_to_unix(v, &t)) {
 		b.m.date = t;
 		b.m.has_date = 1;
@@ -712,7 +681,7 @@ static char *build_message(struct msgx *x, GsfInfile *dir, size_t hdr, int depth
 	html = prop_binary(x, dir, 0x1013, &html_len);
 	if (html) {
 		if (fixed_get(&f, 0x3FDE, PT_LONG, &v))
-			html_cs = codepage_charset(v, hbuf, sizeof(hbuf));
+			html_cs = tw_codepage_charset(v, hbuf, sizeof(hbuf));
 		else
 			html_cs = cs8;
 		b.m.html = (const char *)html;

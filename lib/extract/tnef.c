@@ -375,22 +375,6 @@ static void walk(tw_extract_ctx *cx, const unsigned char *d, size_t n, struct tn
 
 /* ---------------------------------------------------------------- extraction */
 
-static const char *codepage_name(uint32_t cp, char *buf, size_t n)
-{
-	if (cp == 0 || cp > 65535)
-		return NULL;
-	if (cp == 65001)
-		return "UTF-8";
-	if (cp == 20127)
-		return "US-ASCII";
-	if (cp >= 28591 && cp <= 28605) {
-		snprintf(buf, n, "ISO-8859-%u", (unsigned)(cp - 28590));
-		return buf;
-	}
-	snprintf(buf, n, "CP%u", (unsigned)cp);
-	return buf;
-}
-
 /* IIDs that prefix PT_OBJECT attachment data. */
 static const unsigned char iid_imessage[16] = {
 	0x07, 0x03, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -561,7 +545,7 @@ static trawl_status tnef_extract(tw_extract_ctx *cx, tw_node *node,
 	}
 	memset(&t, 0, sizeof(t));
 	walk(cx, data, len, &t);
-	cs8 = codepage_name(t.codepage, cpbuf, sizeof(cpbuf));
+	cs8 = tw_codepage_charset(t.codepage, cpbuf, sizeof(cpbuf));
 	if (!tw_cx_locating(cx)) {
 		subject = prop_str(&t.mapi, 0x0037, cs8); /* PR_SUBJECT */
 		if (!subject && t.subject)
