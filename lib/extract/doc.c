@@ -153,7 +153,8 @@ static int doc_pieces(tw_extract_ctx *cx, tw_ole_out *o, const unsigned char *wd
 			}
 			c = compressed ? cp1252->u[wd[off + k]] : tw_le16(wd + off + 2 * k);
 			doc_char(&s, c);
-			if ((++count & 0xffff) == 0 && (tw_ole_out_full(o) || tw_cx_expired(cx)))
+			if ((++count & 0xffff) == 0 &&
+			    (tw_ole_out_full(o) || tw_cx_expired(cx)))
 				return tw_ole_out_full(o) ? DOC_OK : DOC_LIMIT;
 		}
 	}

@@ -61,8 +61,9 @@ static __thread int gsf_quiet; /* >0 while this thread is in libgsf */
  * partly under its own log domains and partly under the default (NULL)
  * one; files here are often damaged, and the library must never print.
  * The handlers drop messages only while the calling thread is between
- * tw_ole_quiet() and tw_ole_loud(), and pass everything else on, so GMime's and the rest of
- * GLib's messages are untouched.  Fatal errors still abort, as GLib wants.
+ * tw_ole_quiet() and tw_ole_loud() (the legacy extractor and msg.c), and
+ * pass everything else on, so GMime's and the rest of GLib's messages are
+ * untouched.  Fatal errors still abort, as GLib wants.
  */
 static void quiet_log(const gchar *domain, GLogLevelFlags level,
 		      const gchar *msg, gpointer ud)
@@ -743,7 +744,8 @@ static enum kind classify(GsfInfile *root)
 {
 	int i, n = gsf_infile_num_children(root);
 
-	if (tw_ole_has_child(root, "EncryptionInfo") && tw_ole_has_child(root, "EncryptedPackage"))
+	if (tw_ole_has_child(root, "EncryptionInfo") &&
+	    tw_ole_has_child(root, "EncryptedPackage"))
 		return K_CRYPT;
 	for (i = 0; i < n; i++) {
 		const char *c = gsf_infile_name_by_index(root, i);

@@ -173,8 +173,8 @@ void tw_ppt_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 
 		d = NULL;
 		if (dual && GSF_IS_INFILE(dual))
-			d = tw_ole_read_stream(GSF_INFILE(dual), "PowerPoint Document", cap, &len,
-					       &damaged);
+			d = tw_ole_read_stream(GSF_INFILE(dual), "PowerPoint Document",
+					       cap, &len, &damaged);
 		if (dual)
 			g_object_unref(dual);
 	}
@@ -238,7 +238,8 @@ void tw_ppt_extract(tw_extract_ctx *cx, tw_node *node, GsfInfile *root,
 					}
 			}
 			text = (type == PPT_TEXTCHARS || type == PPT_TEXTBYTES ||
-				type == PPT_CSTRING) && !(master && ph) && !tw_ole_out_full(o);
+				type == PPT_CSTRING) && !(master && ph) &&
+			       !tw_ole_out_full(o);
 			if (text && type == PPT_CSTRING &&
 			    (n < 2 || (n >= 12 && memcmp(p, "_\0_\0_\0P\0P\0T\0", 12) == 0)))
 				text = 0; /* ___PPT10 and the like: tags, not text */
