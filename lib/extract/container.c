@@ -28,6 +28,7 @@
 #include <archive_entry.h>
 
 #include "extract/extract.h"
+#include "extract/le.h"
 
 #define READ_BLOCK (1u << 20)
 
@@ -98,17 +99,6 @@ static const char *const office_exts[] = {
 	"ots", "otp", "otg",
 };
 
-static unsigned rd16(const unsigned char *p)
-{
-	return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 struct zipscan {
 	int content_types; /* [Content_Types].xml */
 	int ooxml_part;    /* word/, xl/ or ppt/ */
@@ -155,7 +145,7 @@ static void zip_scan(const unsigned char *d, size_t n, struct zipscan *z)
 		size_t nl, el, cs;
 		unsigned flags, method;
 
-		if (rd32(h) != 0x04034b50) {
+		if (tw_le32(h) != 0x04034b50) {
 			const unsigned char *next =
 				memmem(d + pos + 1, limit - pos - 1, "PK\003\004", 4);
 
@@ -164,11 +154,11 @@ static void zip_scan(const unsigned char *d, size_t n, struct zipscan *z)
 			pos = (size_t)(next - d);
 			continue;
 		}
-		flags = rd16(h + 6);
-		method = rd16(h + 8);
-		cs = rd32(h + 18);
-		nl = rd16(h + 26);
-		el = rd16(h + 28);
+		flags = tw_le16(h + 6);
+		method = tw_le16(h + 8);
+		cs = tw_le32(h + 18);
+		nl = tw_le16(h + 26);
+		el = tw_le16(h + 28);
 		if (pos + 30 + nl + el > n)
 			break;
 		{
@@ -192,15 +182,15 @@ static void zip_scan(const unsigned char *d, size_t n, struct zipscan *z)
 	for (i = n - 22 + 1; i-- > start;) {
 		size_t cd, entries, k;
 
-		if (rd32(d + i) != 0x06054b50)
+		if (tw_le32(d + i) != 0x06054b50)
 			continue;
-		entries = rd16(d + i + 10);
-		cd = rd32(d + i + 16);
+		entries = tw_le16(d + i + 10);
+		cd = tw_le32(d + i + 16);
 		for (k = 0; k < entries && cd + 46 <= n; k++) {
-			size_t nl = rd16(d + cd + 28), el = rd16(d + cd + 30),
-			       cl = rd16(d + cd + 32);
+			size_t nl = tw_le16(d + cd + 28), el = tw_le16(d + cd + 30),
+			       cl = tw_le16(d + cd + 32);
 
-			if (rd32(d + cd) != 0x02014b50 || cd + 46 + nl > n)
+			if (tw_le32(d + cd) != 0x02014b50 || cd + 46 + nl > n)
 				break;
 			zip_name(z, d + cd + 46, nl, NULL, 0);
 			cd += 46 + nl + el + cl;

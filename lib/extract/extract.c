@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <unistd.h>
 
@@ -653,4 +654,29 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 			      "no extractor for %s content", root->mime);
 	}
 	free(cx);
+}
+
+/* ---------------------------------------------------------------- dates */
+
+int tw_utc_iso(int y, int mo, int d, int h, int mi, int s, int tz_minutes,
+	       char out[32])
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi - tz_minutes;
+	tm.tm_sec = s;
+	t = timegm(&tm);
+	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+		return -1;
+	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+	return 0;
 }

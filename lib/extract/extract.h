@@ -123,6 +123,11 @@ void tw_extract(tw_node *root, const unsigned char *data, size_t len,
  * (or records a "limit" error when the extractor has none). */
 void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 		     const tw_extract_args *args);
+/* A civil date and time at `tz_minutes` east of UTC (fields as read, not
+ * normalised: 24:00 and leap seconds roll over) as UTC "YYYY-MM-DDTHH:MM:SSZ"
+ * in out.  Returns 0, or -1 when the result falls outside years 1-9999. */
+int tw_utc_iso(int y, int mo, int d, int h, int mi, int s, int tz_minutes,
+	       char out[32]);
 /* Write `len` bytes to a new private temporary file and return its path
  * (caller unlinks and frees), for libraries that only read files. */
 char *tw_temp_file(const void *data, size_t len);

@@ -19,11 +19,36 @@
 
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
+#include "extract/le.h"
 
-static uint32_t rd32le(const unsigned char *p)
+const char *tw_codepage_charset(uint64_t cp, char *buf, size_t n)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	if (cp == 0 || cp > 65535)
+		return NULL;
+	if (cp == 65001)
+		return "UTF-8";
+	if (cp == 20127)
+		return "US-ASCII";
+	if (cp == 28591)
+		return "ISO-8859-1";
+	if (cp >= 28592 && cp <= 28605) {
+		snprintf(buf, n, "ISO-8859-%u", (unsigned)(cp - 28590));
+		return buf;
+	}
+	if (cp == 50220 || cp == 50221 || cp == 50222)
+		return "ISO-2022-JP";
+	if (cp == 51932)
+		return "EUC-JP";
+	if (cp == 51949)
+		return "EUC-KR";
+	if (cp == 20866)
+		return "KOI8-R";
+	if (cp == 21866)
+		return "KOI8-U";
+	if (cp == 54936)
+		return "GB18030";
+	snprintf(buf, n, "CP%u", (unsigned)cp);
+	return buf;
 }
 
 int tw_filetime_to_unix(uint64_t ft, int64_t *out)
@@ -569,9 +594,9 @@ unsigned char *tw_lzfu_decompress(const unsigned char *in, size_t n, size_t max,
 
 	if (n < 16)
 		return NULL;
-	comp = rd32le(in);
-	raw = rd32le(in + 4);
-	type = rd32le(in + 8);
+	comp = tw_le32(in);
+	raw = tw_le32(in + 4);
+	type = tw_le32(in + 8);
 	/* The stored size counts what follows it; trust the smaller. */
 	if (comp + 4 < n)
 		n = comp + 4;

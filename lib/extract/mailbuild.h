@@ -5,7 +5,7 @@
  * than as MIME.  Their extractors fill a tw_mail and get back the bytes of
  * an equivalent MIME message, which the email extractor then parses like
  * any other: one mail model, one place where attachments become children.
- * Internal to lib/extract (pst.c, msg.c).
+ * Internal to lib/extract (pst.c, msg.c; tnef.c for the helpers).
  */
 #ifndef TW_MAILBUILD_H
 #define TW_MAILBUILD_H
@@ -59,6 +59,11 @@ typedef struct tw_mail {
 /* Build the message; returns malloc'd bytes (caller frees) and their length
  * in *len, or NULL when out of memory. */
 char *tw_mail_build(const tw_mail *m, size_t *len);
+
+/* The iconv name of Windows code page `cp` (PR_MESSAGE_CODEPAGE,
+ * PR_INTERNET_CPID, TNEF's attOemCodepage): a static string, or one written
+ * to buf; NULL for 0 and values above 65535. */
+const char *tw_codepage_charset(uint64_t cp, char *buf, size_t n);
 
 /* FILETIME (100 ns ticks since 1601) to Unix seconds; 0 when out of range. */
 int tw_filetime_to_unix(uint64_t ft, int64_t *out);

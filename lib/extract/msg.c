@@ -16,7 +16,6 @@
  * from the file, so reads are capped (max_item_bytes per stream), and the
  * recursion into embedded messages is bounded.
  */
-#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -25,6 +24,8 @@
 
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
+#include "extract/le.h"
+#include "extract/ole.h"
 
 #define MAX_EMBED_DEPTH 8
 #define MAX_RECIPIENTS 5000
@@ -37,44 +38,6 @@
 #define PT_UNICODE 0x001F
 #define PT_BINARY  0x0102
 #define PT_OBJECT  0x000D
-
-/* ---------------------------------------------------------------- libgsf setup */
-
-static void quiet_log(const gchar *domain, GLogLevelFlags level,
-		      const gchar *message, gpointer ud)
-{
-	(void)domain;
-	(void)level;
-	(void)message;
-	(void)ud;
-}
-
-/*
- * libgsf reports damaged files with g_warning() and g_return_if_fail()
- * under its log domains; a library must not print them.  GLib calls only
- * the newest handler of a domain, and another extractor installs its own
- * for the same domains, so ours is put back on top before each use (the
- * new one added before the old one is removed: there is always one).
- */
-static void quiet_libgsf(void)
-{
-	static const char *const domains[] = {"libgsf", "libgsf:msole"};
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static guint ids[TW_ARRAY_LEN(domains)];
-	size_t i;
-
-	pthread_mutex_lock(&mu);
-	for (i = 0; i < TW_ARRAY_LEN(domains); i++) {
-		guint id = g_log_set_handler(domains[i], G_LOG_LEVEL_MASK |
-					     G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-					     quiet_log, NULL);
-
-		if (ids[i])
-			g_log_remove_handler(domains[i], ids[i]);
-		ids[i] = id;
-	}
-	pthread_mutex_unlock(&mu);
-}
 
 /*
  * gsf_infile_child_by_name() and _by_index() print a g_warning() (in no log
@@ -109,22 +72,19 @@ static GsfInput *child_named(GsfInfile *dir, const char *name)
 	return NULL;
 }
 
+/* The root storage of the compound file, or NULL; call between
+ * tw_ole_quiet() and tw_ole_loud(). */
 static GsfInfile *open_ole(const unsigned char *data, size_t len)
 {
 	GsfInput *in;
 	GsfInfile *ole;
-	GError *err = NULL;
+	char why[128];
 
 	/* gsf_init() is done there, once, before any extractor thread. */
 	tw_extract_global_init();
-	quiet_libgsf();
-	in = gsf_input_memory_new(data, (gsf_off_t)len, FALSE);
-	if (!in)
-		return NULL;
-	ole = gsf_infile_msole_new(in, &err);
-	g_object_unref(in);
-	if (err)
-		g_error_free(err);
+	ole = tw_ole_open(data, len, &in, why, sizeof(why));
+	if (ole)
+		g_object_unref(in); /* the compound file keeps its own reference */
 	return ole;
 }
 
@@ -157,14 +117,17 @@ static int msg_accepts(const char *mime, const char *ext,
 	 * The root storage decides. */
 	if (!mime || len < 512 || memcmp(data, ole_magic, 8) != 0)
 		return 0;
+	tw_ole_quiet();
 	ole = open_ole(data, len);
 	if (!ole) {
+		tw_ole_loud();
 		/* Only the head of a large file: trust libmagic, which
 		 * recognised the .msg directory. */
 		return strcmp(mime, "application/vnd.ms-outlook") == 0;
 	}
 	yes = is_message_storage(ole);
 	g_object_unref(ole);
+	tw_ole_loud();
 	return yes;
 }
 
@@ -183,12 +146,6 @@ struct fixed {
 	unsigned char *data;
 	size_t len, hdr;
 };
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* Read a stream whole (up to x->max); NULL if absent or unreadable. */
 static unsigned char *read_stream(struct msgx *x, GsfInfile *dir, const char *name,
@@ -251,11 +208,10 @@ static int fixed_get(const struct fixed *f, unsigned id, unsigned type, uint64_t
 	if (!f->data)
 		return 0;
 	for (off = f->hdr; off + 16 <= f->len; off += 16) {
-		uint32_t tag = le32(f->data + off);
+		uint32_t tag = tw_le32(f->data + off);
 
 		if ((tag >> 16) == id && (tag & 0xffff) == type) {
-			*v = (uint64_t)le32(f->data + off + 8) |
-			     (uint64_t)le32(f->data + off + 12) << 32;
+			*v = tw_le64(f->data + off + 8);
 			return 1;
 		}
 	}
@@ -299,37 +255,6 @@ static unsigned char *prop_binary(struct msgx *x, GsfInfile *dir, unsigned id,
 
 	snprintf(name, sizeof(name), "__substg1.0_%04X%04X", id, PT_BINARY);
 	return read_stream(x, dir, name, len);
-}
-
-/* iconv name for a Windows code page (PR_MESSAGE_CODEPAGE / PR_INTERNET_CPID). */
-static const char *codepage_charset(uint64_t cp, char *buf, size_t n)
-{
-	if (cp == 0 || cp > 65535)
-		return NULL;
-	if (cp == 65001)
-		return "UTF-8";
-	if (cp == 20127)
-		return "US-ASCII";
-	if (cp == 28591)
-		return "ISO-8859-1";
-	if (cp >= 28592 && cp <= 28605) {
-		snprintf(buf, n, "ISO-8859-%u", (unsigned)(cp - 28590));
-		return buf;
-	}
-	if (cp == 50220 || cp == 50221 || cp == 50222)
-		return "ISO-2022-JP";
-	if (cp == 51932)
-		return "EUC-JP";
-	if (cp == 51949)
-		return "EUC-KR";
-	if (cp == 20866)
-		return "KOI8-R";
-	if (cp == 21866)
-		return "KOI8-U";
-	if (cp == 54936)
-		return "GB18030";
-	snprintf(buf, n, "CP%u", (unsigned)cp);
-	return buf;
 }
 
 /* ---------------------------------------------------------------- building */
@@ -699,9 +624,9 @@ static char *build_message(struct msgx *x, GsfInfile *dir, size_t hdr, int depth
 	memset(&b, 0, sizeof(b));
 	fixed_load(x, dir, hdr, &f);
 	if (fixed_get(&f, 0x3FFD, PT_LONG, &v)) /* PR_MESSAGE_CODEPAGE */
-		cs8 = codepage_charset(v, cpbuf, sizeof(cpbuf));
+		cs8 = tw_codepage_charset(v, cpbuf, sizeof(cpbuf));
 	else if (fixed_get(&f, 0x3FDE, PT_LONG, &v)) /* PR_INTERNET_CPID */
-		cs8 = codepage_charset(v, cpbuf, sizeof(cpbuf));
+		cs8 = tw_codepage_charset(v, cpbuf, sizeof(cpbuf));
 	if (fixed_get(&f, 0x0039, PT_SYSTIME, &v) && tw_filetime_to_unix(v, &t)) {
 		b.m.date = t;
 		b.m.has_date = 1;
@@ -756,7 +681,7 @@ static char *build_message(struct msgx *x, GsfInfile *dir, size_t hdr, int depth
 	html = prop_binary(x, dir, 0x1013, &html_len);
 	if (html) {
 		if (fixed_get(&f, 0x3FDE, PT_LONG, &v))
-			html_cs = codepage_charset(v, hbuf, sizeof(hbuf));
+			html_cs = tw_codepage_charset(v, hbuf, sizeof(hbuf));
 		else
 			html_cs = cs8;
 		b.m.html = (const char *)html;
@@ -815,12 +740,15 @@ static trawl_status msg_extract(tw_extract_ctx *cx, tw_node *node,
 				const unsigned char *data, size_t len)
 {
 	struct msgx x;
-	GsfInfile *ole = open_ole(data, len);
+	GsfInfile *ole;
 	char *mail;
 	size_t mlen = 0;
 	trawl_status st;
 
+	tw_ole_quiet();
+	ole = open_ole(data, len);
 	if (!ole) {
+		tw_ole_loud();
 		if (!tw_cx_locating(cx))
 			tw_node_error(node, TRAWL_ECORRUPT, "parse",
 				      "not a readable OLE2 compound file");
@@ -832,6 +760,7 @@ static trawl_status msg_extract(tw_extract_ctx *cx, tw_node *node,
 	x.max = (size_t)tw_cx_limits(cx)->max_item_bytes;
 	mail = build_message(&x, ole, 32, 0, &mlen);
 	g_object_unref(ole);
+	tw_ole_loud();
 	if (!mail)
 		return TRAWL_ENOMEM;
 	if (!tw_cx_locating(cx)) {

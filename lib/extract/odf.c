@@ -3,7 +3,7 @@
  * (zip) or flat (.fodt, .fods, .fodp, .fodg single XML file).
  *
  * A package is read with the same zip and streaming-XML helpers as OOXML
- * (ooxml.c): content.xml gives the text, in document order, with table
+ * (package.c): content.xml gives the text, in document order, with table
  * cells separated by tabs and rows by newlines, each ODS sheet under its
  * name and each ODP slide under its name followed by its speaker notes;
  * the master pages of styles.xml give the headers and footers; meta.xml

@@ -5,7 +5,7 @@
  * memory through libarchive (inflated bytes accounted against the
  * container limits), tw_xs streams one XML part with libxml2's reader
  * (no network, no entity substitution), and tw_out gathers text with
- * separators of graded strength.  Defined in ooxml.c.
+ * separators of graded strength.  Defined in package.c.
  */
 #ifndef TW_PACKAGE_H
 #define TW_PACKAGE_H
@@ -13,6 +13,9 @@
 #include <libxml/xmlreader.h>
 
 #include "extract/extract.h"
+
+/* Member names longer than this are not looked at. */
+#define TW_PKG_NAME_MAX 1024
 
 typedef struct tw_pkg tw_pkg;
 typedef struct tw_xs tw_xs;
@@ -24,11 +27,19 @@ tw_pkg *tw_pkg_open(tw_extract_ctx *cx, tw_node *node,
 		    const unsigned char *d, size_t n);
 void tw_pkg_close(tw_pkg *p);
 int tw_pkg_stopped(const tw_pkg *p);
+/* The node the package's children, props and errors go to. */
+tw_node *tw_pkg_node(const tw_pkg *p);
+/* The regular members, in archive order: how many, and the name of the
+ * i-th (owned by the package; NULL when out of range). */
+size_t tw_pkg_count(const tw_pkg *p);
+const char *tw_pkg_name(const tw_pkg *p, size_t i);
 long tw_pkg_find(const tw_pkg *p, const char *name);
 unsigned char *tw_pkg_read(tw_pkg *p, size_t i, uint64_t max, size_t *len,
 			   trawl_status *status);
 void tw_pkg_children(tw_pkg *p, const char *const *prefixes, size_t nprefixes,
 		     int top_level_only);
+/* Emit the members named (by relationships, say) as children, each once. */
+void tw_pkg_children_named(tw_pkg *p, char *const *names, size_t count);
 tw_xs *tw_xs_open(tw_pkg *p, const char *part);
 tw_xs *tw_xs_open_mem(tw_extract_ctx *cx, tw_node *node, const char *part,
 		      const unsigned char *d, size_t n);

@@ -225,8 +225,6 @@ static int pdf_date_iso(const char *s, char out[32])
 {
 	static const int width[6] = {4, 2, 2, 2, 2, 2};
 	int v[6] = {0, 1, 1, 0, 0, 0}, k, i, tz = 0;
-	struct tm tm;
-	time_t t;
 
 	while (*s == ' ')
 		s++;
@@ -265,21 +263,7 @@ static int pdf_date_iso(const char *s, char out[32])
 	if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 ||
 	    v[3] > 24 || v[4] > 59 || v[5] > 60)
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4] - tz;
-	tm.tm_sec = v[5];
-	t = timegm(&tm);
-	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
-		return -1;
-	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ",
-		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
-	return 0;
+	return tw_utc_iso(v[0], v[1], v[2], v[3], v[4], v[5], tz, out);
 }
 
 /* fz_lookup_metadata without the longjmp: -1 when absent or unreadable.

@@ -28,471 +28,26 @@
  * below).  A store inside another container, or one being located, is read
  * whole by the extractor (run_pst()).
  *
- * The reader is this same program, started afresh (posix_spawn of
- * /proc/self/exe) with TRAWL_PST_READER naming the store: a constructor
- * below turns such a process into the reader before main() runs.  A fork()
- * of the multithreaded ingest would inherit locks held by other threads
- * (allocator, iconv, sanitizer runtimes) and could hang in the child.
+ * This file is the extractor's side: it starts the reader (pstreader.c,
+ * which also says how the process is started), reads and checks its
+ * records (pstreader.h) and builds the messages.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <libpst/libpst.h>
 
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
-
-/* Not in libpst's installed headers. */
-void pst_debug_setlevel(int level);
-void pst_unicode_init(void);
-
-#define MAX_FOLDER_DEPTH 64
-#define MAX_EMBED_DEPTH 4
-
-/* ---------------------------------------------------------------- wire format */
-
-/*
- * Records from the child: tag (1 byte), payload length (4 bytes, little
- * endian), payload.  Strings are sent raw with a leading flag byte (1: UTF-8,
- * 0: in the item's charset), converted here.
- */
-enum {
-	R_FOLDER = 'F',   /* flag, name: a folder begins */
-	R_FOLDER_END = 'G', /* declared count (i32) */
-	R_MESSAGE = 'M',  /* d_id (u64), type (i32): an item begins */
-	R_NESTED = 'N',   /* flag, name: an embedded message begins */
-	R_END = 'X',      /* the item or embedded message ends */
-	R_CHARSET = 'C',  /* charset of the item's 8-bit strings */
-	R_ATTACH = 'A',   /* attachment: see send_attach() */
-	R_LABEL = 'L',    /* "label\0" flag value: a line of a rendered item */
-	R_LTIME = 'T',    /* "label\0" FILETIME (u64) */
-	R_SKIP = 'S',     /* an item that libpst could not parse (text) */
-	R_WARN = 'W',     /* a store-level problem (text) */
-	R_DONE = 'Q',     /* the walk finished */
-	/* Item fields (string payloads unless noted). */
-	F_SUBJECT = 's', F_BODY = 'b', F_HTML = 'h', F_HEADERS = 'H',
-	F_FROM_NAME = 'n', F_FROM_ADDR = 'a', F_FROM_ADDR2 = 'e', F_TO = 't',
-	F_CC = 'c', F_BCC = 'B', F_MSGID = 'i', F_IRT = 'r', F_CLASS = 'k',
-	F_RTF = 'R' /* binary */, F_SENT = 'd' /* u64 */, F_ARRIVED = 'D' /* u64 */,
-};
-
-/* ---------------------------------------------------------------- child side */
-
-struct wr {
-	int fd;
-	size_t n;
-	unsigned char buf[1 << 16];
-};
-
-static void wr_raw(struct wr *w, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-
-	while (n > 0) {
-		ssize_t k = write(w->fd, s, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			_exit(3); /* the parent went away */
-		s += k;
-		n -= (size_t)k;
-	}
-}
-
-static void wr_flush(struct wr *w)
-{
-	if (w->n)
-		wr_raw(w, w->buf, w->n);
-	w->n = 0;
-}
-
-static void wr_bytes(struct wr *w, const void *p, size_t n)
-{
-	if (!n)
-		return;
-	if (n > sizeof(w->buf) - w->n) {
-		wr_flush(w);
-		if (n > sizeof(w->buf)) {
-			wr_raw(w, p, n);
-			return;
-		}
-	}
-	memcpy(w->buf + w->n, p, n);
-	w->n += n;
-}
-
-static void wr_u32(struct wr *w, uint32_t v)
-{
-	unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-			      (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-
-	wr_bytes(w, b, 4);
-}
-
-static void wr_u64(struct wr *w, uint64_t v)
-{
-	wr_u32(w, (uint32_t)v);
-	wr_u32(w, (uint32_t)(v >> 32));
-}
-
-static void wr_head(struct wr *w, char tag, size_t len)
-{
-	unsigned char t = (unsigned char)tag;
-
-	wr_bytes(w, &t, 1);
-	wr_u32(w, (uint32_t)len);
-}
-
-static void rec(struct wr *w, char tag, const void *p, size_t n)
-{
-	wr_head(w, tag, n);
-	wr_bytes(w, p, n);
-}
-
-static void rec_text(struct wr *w, char tag, const char *s)
-{
-	rec(w, tag, s, strlen(s));
-}
-
-static void rec_str(struct wr *w, char tag, const pst_string *s)
-{
-	unsigned char flag;
-	size_t n;
-
-	if (!s->str || !*s->str)
-		return;
-	n = strlen(s->str);
-	if (n > 0x7fffffffu)
-		return;
-	flag = s->is_utf8 ? 1 : 0;
-	wr_head(w, tag, n + 1);
-	wr_bytes(w, &flag, 1);
-	wr_bytes(w, s->str, n);
-}
-
-static void rec_time(struct wr *w, char tag, const FILETIME *ft)
-{
-	if (!ft)
-		return;
-	wr_head(w, tag, 8);
-	wr_u64(w, (uint64_t)ft->dwHighDateTime << 32 | ft->dwLowDateTime);
-}
-
-static void rec_label(struct wr *w, const char *label, const pst_string *s)
-{
-	size_t ll = strlen(label) + 1, n;
-	unsigned char flag;
-
-	if (!s->str || !*s->str)
-		return;
-	n = strlen(s->str);
-	flag = s->is_utf8 ? 1 : 0;
-	wr_head(w, R_LABEL, ll + 1 + n);
-	wr_bytes(w, label, ll);
-	wr_bytes(w, &flag, 1);
-	wr_bytes(w, s->str, n);
-}
-
-static void rec_ltime(struct wr *w, const char *label, const FILETIME *ft)
-{
-	size_t ll = strlen(label) + 1;
-
-	if (!ft)
-		return;
-	wr_head(w, R_LTIME, ll + 8);
-	wr_bytes(w, label, ll);
-	wr_u64(w, (uint64_t)ft->dwHighDateTime << 32 | ft->dwLowDateTime);
-}
-
-struct walker {
-	struct wr *w;
-	pst_file *pf;
-	uint64_t max_item;
-};
-
-static void send_item(struct walker *k, pst_item *item, int depth);
-
-/* Attachment record: three length-prefixed fields (name and MIME type as
- * flagged strings, content id raw), then the data (the rest). */
-static void send_field(struct wr *w, const pst_string *s, int flagged)
-{
-	size_t n = s->str ? strlen(s->str) : 0;
-	unsigned char f = s->is_utf8 ? 1 : 0;
-
-	wr_u32(w, (uint32_t)(n + (flagged ? 1 : 0)));
-	if (flagged)
-		wr_bytes(w, &f, 1);
-	wr_bytes(w, s->str ? s->str : "", n);
-}
-
-static void send_attach(struct walker *k, pst_item_attach *a)
-{
-	const pst_string *name = a->filename2.str ? &a->filename2 : &a->filename1;
-	size_t nl = name->str ? strlen(name->str) : 0;
-	size_t ml = a->mimetype.str ? strlen(a->mimetype.str) : 0;
-	size_t cl = a->content_id.str ? strlen(a->content_id.str) : 0;
-	pst_binary data = pst_attach_to_mem(k->pf, a);
-	char note[160];
-
-	if (!data.data && !nl)
-		return;
-	if (data.size > k->max_item) {
-		snprintf(note, sizeof(note),
-			 "%.80s (%zu bytes, more than max_item_bytes)",
-			 name->str ? name->str : "(unnamed)", data.size);
-		rec_label(k->w, "Attachment not extracted", &(pst_string){1, note});
-		free(data.data);
-		return;
-	}
-	wr_head(k->w, R_ATTACH, 4 + 1 + nl + 4 + 1 + ml + 4 + cl + data.size);
-	send_field(k->w, name, 1);
-	send_field(k->w, &a->mimetype, 1);
-	send_field(k->w, &a->content_id, 0);
-	if (data.size)
-		wr_bytes(k->w, data.data, data.size);
-	free(data.data);
-}
-
-static void send_embedded(struct walker *k, pst_item_attach *a, int depth)
-{
-	pst_desc_tree d;
-	pst_item *inner;
-	const pst_string *name = a->filename2.str ? &a->filename2 : &a->filename1;
-	unsigned char flag = name->is_utf8 ? 1 : 0;
-	size_t nl = name->str ? strlen(name->str) : 0;
-
-	memset(&d, 0, sizeof(d));
-	d.desc = pst_getID(k->pf, a->i_id);
-	if (!d.desc)
-		return;
-	inner = pst_parse_item(k->pf, &d, a->id2_head);
-	if (!inner)
-		return;
-	wr_head(k->w, R_NESTED, 1 + nl);
-	wr_bytes(k->w, &flag, 1);
-	wr_bytes(k->w, name->str ? name->str : "", nl);
-	send_item(k, inner, depth + 1);
-	rec(k->w, R_END, NULL, 0);
-	pst_freeItem(inner);
-}
-
-static void send_item(struct walker *k, pst_item *item, int depth)
-{
-	char cs[64];
-	const char *charset = pst_default_charset(item, sizeof(cs), cs);
-	pst_item_email *e = item->email;
-	pst_item_attach *a;
-
-	if (charset)
-		rec_text(k->w, R_CHARSET, charset);
-	rec_str(k->w, F_SUBJECT, &item->subject);
-	rec_str(k->w, F_BODY, &item->body);
-	if (item->ascii_type)
-		rec_text(k->w, F_CLASS, item->ascii_type);
-	if (e) {
-		rec_str(k->w, F_HEADERS, &e->header);
-		rec_str(k->w, F_HTML, &e->htmlbody);
-		rec_str(k->w, F_FROM_NAME, e->outlook_sender_name.str ?
-			&e->outlook_sender_name : &e->outlook_sender_name2);
-		rec_str(k->w, F_FROM_ADDR, &e->sender_address);
-		rec_str(k->w, F_FROM_ADDR2, &e->sender2_address);
-		rec_str(k->w, F_TO, &e->sentto_address);
-		rec_str(k->w, F_CC, &e->cc_address);
-		rec_str(k->w, F_BCC, &e->bcc_address);
-		rec_str(k->w, F_MSGID, &e->messageid);
-		rec_str(k->w, F_IRT, &e->in_reply_to);
-		rec_time(k->w, F_SENT, e->sent_date);
-		rec_time(k->w, F_ARRIVED, e->arrival_date);
-		if (e->rtf_compressed.data && e->rtf_compressed.size &&
-		    e->rtf_compressed.size <= k->max_item)
-			rec(k->w, F_RTF, e->rtf_compressed.data, e->rtf_compressed.size);
-	}
-	/* libpst fills these structures for other items too (a message's
-	 * PR_EMAIL_ADDRESS makes a "contact"): the item type decides. */
-	if (item->contact && item->type == PST_TYPE_CONTACT) {
-		pst_item_contact *c = item->contact;
-
-		rec_label(k->w, "Name", &c->fullname);
-		rec_label(k->w, "E-mail", &c->address1);
-		rec_label(k->w, "E-mail 2", &c->address2);
-		rec_label(k->w, "E-mail 3", &c->address3);
-		rec_label(k->w, "Company", &c->company_name);
-		rec_label(k->w, "Job title", &c->job_title);
-		rec_label(k->w, "Department", &c->department);
-		rec_label(k->w, "Business phone", &c->business_phone);
-		rec_label(k->w, "Home phone", &c->home_phone);
-		rec_label(k->w, "Mobile phone", &c->mobile_phone);
-		rec_label(k->w, "Business address", &c->business_address);
-		rec_label(k->w, "Home address", &c->home_address);
-		rec_label(k->w, "Nickname", &c->nickname);
-		rec_ltime(k->w, "Birthday", c->birthday);
-	}
-	if (item->appointment && (item->type == PST_TYPE_APPOINTMENT ||
-				  item->type == PST_TYPE_SCHEDULE)) {
-		pst_item_appointment *ap = item->appointment;
-
-		rec_ltime(k->w, "Start", ap->start);
-		rec_ltime(k->w, "End", ap->end);
-		rec_label(k->w, "Location", &ap->location);
-		rec_label(k->w, "Recurrence", &ap->recurrence_description);
-	}
-	if (item->journal && item->type == PST_TYPE_JOURNAL) {
-		rec_label(k->w, "Journal type", &item->journal->type);
-		rec_label(k->w, "Description", &item->journal->description);
-		rec_ltime(k->w, "Start", item->journal->start);
-		rec_ltime(k->w, "End", item->journal->end);
-	}
-	if (item->type != PST_TYPE_NOTE && item->type != PST_TYPE_REPORT)
-		rec_label(k->w, "Comment", &item->comment);
-	for (a = item->attach; a; a = a->next) {
-		if (a->method == PST_ATTACH_EMBEDDED) {
-			if (depth < MAX_EMBED_DEPTH)
-				send_embedded(k, a, depth);
-		} else {
-			send_attach(k, a);
-		}
-	}
-}
-
-static void walk_folder(struct walker *k, pst_desc_tree *d, int depth)
-{
-	for (; d; d = d->next) {
-		pst_item *item;
-		char note[96];
-
-		if (!d->desc) {
-			snprintf(note, sizeof(note), "descriptor %llu has no data",
-				 (unsigned long long)d->d_id);
-			rec_text(k->w, R_SKIP, note);
-			continue;
-		}
-		item = pst_parse_item(k->pf, d, NULL);
-		if (!item) {
-			snprintf(note, sizeof(note), "item %llu could not be parsed",
-				 (unsigned long long)d->d_id);
-			rec_text(k->w, R_SKIP, note);
-			continue;
-		}
-		if (item->folder) {
-			const pst_string *n = &item->file_as;
-			unsigned char flag = n->is_utf8 ? 1 : 0;
-			size_t nl = n->str ? strlen(n->str) : 0;
-			char cs[64];
-			const char *charset = pst_default_charset(item, sizeof(cs), cs);
-
-			if (charset)
-				rec_text(k->w, R_CHARSET, charset);
-			wr_head(k->w, R_FOLDER, 1 + nl);
-			wr_bytes(k->w, &flag, 1);
-			wr_bytes(k->w, n->str ? n->str : "", nl);
-			if (d->child && depth < MAX_FOLDER_DEPTH)
-				walk_folder(k, d->child, depth + 1);
-			wr_head(k->w, R_FOLDER_END, 4);
-			wr_u32(k->w, (uint32_t)item->folder->item_count);
-		} else if (!item->message_store) {
-			wr_head(k->w, R_MESSAGE, 12);
-			wr_u64(k->w, d->d_id);
-			wr_u32(k->w, (uint32_t)item->type);
-			send_item(k, item, 0);
-			rec(k->w, R_END, NULL, 0);
-		}
-		pst_freeItem(item);
-	}
-}
-
-/* Environment of the reader process: the store's path, and the limits. */
-#define READER_ENV "TRAWL_PST_READER"
-#define READER_LIMITS_ENV "TRAWL_PST_READER_LIMITS"
-#define READER_FD 3
-
-static void child_main(int fd, const char *path, uint64_t max_seconds,
-		       uint64_t max_item)
-{
-	static struct wr w;
-	struct walker k;
-	pst_file pf;
-	pst_item *root;
-	pst_desc_tree *top;
-	struct rlimit rl;
-
-	/* stdin, stdout and stderr are /dev/null (see spawn_reader()). */
-	signal(SIGPIPE, SIG_DFL);
-	/* A backstop: the parent kills us at the deadline anyway.  A store
-	 * read message by message (max_seconds 0) has no overall budget. */
-	if (max_seconds) {
-		rl.rlim_cur = rl.rlim_max = (rlim_t)max_seconds + 10;
-		setrlimit(RLIMIT_CPU, &rl);
-	}
-	w.fd = fd;
-	pst_debug_setlevel(100);
-	pst_unicode_init();
-	if (pst_open(&pf, path, "windows-1252") != 0) {
-		rec_text(&w, R_WARN, "not a PST/OST file libpst can open");
-		wr_flush(&w);
-		_exit(2);
-	}
-	if (pst_load_index(&pf) != 0) {
-		rec_text(&w, R_WARN, "the PST index cannot be read");
-		wr_flush(&w);
-		_exit(2);
-	}
-	pst_load_extended_attributes(&pf);
-	root = pst_parse_item(&pf, pf.d_head, NULL);
-	if (!root || !root->message_store) {
-		rec_text(&w, R_WARN, "the PST has no readable message store record");
-		wr_flush(&w);
-		_exit(2);
-	}
-	top = pst_getTopOfFolders(&pf, root);
-	if (!top) {
-		rec_text(&w, R_WARN, "the PST has no top of folders record");
-		wr_flush(&w);
-		_exit(2);
-	}
-	k.w = &w;
-	k.pf = &pf;
-	k.max_item = max_item;
-	walk_folder(&k, top->child, 0);
-	rec(&w, R_DONE, NULL, 0);
-	wr_flush(&w);
-	_exit(0);
-}
-
-/* Runs before main() in every program linking trawl: in a process started
- * by spawn_reader(), become the reader and never return. */
-__attribute__((constructor)) static void reader_entry(void)
-{
-	const char *path = getenv(READER_ENV);
-	const char *lims = getenv(READER_LIMITS_ENV);
-	unsigned long long secs = 0, item = 0, parent = 0;
-
-	if (!path)
-		return;
-	if (!lims || sscanf(lims, "%llu %llu %llu", &secs, &item, &parent) != 3)
-		_exit(2);
-	/* Never outlive trawl (killed, crashed): a reader stuck in libpst
-	 * would spin on alone. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if ((unsigned long long)getppid() != parent)
-		_exit(2);
-	child_main(READER_FD, path, secs, item);
-	_exit(0);
-}
-
-/* ---------------------------------------------------------------- parent side */
+#include "extract/le.h"
+#include "extract/pstreader.h"
 
 struct att {
 	char *name, *mime, *cid;
@@ -531,8 +86,8 @@ struct rx {
 	const volatile int *cancel; /* split: the run is stopping */
 	char *charset;            /* of the next folder record */
 	tw_buf path;              /* current folder path */
-	uint64_t folder_count[MAX_FOLDER_DEPTH + 2];
-	size_t path_len[MAX_FOLDER_DEPTH + 2];
+	uint64_t folder_count[TW_PST_MAX_FOLDER_DEPTH + 2];
+	size_t path_len[TW_PST_MAX_FOLDER_DEPTH + 2];
 	int depth;
 	uint64_t declared, emitted, skipped, folders;
 	tw_buf mismatch;          /* folders whose counts differ */
@@ -558,17 +113,6 @@ static char *conv(const unsigned char *p, size_t n, const char *charset)
 	if (n && p[0] == 0)
 		return n > 1 ? tw_to_utf8((const char *)p + 1, n - 1, charset, NULL) : NULL;
 	return NULL;
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const unsigned char *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
 static void item_free(struct item *it)
@@ -803,7 +347,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 	case R_FOLDER: {
 		char *name;
 
-		if (r->depth >= MAX_FOLDER_DEPTH || it)
+		if (r->depth >= TW_PST_MAX_FOLDER_DEPTH || it)
 			return -1;
 		name = conv(p, n, r->charset);
 		r->path_len[r->depth] = r->path.len;
@@ -823,7 +367,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 	case R_FOLDER_END:
 		if (n != 4 || r->depth == 0 || it)
 			return -1;
-		note_folder_counts(r, rd32(p) > 0x7fffffffu ? 0 : rd32(p));
+		note_folder_counts(r, tw_le32(p) > 0x7fffffffu ? 0 : tw_le32(p));
 		r->depth--;
 		r->path.len = r->path_len[r->depth];
 		if (r->path.data)
@@ -835,8 +379,8 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		it = item_new(NULL);
 		if (!it)
 			return -1;
-		it->id = rd64(p);
-		it->type = (int)rd32(p + 8);
+		it->id = tw_le64(p);
+		it->type = (int)tw_le32(p + 8);
 		it->charset = tw_strdup(r->charset);
 		r->cur = it;
 		return 0;
@@ -885,7 +429,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		for (i = 0; i < 3; i++) {
 			if (n - pos < 4)
 				return -1;
-			fl[i] = rd32(p + pos);
+			fl[i] = tw_le32(p + pos);
 			pos += 4;
 			if (fl[i] > n - pos)
 				return -1;
@@ -919,7 +463,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 
 		if (!it || !z || n - (size_t)(z + 1 - p) != 8)
 			return -1;
-		if (tw_filetime_to_unix(rd64(z + 1), &t)) {
+		if (tw_filetime_to_unix(tw_le64(z + 1), &t)) {
 			char iso[32];
 			time_t tt = (time_t)t;
 			struct tm tm;
@@ -935,9 +479,9 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		if (!it || n != 8)
 			return -1;
 		if (tag == F_SENT)
-			it->sent = rd64(p);
+			it->sent = tw_le64(p);
 		else
-			it->arrived = rd64(p);
+			it->arrived = tw_le64(p);
 		return 0;
 	case F_RTF:
 		if (!it)
@@ -1030,7 +574,7 @@ static int next_record(struct rx *r, int *tag, unsigned char **p, uint32_t *n)
 	if (r->stop || r->done || !read_full(r, head, 5))
 		return 0;
 	*tag = head[0];
-	*n = rd32(head + 1);
+	*n = tw_le32(head + 1);
 	if (*n > max_rec) {
 		r->stop = 1;
 		tw_node_error(r->node, TRAWL_ELIMIT, "limit",
@@ -1058,57 +602,6 @@ static void protocol_error(struct rx *r)
 		      "the PST reader process sent a malformed record");
 }
 
-extern char **environ;
-
-/* Start the reader on path, writing records to wfd; -1 and errno on failure. */
-static pid_t spawn_reader(int wfd, const char *path, uint64_t cpu_seconds,
-			  uint64_t max_item)
-{
-	posix_spawn_file_actions_t fa;
-	size_t n = 0, i, j = 0;
-	char **env, *pvar, lvar[96];
-	char *argv[] = {(char *)"trawl-pst-reader", NULL};
-	pid_t pid = -1;
-	int rc;
-
-	while (environ && environ[n])
-		n++;
-	env = calloc(n + 3, sizeof(*env));
-	pvar = tw_asprintf("%s=%s", READER_ENV, path);
-	if (!env || !pvar) {
-		free(env);
-		free(pvar);
-		errno = ENOMEM;
-		return -1;
-	}
-	snprintf(lvar, sizeof(lvar), "%s=%llu %llu %llu", READER_LIMITS_ENV,
-		 (unsigned long long)cpu_seconds, (unsigned long long)max_item,
-		 (unsigned long long)getpid());
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], READER_ENV, strlen(READER_ENV)) != 0)
-			env[j++] = environ[i];
-	env[j++] = pvar;
-	env[j++] = lvar;
-	env[j] = NULL;
-	/* libpst prints; nothing of it may reach our output. */
-	rc = posix_spawn_file_actions_init(&fa);
-	if (rc == 0) {
-		if ((rc = posix_spawn_file_actions_adddup2(&fa, wfd, READER_FD)) == 0 &&
-		    (rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)) == 0 &&
-		    (rc = posix_spawn_file_actions_adddup2(&fa, 0, 1)) == 0 &&
-		    (rc = posix_spawn_file_actions_adddup2(&fa, 0, 2)) == 0)
-			rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, env);
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	free(env);
-	free(pvar);
-	if (rc != 0) {
-		errno = rc;
-		return -1;
-	}
-	return pid;
-}
-
 /* Start the reader on path; -1 when it cannot be started (recorded). */
 static int rx_start(struct rx *r, const char *path, uint64_t cpu_seconds)
 {
@@ -1123,16 +616,16 @@ static int rx_start(struct rx *r, const char *path, uint64_t cpu_seconds)
 			      strerror(errno));
 		return -1;
 	}
-	if (fds[1] == READER_FD) {
+	if (fds[1] == TW_PST_READER_FD) {
 		/* A dup2() onto itself would keep close-on-exec set. */
-		int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, READER_FD + 1);
+		int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, TW_PST_READER_FD + 1);
 
 		if (moved >= 0) {
 			close(fds[1]);
 			fds[1] = moved;
 		}
 	}
-	r->pid = spawn_reader(fds[1], path, cpu_seconds, r->lim->max_item_bytes);
+	r->pid = tw_pst_reader_spawn(fds[1], path, cpu_seconds, r->lim->max_item_bytes);
 	close(fds[1]);
 	if (r->pid < 0) {
 		close(fds[0]);
@@ -1285,7 +778,7 @@ static int split_record(struct rx *r, int tag, const unsigned char *p, uint32_t 
 	case R_MESSAGE:
 		if (r->part_depth || n != 12)
 			return -1;
-		r->part_id = rd64(p);
+		r->part_id = tw_le64(p);
 		tw_buf_reset(&r->part);
 		if (r->charset)
 			put_record(&r->part, R_CHARSET, r->charset, strlen(r->charset));
@@ -1417,7 +910,7 @@ char *tw_pst_message(const unsigned char *recs, size_t len, const trawl_limits *
 	tw_buf_init(&r.mismatch, 1);
 	tw_buf_init(&r.skips, 1);
 	while (pos + 5 <= len && !r.built) {
-		uint32_t n = rd32(recs + pos + 1);
+		uint32_t n = tw_le32(recs + pos + 1);
 
 		if (n > len - pos - 5 || handle(&r, recs[pos], recs + pos + 5, n) < 0)
 			break;

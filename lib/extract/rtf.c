@@ -31,6 +31,8 @@
 #include <string.h>
 
 #include "extract/extract.h"
+#include "extract/le.h"
+#include "extract/ole.h"
 
 #define RTF_MAX_DEPTH 1024      /* groups open at once */
 #define RTF_MAX_FONTS 4096      /* font table entries kept */
@@ -787,12 +789,6 @@ static void control(struct rtf *r)
 
 /* ---------------------------------------------------------------- objects */
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* A length-prefixed string of the OLE1 header; returns 0 when it does not fit. */
 static int ole1_string(const unsigned char *d, size_t n, size_t *pos,
 		       const unsigned char **s, size_t *slen)
@@ -801,62 +797,13 @@ static int ole1_string(const unsigned char *d, size_t n, size_t *pos,
 
 	if (n - *pos < 4)
 		return 0;
-	l = le32(d + *pos);
+	l = tw_le32(d + *pos);
 	*pos += 4;
 	if (l > n - *pos)
 		return 0;
 	*s = d + *pos;
 	*slen = l;
 	*pos += l;
-	return 1;
-}
-
-/* The NUL-terminated string at *pos, or 0 when unterminated. */
-static int zstring(const unsigned char *d, size_t n, size_t *pos,
-		   const unsigned char **s)
-{
-	const unsigned char *z = memchr(d + *pos, 0, n - *pos);
-
-	if (!z)
-		return 0;
-	*s = d + *pos;
-	*pos = (size_t)(z - d) + 1;
-	return 1;
-}
-
-/*
- * An OLE1 "Package": the packaged file with its original name, inside the
- * native data.  Returns 1 and the file when the structure holds together.
- */
-static int ole1_package(const unsigned char *d, size_t n, char *fname,
-			size_t fcap, const unsigned char **data, size_t *dlen)
-{
-	const unsigned char *label, *path;
-	size_t pos = 2;
-	uint32_t l;
-	const char *base;
-
-	if (n < 2 || !zstring(d, n, &pos, &label) || !zstring(d, n, &pos, &path))
-		return 0;
-	if (n - pos < 8)
-		return 0;
-	pos += 4;
-	l = le32(d + pos);
-	pos += 4;
-	if (l > n - pos)
-		return 0;
-	pos += l;
-	if (n - pos < 4)
-		return 0;
-	l = le32(d + pos);
-	pos += 4;
-	if (l > n - pos)
-		return 0;
-	*data = d + pos;
-	*dlen = l;
-	base = strrchr((const char *)path, '\\');
-	base = base ? base + 1 : (const char *)path;
-	snprintf(fname, fcap, "%s", *base ? base : (const char *)label);
 	return 1;
 }
 
@@ -896,13 +843,13 @@ static void object_done(struct rtf *r)
 	}
 	tw_buf_reset(&r->objdata);
 	/* OLEVersion, FormatID (2: embedded), ClassName, Topic, Item, data */
-	if (n < 8 || le32(bin + 4) != 2 || !ole1_string(bin, n, &pos, &cls, &clen) ||
+	if (n < 8 || tw_le32(bin + 4) != 2 || !ole1_string(bin, n, &pos, &cls, &clen) ||
 	    !ole1_string(bin, n, &pos, &s, &slen) ||
 	    !ole1_string(bin, n, &pos, &s, &slen) || n - pos < 4) {
 		free(bin);
 		return;
 	}
-	nlen = le32(bin + pos);
+	nlen = tw_le32(bin + pos);
 	pos += 4;
 	if (nlen > n - pos)
 		nlen = (uint32_t)(n - pos); /* truncated: keep what is there */
@@ -914,7 +861,7 @@ static void object_done(struct rtf *r)
 			cname[i] = '_';
 	snprintf(loc, sizeof(loc), "object:%lu", r->nobjects);
 	if (strcmp(cname, "Package") == 0 &&
-	    ole1_package(native, nlen, name, sizeof(name), &pdata, &plen)) {
+	    tw_ole1_package(native, nlen, name, sizeof(name), &pdata, &plen)) {
 		tw_child(r->cx, r->node, "attachment", name, loc, pdata, plen);
 	} else {
 		snprintf(name, sizeof(name), "object%lu (%s)", r->nobjects,

@@ -24,6 +24,7 @@
 
 #include "extract/extract.h"
 #include "extract/mailbuild.h"
+#include "extract/le.h"
 
 #define TNEF_SIGNATURE 0x223E9F78u
 
@@ -59,17 +60,6 @@
 #define MV_FLAG     0x1000
 
 #define MAX_PROPS 4096
-
-static uint16_t le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* One MAPI property: its first value, pointing into the stream. */
 struct prop {
@@ -121,7 +111,7 @@ static int parse_props(const unsigned char *d, size_t n, struct props *out)
 
 	if (n < 4)
 		return -1;
-	count = le32(d);
+	count = tw_le32(d);
 	for (i = 0; i < count; i++) {
 		unsigned tag, type, id, named = 0;
 		size_t nvalues = 1, k;
@@ -129,7 +119,7 @@ static int parse_props(const unsigned char *d, size_t n, struct props *out)
 
 		if (n - pos < 4)
 			return -1;
-		tag = le32(d + pos);
+		tag = tw_le32(d + pos);
 		pos += 4;
 		type = tag & 0xffff;
 		id = tag >> 16;
@@ -139,14 +129,14 @@ static int parse_props(const unsigned char *d, size_t n, struct props *out)
 			/* Named property: GUID, then a number or a name. */
 			if (n - pos < 20)
 				return -1;
-			kind = le32(d + pos + 16);
+			kind = tw_le32(d + pos + 16);
 			pos += 20;
 			if (n - pos < 4)
 				return -1;
 			if (kind == 0) {
 				pos += 4;
 			} else if (kind == 1) {
-				size_t nl = le32(d + pos);
+				size_t nl = tw_le32(d + pos);
 
 				pos += 4;
 				if (nl > n - pos || pad4(nl) > n - pos)
@@ -162,7 +152,7 @@ static int parse_props(const unsigned char *d, size_t n, struct props *out)
 		if (mv || is_variable(type)) {
 			if (n - pos < 4)
 				return -1;
-			nvalues = le32(d + pos);
+			nvalues = tw_le32(d + pos);
 			pos += 4;
 			if (nvalues > n - pos)
 				return -1; /* every value takes at least a byte */
@@ -174,7 +164,7 @@ static int parse_props(const unsigned char *d, size_t n, struct props *out)
 			if (is_variable(type)) {
 				if (n - pos < 4)
 					return -1;
-				len = le32(d + pos);
+				len = tw_le32(d + pos);
 				pos += 4;
 				if (len > n - pos)
 					return -1;
@@ -320,8 +310,8 @@ static void walk(tw_extract_ctx *cx, const unsigned char *d, size_t n, struct tn
 			damaged(t, "truncated attribute header", pos);
 			return;
 		}
-		id = le32(d + pos + 1);
-		len = le32(d + pos + 5);
+		id = tw_le32(d + pos + 1);
+		len = tw_le32(d + pos + 5);
 		if (len > n - pos - 9 || n - pos - 9 - len < 2) {
 			damaged(t, "attribute longer than the stream", pos);
 			return;
@@ -329,7 +319,7 @@ static void walk(tw_extract_ctx *cx, const unsigned char *d, size_t n, struct tn
 		data = d + pos + 9;
 		for (i = 0; i < len; i++)
 			sum = (uint16_t)(sum + data[i]);
-		want = le16(data + len);
+		want = tw_le16(data + len);
 		if (sum != want)
 			damaged(t, "attribute checksum mismatch", pos);
 		pos += 9 + (size_t)len + 2;
@@ -348,7 +338,7 @@ static void walk(tw_extract_ctx *cx, const unsigned char *d, size_t n, struct tn
 			break;
 		case ATT_OEM_CODEPAGE:
 			if (len >= 4)
-				t->codepage = le32(data);
+				t->codepage = tw_le32(data);
 			break;
 		case ATT_MAPI_PROPS:
 			if (parse_props(data, len, &t->mapi) < 0)
@@ -384,22 +374,6 @@ static void walk(tw_extract_ctx *cx, const unsigned char *d, size_t n, struct tn
 }
 
 /* ---------------------------------------------------------------- extraction */
-
-static const char *codepage_name(uint32_t cp, char *buf, size_t n)
-{
-	if (cp == 0 || cp > 65535)
-		return NULL;
-	if (cp == 65001)
-		return "UTF-8";
-	if (cp == 20127)
-		return "US-ASCII";
-	if (cp >= 28591 && cp <= 28605) {
-		snprintf(buf, n, "ISO-8859-%u", (unsigned)(cp - 28590));
-		return buf;
-	}
-	snprintf(buf, n, "CP%u", (unsigned)cp);
-	return buf;
-}
 
 /* IIDs that prefix PT_OBJECT attachment data. */
 static const unsigned char iid_imessage[16] = {
@@ -459,7 +433,7 @@ static void add_attachments(tw_extract_ctx *cx, tw_node *node, struct tnef *t,
 			return;
 		if (!data) {
 			const struct prop *m = find_prop(&a->mapi, 0x3705); /* PR_ATTACH_METHOD */
-			uint32_t method = m && m->type == PT_LONG && m->len >= 4 ? le32(m->val) : 1;
+			uint32_t method = m && m->type == PT_LONG && m->len >= 4 ? tw_le32(m->val) : 1;
 
 			if (tw_cx_locating(cx)) {
 				/* no errors while locating */
@@ -563,7 +537,7 @@ static trawl_status tnef_extract(tw_extract_ctx *cx, tw_node *node,
 	char cpbuf[24], *subject, *cls;
 	const char *cs8;
 
-	if (len < 6 || le32(data) != TNEF_SIGNATURE) {
+	if (len < 6 || tw_le32(data) != TNEF_SIGNATURE) {
 		if (!tw_cx_locating(cx))
 			tw_node_error(node, TRAWL_ECORRUPT, "parse",
 				      "not a TNEF stream (bad signature)");
@@ -571,7 +545,7 @@ static trawl_status tnef_extract(tw_extract_ctx *cx, tw_node *node,
 	}
 	memset(&t, 0, sizeof(t));
 	walk(cx, data, len, &t);
-	cs8 = codepage_name(t.codepage, cpbuf, sizeof(cpbuf));
+	cs8 = tw_codepage_charset(t.codepage, cpbuf, sizeof(cpbuf));
 	if (!tw_cx_locating(cx)) {
 		subject = prop_str(&t.mapi, 0x0037, cs8); /* PR_SUBJECT */
 		if (!subject && t.subject)
@@ -615,7 +589,7 @@ static int tnef_accepts(const char *mime, const char *ext,
 			const unsigned char *data, size_t len)
 {
 	/* The signature decides: libmagic and names only hint. */
-	return len >= 6 && le32(data) == TNEF_SIGNATURE;
+	return len >= 6 && tw_le32(data) == TNEF_SIGNATURE;
 }
 
 const tw_extractor tw_extractor_tnef = {

@@ -1,7 +1,7 @@
 /*
  * fuzz_legacy.c - libFuzzer target for legacy Office files in OLE2
- * (lib/extract/legacy.c): Word, Excel, PowerPoint, their property sets and
- * embedded objects.
+ * (lib/extract/ole.c, doc.c, xls.c, ppt.c): Word, Excel, PowerPoint, their
+ * property sets and embedded objects.
  *
  * Inputs the legacy extractor would not take (anything without the OLE2
  * signature, Outlook messages) are dropped early so the time goes to

@@ -1,6 +1,6 @@
 /*
  * fuzz_ooxml.c - libFuzzer target for Office Open XML packages
- * (lib/extract/ooxml.c).
+ * (lib/extract/ooxml.c, xlsx.c and the package layer package.c).
  *
  * Inputs the OOXML extractor would not take are dropped early so the time
  * goes to libarchive, libxml2 and our part walkers; accepted ones run

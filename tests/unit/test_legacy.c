@@ -1,14 +1,14 @@
 /*
- * test_legacy.c - the legacy Office extractor (lib/extract/legacy.c) on the
- * OLE2 fixtures of tests/fixtures/gen_docs3.py: a Word 97 piece table with
- * 8-bit and UTF-16 pieces, fields and table marks, an embedded package and
- * its retrieval by locator; Word 6; a BIFF8 workbook (shared strings split
- * over CONTINUE, RK, MULRK, formulas, booleans, dates); a PowerPoint record
- * tree; Summary Information properties; encrypted Word, Excel and OOXML;
- * an Outlook message it must leave to msg.c; an unknown OLE2 kind; damaged
- * and mutated files.  Then real documents of the shared corpora (skipped,
- * with a message, when ../shared/corpora is absent).  Run from the
- * repository root.
+ * test_legacy.c - the legacy Office extractor (lib/extract/ole.c with doc.c,
+ * xls.c and ppt.c) on the OLE2 fixtures of tests/fixtures/gen_docs3.py: a
+ * Word 97 piece table with 8-bit and UTF-16 pieces, fields and table marks,
+ * an embedded package and its retrieval by locator; Word 6; a BIFF8 workbook
+ * (shared strings split over CONTINUE, RK, MULRK, formulas, booleans, dates);
+ * a PowerPoint record tree; Summary Information properties; encrypted Word,
+ * Excel and OOXML; an Outlook message it must leave to msg.c; an unknown
+ * OLE2 kind; damaged and mutated files.  Then real documents of the shared
+ * corpora (skipped, with a message, when ../shared/corpora is absent).  Run
+ * from the repository root.
  */
 #include <pthread.h>
 

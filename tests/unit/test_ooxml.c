@@ -1,9 +1,9 @@
 /*
- * test_ooxml.c - the Office Open XML extractor (lib/extract/ooxml.c) on the
- * fixtures of tests/fixtures/gen_docs1.py: DOCX body, table, header,
- * footnote, comment and tracked changes; XLSX sheets, shared strings,
- * numbers, dates and booleans; PPTX slide order and notes; core and app
- * properties; embedded objects and their retrieval in locating mode;
+ * test_ooxml.c - the Office Open XML extractor (lib/extract/ooxml.c and
+ * xlsx.c, over package.c) on the fixtures of tests/fixtures/gen_docs1.py:
+ * DOCX body, table, header, footnote, comment and tracked changes; XLSX
+ * sheets, shared strings, numbers, dates and booleans; PPTX slide order
+ * and notes; core and app properties; embedded objects and their retrieval in locating mode;
  * broken XML, entity tricks, a zip posing as DOCX, detection by content,
  * and the limits.  Run from the repository root.
  */

@@ -1,5 +1,6 @@
 /*
- * test_pst.c - Outlook PST stores (lib/extract/pst.c).
+ * test_pst.c - Outlook PST stores (lib/extract/pst.c and its reader process,
+ * pstreader.c).
  *
  * No PST can be written from the standard library, so the stores are the
  * two real ones under ../shared/corpora (skipped visibly when absent); the
