@@ -645,6 +645,27 @@ static char *strip_b(const tw_hdr *h, size_t *outlen)
 
 /* ---------------------------------------------------------------- one signature */
 
+/* The next non-empty field of the colon-separated list at *p (h=),
+ * terminated in place; *p moves past it.  NULL when none is left.  The
+ * fields are those strtok_r(s, ":") gives (strtok_r is banned). */
+static char *next_field(char **p)
+{
+	char *s;
+	size_t n;
+
+	if (!*p)
+		return NULL;
+	s = *p + strspn(*p, ":");
+	if (!*s) {
+		*p = s;
+		return NULL;
+	}
+	n = strcspn(s, ":");
+	*p = s[n] ? s + n + 1 : s + n;
+	s[n] = '\0';
+	return s;
+}
+
 static void set(tw_dkim_sigres *r, const char *result, const char *fmt, const char *arg)
 {
 	r->result = result;
@@ -758,10 +779,10 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 	}
 	{
 		/* h= must sign From. */
-		char *hl = tw_strdup(h), *tok, *save = NULL;
+		char *hl = tw_strdup(h), *rest = hl, *tok;
 		int from = 0;
 
-		for (tok = strtok_r(hl, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
+		for (tok = next_field(&rest); tok; tok = next_field(&rest))
 			if (!strcasecmp(tok, "from"))
 				from = 1;
 		free(hl);
@@ -882,9 +903,9 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 	if (!used)
 		goto out;
 	{
-		char *hl = tw_strdup(h), *tok, *save = NULL;
+		char *hl = tw_strdup(h), *rest = hl, *tok;
 
-		for (tok = strtok_r(hl, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		for (tok = next_field(&rest); tok; tok = next_field(&rest)) {
 			size_t k, tl = strlen(tok);
 
 			for (k = hs->n; k-- > 0;) {
