@@ -323,16 +323,6 @@ void tw_pkg_close(tw_pkg *p)
 	free(p);
 }
 
-size_t tw_pkg_count(const tw_pkg *p)
-{
-	return p->n;
-}
-
-const char *tw_pkg_name(const tw_pkg *p, size_t i)
-{
-	return i < p->n ? p->names[i] : NULL;
-}
-
 int tw_pkg_stopped(const tw_pkg *p)
 {
 	return p->stopped;
