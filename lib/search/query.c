@@ -73,14 +73,20 @@ typedef struct parser {
 	int failed;
 } parser;
 
-static void fail(parser *p, size_t pos, const char *fmt, const char *arg)
+static void fail(parser *p, size_t pos, const char *fmt, ...) TW_PRINTF(3, 4);
+
+static void fail(parser *p, size_t pos, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (p->failed)
 		return;
 	p->failed = 1;
 	if (p->err) {
 		p->err->pos = pos;
-		snprintf(p->err->message, sizeof(p->err->message), fmt, arg ? arg : "");
+		va_start(ap, fmt);
+		vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+		va_end(ap);
 	}
 }
 

@@ -47,14 +47,20 @@ static const char *in_set(const plan *pl)
 	return pl->fts_drives ? "+b.id IN (" : "b.id IN (";
 }
 
-static void plan_fail(plan *pl, size_t pos, const char *fmt, const char *arg)
+static void plan_fail(plan *pl, size_t pos, const char *fmt, ...) TW_PRINTF(3, 4);
+
+static void plan_fail(plan *pl, size_t pos, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (pl->failed)
 		return;
 	pl->failed = 1;
 	if (pl->err) {
 		pl->err->pos = pos;
-		snprintf(pl->err->message, sizeof(pl->err->message), fmt, arg ? arg : "");
+		va_start(ap, fmt);
+		vsnprintf(pl->err->message, sizeof(pl->err->message), fmt, ap);
+		va_end(ap);
 	}
 }
 
