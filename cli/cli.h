@@ -4,6 +4,9 @@
  *
  * Commands use only the public API (trawl.h).  Exit statuses:
  *   0 success, 1 failure, 2 usage or query syntax error, 3 not found.
+ * TRAWL_EREADONLY is a failure (1), not a usage error: commands that write
+ * open the archive writable, so it only comes from a file or medium that
+ * cannot be written, which no change to the command line fixes.
  */
 #ifndef TRAWL_CLI_H
 #define TRAWL_CLI_H

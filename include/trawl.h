@@ -39,7 +39,8 @@ typedef enum trawl_status {
 	TRAWL_EVERSION,     /* archive schema is newer than this library */
 	TRAWL_EBUSY,        /* the archive is locked by another writer */
 	TRAWL_ECANCELLED,   /* the caller asked to stop */
-	TRAWL_EEMPTY        /* input has no content (0 bytes) */
+	TRAWL_EEMPTY,       /* input has no content (0 bytes) */
+	TRAWL_EREADONLY     /* a write on an archive opened read-only */
 } trawl_status;
 
 /* A static, lowercase, one-word-ish name for a status ("encrypted", ...). */
@@ -70,6 +71,12 @@ const char *trawl_archive_errmsg(const trawl_archive *ar);
 
 /* Path of the archive file; owned by `ar`. */
 const char *trawl_archive_path(const trawl_archive *ar);
+
+/* Non-zero when `ar` takes writes: it was opened without
+ * TRAWL_OPEN_READONLY and SQLite could open the file for writing (it opens
+ * a file it may not write read-only, silently).  When zero, every writing
+ * function returns TRAWL_EREADONLY. */
+int trawl_archive_writable(const trawl_archive *ar);
 
 /* ---------------------------------------------------------------- ingest */
 

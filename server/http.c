@@ -139,6 +139,10 @@ int srv_lib_error(srv_req *r, trawl_archive *ar, trawl_status st, const char *wh
 	unsigned status = 500;
 
 	snprintf(msg, sizeof(msg), "%s: %s", what, ar ? trawl_archive_errmsg(ar) : trawl_status_str(st));
+	/* The same answer as a server that has no writable handle at all
+	 * (routes.c): the request was right, this archive cannot take it. */
+	if (st == TRAWL_EREADONLY)
+		return srv_error(r, 503, "read_only", msg, NULL);
 	switch (st) {
 	case TRAWL_ENOTFOUND: status = 404; break;
 	case TRAWL_ESYNTAX:

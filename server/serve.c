@@ -341,6 +341,14 @@ int cmd_serve(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 		cli_error("serving read-only: tags and notes cannot be saved");
+	} else if (!trawl_archive_writable(writer)) {
+		/* The file cannot be written (permissions, read-only medium):
+		 * say so now, and let the session report it, rather than fail
+		 * each write. */
+		cli_error("archive '%s' cannot be written: serving read-only: tags and notes cannot be saved",
+			  srv_cfg.archive_path);
+		trawl_archive_close(writer);
+		writer = NULL;
 	}
 	if (trawl_archive_open(srv_cfg.archive_path, TRAWL_OPEN_READONLY, &probe) != TRAWL_OK) {
 		cli_error("%s", trawl_archive_errmsg(probe));
