@@ -7,7 +7,7 @@
  * sizes, access and (for writes) the request's origin.  They read through
  * the thread's own archive handle (srv_archive()) and only through the
  * public API; JSON shapes shared with the command line come from
- * cli/json.c, so `trawl search --json` and GET /api/search agree field for
+ * json/, so `trawl search --json` and GET /api/search agree field for
  * field.  Items are named by id only: nothing a client sends becomes a
  * path on disk.
  */
@@ -171,7 +171,7 @@ static int add_hit(const trawl_hit *h, void *ud)
 {
 	struct hits *hs = ud;
 
-	json_array_append_new(hs->arr, cli_hit_json(h));
+	json_array_append_new(hs->arr, tj_hit(h));
 	return 0;
 }
 
@@ -282,9 +282,9 @@ static json_t *family(trawl_archive *ar, const trawl_item *it)
 		if (trawl_item_get(ar, cur, &p) != TRAWL_OK)
 			break;
 		json_array_insert_new(a, 0, json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
-						      "kind", cli_jstr(p->kind), "type", cli_jstr(p->type),
-						      "name", cli_jstr(p->name), "subject",
-						      cli_jstr(p->subject)));
+						      "kind", tj_str(p->kind), "type", tj_str(p->type),
+						      "name", tj_str(p->name), "subject",
+						      tj_str(p->subject)));
 		cur = p->parent_id;
 		trawl_item_free(p);
 	}
@@ -330,7 +330,7 @@ static int h_item(srv_req *r)
 		}
 	}
 	shown = text ? utf8_cut(text, len, (size_t)max) : 0;
-	o = cli_item_json(it, text);
+	o = tj_item(it, text);
 	if (o) {
 		json_object_set_new(o, "text_length", json_integer((json_int_t)len));
 		json_object_set_new(o, "text_cut", json_boolean(text && shown < len));
@@ -341,7 +341,12 @@ static int h_item(srv_req *r)
 		json_object_set_new(o, "notes", json_array());
 		trawl_notes(ar, r->id, add_note, json_object_get(o, "notes"));
 		/* PII and secrets found in the text, as `trawl show --json`. */
-		cli_show_findings(ar, r->id, o);
+		{
+			json_t *f = tj_item_findings(ar, r->id);
+
+			if (f)
+				json_object_set_new(o, "findings", f);
+		}
 	}
 	free(text);
 	trawl_item_free(it);
@@ -614,10 +619,10 @@ static int h_item_html(srv_req *r)
 
 /* ---------------------------------------------------------------- conversations */
 
-/* The shared shape (cli_thread_json) plus the conversation's subject. */
+/* The shared shape (tj_thread) plus the conversation's subject. */
 static json_t *thread_json(const trawl_thread *t)
 {
-	json_t *o = cli_thread_json(t);
+	json_t *o = tj_thread(t);
 	size_t i;
 
 	for (i = 0; o && i < t->nmsgs; i++) {
@@ -666,7 +671,7 @@ struct people_out {
 
 static int add_person(const trawl_person *p, void *ud)
 {
-	json_array_append_new(((struct people_out *)ud)->arr, cli_person_json(p));
+	json_array_append_new(((struct people_out *)ud)->arr, tj_person(p));
 	return 0;
 }
 
@@ -721,7 +726,7 @@ static int h_people(srv_req *r)
 
 static int add_contact(const trawl_contact *c, void *ud)
 {
-	json_array_append_new((json_t *)ud, cli_contact_json(c));
+	json_array_append_new((json_t *)ud, tj_contact(c));
 	return 0;
 }
 
@@ -753,7 +758,7 @@ static int h_person(srv_req *r)
 		st = trawl_person_get(ar, pid, &p);
 	if (st != TRAWL_OK)
 		return srv_lib_error(r, ar, st, "cannot load the person");
-	o = cli_person_json(p);
+	o = tj_person(p);
 	trawl_person_free(p);
 	contacts = json_array();
 	st = trawl_contacts(ar, pid, *q ? q : NULL, add_contact, contacts, &err);
@@ -802,7 +807,7 @@ static int h_graph(srv_req *r)
 	if (st != TRAWL_OK)
 		return srv_lib_error(r, ar, st, "cannot build the graph");
 	{
-		json_t *o = cli_graph_json(g);
+		json_t *o = tj_graph(g);
 
 		trawl_graph_free(g);
 		if (o)
@@ -819,7 +824,7 @@ struct buckets {
 
 static int add_bucket(const trawl_bucket *b, void *ud)
 {
-	json_array_append_new(((struct buckets *)ud)->arr, cli_bucket_json(b));
+	json_array_append_new(((struct buckets *)ud)->arr, tj_bucket(b));
 	return 0;
 }
 
@@ -911,7 +916,7 @@ static int h_facets(srv_req *r)
 	if (st != TRAWL_OK)
 		return srv_lib_error(r, ar, st, "cannot count facets");
 	{
-		json_t *o = cli_facets_json(f);
+		json_t *o = tj_facets(f);
 
 		trawl_facets_free(f);
 		if (o)
@@ -1071,7 +1076,7 @@ static int h_tags_bulk(srv_req *r)
 
 static int add_note(const trawl_note *n, void *ud)
 {
-	json_array_append_new((json_t *)ud, cli_note_json(n));
+	json_array_append_new((json_t *)ud, tj_note(n));
 	return 0;
 }
 
@@ -1172,7 +1177,7 @@ static int h_stats(srv_req *r)
 	st = trawl_stats_get(ar, &s);
 	if (st != TRAWL_OK)
 		return srv_lib_error(r, ar, st, "cannot compute statistics");
-	return srv_json(r, 200, cli_stats_json(ar, &s));
+	return srv_json(r, 200, tj_stats(ar, &s));
 }
 
 struct errs {
@@ -1185,7 +1190,7 @@ static int add_error(const trawl_error *e, void *ud)
 	struct errs *x = ud;
 
 	if (x->n >= x->offset && x->n < x->offset + x->limit)
-		json_array_append_new(x->arr, cli_error_json(e));
+		json_array_append_new(x->arr, tj_error(e));
 	x->n++;
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../cli/cli.h"
 #include "server.h"
 
 srv_config srv_cfg;

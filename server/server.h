@@ -4,7 +4,8 @@
  * response helpers that put the security headers on every response.
  *
  * Layering: server/ uses only the public API (trawl.h) and the JSON shapes
- * of cli/json.c; it holds no SQL.  Names are `srv_` across files, static
+ * of json/ (json.h); it holds no SQL.  Only serve.c, the `trawl serve`
+ * command, uses cli/ (options, errors, exit statuses).  Names are `srv_` across files, static
  * otherwise.  Each libmicrohttpd worker thread reads through its own
  * trawl_archive handle (srv_archive()); the one writable handle, used only
  * for what reporters create (tags, notes), sits behind a mutex.
@@ -20,7 +21,8 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "../cli/cli.h"
+#include "trawl.h"
+#include "../json/json.h"
 
 /* Limits on what a client may send (all checked before any work). */
 #define SRV_MAX_BODY (64 * 1024)     /* request body bytes */
