@@ -19,7 +19,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "mailhtml.h"
+#include "pool.h"
 #include "server.h"
+#include "stats.h"
 
 static int add_tag_name(const char *name, int64_t n, void *ud);
 static int add_note(const trawl_note *n, void *ud);

@@ -33,6 +33,9 @@
 #include <unistd.h>
 
 #include "../cli/cli.h"
+#include "cache.h"
+#include "mailhtml.h"
+#include "pool.h"
 #include "server.h"
 
 srv_config srv_cfg;
@@ -375,7 +378,7 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (srv_pool_start(srv_cfg.threads) != 0) {
+	if (srv_http_start(srv_cfg.threads) != 0) {
 		cli_error("cannot start the worker threads");
 		pthread_key_delete(reader_key);
 		trawl_archive_close(writer);
