@@ -6,7 +6,7 @@
  * timelines are asked for again and again (every page load of a shared
  * link, every reader of the same story), and a single search with its
  * count, snippets and facets costs tens of milliseconds of CPU.  Responses
- * to cacheable GET routes (see SRV_CACHE in routes.c) are kept, keyed by
+ * to cacheable GET routes (see SRV_CACHE in srv_routes[], routes.c) are kept, keyed by
  * the request URI, for as long as the archive's files (the database and
  * its write-ahead log) have not changed since the answer was computed, up
  * to SRV_CACHE_STABLE_MS; while they change (a running `trawl ingest`),

@@ -4,8 +4,8 @@
  * This file owns the process side of the server: options, the listening
  * address, the access token, the archive handles and the lifetime of the
  * libmicrohttpd daemon.  Requests themselves are handled in http.c (policy:
- * headers, limits, authentication, dispatch) and routes.c (one handler per
- * route).
+ * headers, limits, authentication, dispatch) and the route handlers
+ * (routes.c and routes_*.c, one handler per route, one table).
  *
  * Threads: libmicrohttpd runs a few threads, each polling its share of the
  * connections; requests that need the archive run on a separate pool
