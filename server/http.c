@@ -9,6 +9,11 @@
  * handler.  Static UI files are served without a token because they hold no
  * evidence; everything under /api/ needs one when the peer is not trusted.
  *
+ * Work on the archive runs on the pool (pool.c) and cacheable answers go
+ * through the cache (cache.c); both are building blocks that know nothing
+ * of requests, and this file gives them what to do with one (srv_pool_ops,
+ * srv_cache_ops, installed by srv_http_start()).
+ *
  * Responses carry a Content-Security-Policy: the strict app policy for the
  * UI and the API, and a sandbox policy (no scripts, no network, opaque
  * origin) for the one endpoint that returns an email's own HTML.  Raw

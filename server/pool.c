@@ -8,7 +8,7 @@
  * requests, check them, answer from the cache and serve the UI files; a
  * request that needs the archive is suspended (MHD_suspend_connection),
  * queued here, run by one of these threads, and resumed with its response
- * ready (srv_req.deferred_resp, queued by http.c when libmicrohttpd calls
+ * ready (http.c keeps the response and queues it when libmicrohttpd calls
  * back).
  *
  * The queue is bounded (SRV_MAX_QUEUE): beyond it a request is answered
