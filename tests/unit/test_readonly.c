@@ -129,13 +129,12 @@ static void test_unwritable_file(void **state)
 	}
 	trawl_archive_close(ar);
 	assert_int_equal(chmod(inv_path, 0444), 0);
-	assert_int_equal(trawl_archive_open(inv_path, 0, &w), TRAWL_OK);
+	if (trawl_archive_open(inv_path, 0, &w) != TRAWL_OK)
+		fail_msg("opening an unwritable archive: %s", trawl_archive_errmsg(w));
 	assert_false(trawl_archive_writable(w));
 	refused(w, trawl_tag_query(w, "", hot, 1, NULL, 0, NULL, NULL), "tag add");
 	trawl_archive_close(w);
-	assert_int_equal(chmod(inv_path, 0644), 0);
-	assert_int_equal(trawl_archive_open(inv_path, 0, &ar), TRAWL_OK);
-	inv_close(ar);
+	inv_close(NULL);
 }
 
 int main(void)
