@@ -324,14 +324,23 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out)
 static trawl_status migrate(trawl_archive *ar)
 {
 	sqlite3_stmt *s;
-	int version = 0;
+	int version = 0, rc;
 	trawl_status st;
 
 	if (sqlite3_prepare_v2(ar->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
 		return tw_dbfail(ar, "reading schema version");
-	if (sqlite3_step(s) == SQLITE_ROW)
+	/* A read that fails (a WAL archive in a folder this user cannot
+	 * write) is no version 0: that would ask for a migration. */
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return tw_fail(ar, TRAWL_EDB, "cannot read archive '%s': %s%s", ar->path,
+			       sqlite3_errmsg(ar->db),
+			       (rc & 0xff) == SQLITE_READONLY
+				       ? " (a reader must be able to create the '-shm' file beside it: the folder is not writable)"
+				       : "");
 	if (version > SCHEMA_VERSION)
 		return tw_fail(ar, TRAWL_EVERSION,
 			       "archive '%s' has schema version %d; this trawl knows up to %d: upgrade trawl",
