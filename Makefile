@@ -73,7 +73,9 @@ LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lm
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
 # cli/main.c is built twice: trawl-full (every command) and trawl (the
 # front: reading commands itself, the rest through trawl-full; see main.c).
-CLI_SRC := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c server/*.c json/*.c)))
+# json/ holds the JSON shapes cli/ and server/ share; its objects go into
+# libcli.a with theirs, so the front links only the shapes its commands use.
+CLI_SRC := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c json/*.c server/*.c)))
 WEB_SRC := $(sort $(wildcard web/*))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -106,7 +106,7 @@ int cmd_graph(int argc, char **argv)
 		if (format) {
 			st = trawl_graph_write(g, (trawl_graph_format)format, write_out, out);
 		} else {
-			json_t *j = cli_graph_json(g);
+			json_t *j = tj_graph(g);
 
 			cli_json_print(j, out);
 			json_decref(j);

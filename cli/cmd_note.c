@@ -29,12 +29,12 @@ static int print_note(const trawl_note *n, void *ud)
 	char iso[40];
 
 	if (*(int *)ud) {
-		json_t *j = cli_note_json(n);
+		json_t *j = tj_note(n);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
 	} else {
-		printf("note %lld  %s\n  ", (long long)n->id, cli_iso(n->created, iso, sizeof(iso)));
+		printf("note %lld  %s\n  ", (long long)n->id, tj_iso(n->created, iso, sizeof(iso)));
 		cli_print_safe(stdout, n->text);
 		putchar('\n');
 	}

@@ -19,7 +19,7 @@ static int print_hit(const trawl_hit *h, void *ud)
 
 	o->shown++;
 	if (o->json) {
-		json_t *j = cli_hit_json(h);
+		json_t *j = tj_hit(h);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
@@ -64,7 +64,7 @@ static trawl_status print_facets(trawl_archive *ar, const char *query, int json,
 	if (st)
 		return st;
 	if (json) {
-		json_t *j = cli_facets_json(f);
+		json_t *j = tj_facets(f);
 
 		cli_json_print(j, stdout);
 		json_decref(j);

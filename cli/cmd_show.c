@@ -37,7 +37,7 @@ static int add_tag(const char *name, int64_t count, void *ud)
 
 static int add_note(const trawl_note *n, void *ud)
 {
-	json_array_append_new((json_t *)ud, cli_note_json(n));
+	json_array_append_new((json_t *)ud, tj_note(n));
 	return 0;
 }
 
@@ -233,7 +233,7 @@ int cmd_show(int argc, char **argv)
 			if (mode == 'T') {
 				safe_print(text);
 			} else if (mode == 'J') {
-				json_t *o = cli_item_json(it, text), *marks = json_array();
+				json_t *o = tj_item(it, text), *marks = json_array();
 
 				trawl_item_tags(ar, id, add_tag, marks);
 				json_object_set_new(o, "tags", marks);

@@ -42,7 +42,7 @@ static int collect(const trawl_bucket *b, void *ud)
 
 	a->total += b->count;
 	if (a->json) {
-		json_t *j = cli_bucket_json(b);
+		json_t *j = tj_bucket(b);
 
 		cli_json_print(j, stdout);
 		json_decref(j);

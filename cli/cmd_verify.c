@@ -31,8 +31,8 @@ static int on_check(const trawl_check *c, void *ud)
 		o->unreadable++;
 	if (o->json) {
 		json_t *j = json_pack("{s:I, s:s, s:s, s:o, s:o, s:I}", "id", (json_int_t)c->id, "path",
-				      c->path, "status", c->status, "expected", cli_jstr(c->expected),
-				      "actual", cli_jstr(c->actual), "size", (json_int_t)c->size);
+				      c->path, "status", c->status, "expected", tj_str(c->expected),
+				      "actual", tj_str(c->actual), "size", (json_int_t)c->size);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
@@ -63,19 +63,19 @@ static int on_dkim(const trawl_dkim_result *r, void *ud)
 		size_t i;
 
 		json_object_set_new(j, "id", json_integer(r->id));
-		json_object_set_new(j, "path", cli_jstr(r->path));
-		json_object_set_new(j, "message_id", cli_jstr(r->message_id));
+		json_object_set_new(j, "path", tj_str(r->path));
+		json_object_set_new(j, "message_id", tj_str(r->message_id));
 		json_object_set_new(j, "dkim", json_string(r->result));
-		json_object_set_new(j, "reason", cli_jstr(r->reason));
+		json_object_set_new(j, "reason", tj_str(r->reason));
 		json_object_set_new(j, "weak", json_boolean(r->weak));
 		for (i = 0; i < r->nsigs; i++)
 			json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:b}",
-							   "domain", cli_jstr(r->sigs[i].domain),
-							   "selector", cli_jstr(r->sigs[i].selector),
-							   "algorithm", cli_jstr(r->sigs[i].algorithm),
-							   "canonicalization", cli_jstr(r->sigs[i].canon),
+							   "domain", tj_str(r->sigs[i].domain),
+							   "selector", tj_str(r->sigs[i].selector),
+							   "algorithm", tj_str(r->sigs[i].algorithm),
+							   "canonicalization", tj_str(r->sigs[i].canon),
 							   "result", r->sigs[i].result,
-							   "reason", cli_jstr(r->sigs[i].reason),
+							   "reason", tj_str(r->sigs[i].reason),
 							   "weak", r->sigs[i].weak));
 		json_object_set_new(j, "signatures", a);
 		cli_json_print(j, stdout);

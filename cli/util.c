@@ -93,19 +93,6 @@ int cli_color(FILE *f)
 	return isatty(fileno(f));
 }
 
-const char *cli_iso(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm)) {
-		snprintf(buf, n, "?");
-		return buf;
-	}
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 const char *cli_local(int64_t t, int tz, char *buf, size_t n)
 {
 	time_t tt = (time_t)(t + (int64_t)tz * 60);
@@ -187,4 +174,14 @@ char *cli_snippet(const char *s, int color)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* Print evidence text on a terminal line: control characters become '?'. */
+void cli_print_safe(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		fputc(c < 32 || c == 127 ? '?' : c, f);
+	}
 }

@@ -50,6 +50,9 @@ trawl_status trawl_tag_query(trawl_archive *ar, const char *query, const char *c
 
 	if (matched)
 		*matched = 0;
+	st = tw_writable(ar);
+	if (st)
+		return st;
 	for (i = 0; i < nadd + nremove; i++) {
 		const char *t = i < nadd ? add[i] : remove[i - nadd];
 		char *c = tag_name(t);
@@ -145,6 +148,9 @@ trawl_status trawl_note_add(trawl_archive *ar, int64_t id, const char *text, int
 
 	if (note_id)
 		*note_id = 0;
+	st = tw_writable(ar);
+	if (st)
+		return st;
 	if (!text || !*text)
 		return tw_fail(ar, TRAWL_EINVAL, "the note is empty");
 	if (strlen(text) > (1u << 20))
@@ -201,8 +207,10 @@ trawl_status trawl_notes(trawl_archive *ar, int64_t id, trawl_note_fn fn, void *
 trawl_status trawl_note_delete(trawl_archive *ar, int64_t note_id)
 {
 	sqlite3_stmt *s;
-	trawl_status st = TRAWL_OK;
+	trawl_status st = tw_writable(ar);
 
+	if (st)
+		return st;
 	if (sqlite3_prepare_v2(ar->db, "DELETE FROM notes WHERE id=?", -1, &s, NULL) != SQLITE_OK)
 		return tw_dbfail(ar, "deleting a note");
 	sqlite3_bind_int64(s, 1, note_id);
@@ -223,6 +231,9 @@ trawl_status trawl_saved_add(trawl_archive *ar, const char *name, const char *qu
 	trawl_status st;
 	size_t i, n = name ? strlen(name) : 0;
 
+	st = tw_writable(ar);
+	if (st)
+		return st;
 	if (n == 0 || n > 128)
 		return tw_fail(ar, TRAWL_EINVAL, "a saved search needs a name of 1 to 128 characters");
 	for (i = 0; i < n; i++)
@@ -246,8 +257,10 @@ trawl_status trawl_saved_add(trawl_archive *ar, const char *name, const char *qu
 trawl_status trawl_saved_remove(trawl_archive *ar, const char *name)
 {
 	sqlite3_stmt *s;
-	trawl_status st = TRAWL_OK;
+	trawl_status st = tw_writable(ar);
 
+	if (st)
+		return st;
 	if (sqlite3_prepare_v2(ar->db, "DELETE FROM saved_searches WHERE name=?", -1, &s, NULL) !=
 	    SQLITE_OK)
 		return tw_dbfail(ar, "removing the saved search");
@@ -328,6 +341,10 @@ trawl_status trawl_batch(trawl_archive *ar, const char *text, size_t len,
 	if (failed)
 		*failed = 0;
 	if (opts && opts->tag) {
+		trawl_status st = tw_writable(ar);
+
+		if (st)
+			return st;
 		tagv = tag_name(opts->tag);
 		if (!tagv)
 			return tw_fail(ar, TRAWL_EINVAL,
