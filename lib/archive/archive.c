@@ -169,12 +169,17 @@ trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
 	return st;
 }
 
-trawl_status tw_dbfail(trawl_archive *ar, const char *what)
+trawl_status tw_dbstatus(trawl_archive *ar)
 {
 	int code = sqlite3_errcode(ar->db);
 
-	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
 	return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? TRAWL_EBUSY : TRAWL_EDB;
+}
+
+trawl_status tw_dbfail(trawl_archive *ar, const char *what)
+{
+	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
+	return tw_dbstatus(ar);
 }
 
 trawl_status tw_exec(trawl_archive *ar, const char *sql)

@@ -37,6 +37,10 @@ trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
 	TW_PRINTF(3, 4);
 /* Record a SQLite failure as TRAWL_EDB with the database's message. */
 trawl_status tw_dbfail(trawl_archive *ar, const char *what);
+/* The status of the database's last failure, for a caller whose message is
+ * set already (after tw_prepare()): TRAWL_EBUSY when it was locked, else
+ * TRAWL_EDB. */
+trawl_status tw_dbstatus(trawl_archive *ar);
 /* Open a raw connection with trawl's functions and pragmas. */
 int tw_db_open(const char *path, int readonly, sqlite3 **out);
 /* Run SQL without results. */
