@@ -321,8 +321,9 @@ static trawl_status migrate(trawl_archive *ar)
 	int version = 0;
 	trawl_status st;
 
-	if (sqlite3_prepare_v2(ar->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading schema version");
+	s = tw_prepare(ar, "PRAGMA user_version", "reading schema version");
+	if (!s)
+		return tw_dbstatus(ar);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
