@@ -43,10 +43,8 @@ static trawl_status count_plan(trawl_archive *ar, const char *query, int by_thre
 	trawl_status st = tw_plan_for(ar, query, &pl, err);
 
 	*count = 0;
-	if (st) {
-		tw_plan_release(&pl);
+	if (st)
 		return st;
-	}
 	tw_buf_init(&sql, 1 << 20);
 	if (by_thread) {
 		tw_buf_puts(&sql, "SELECT count(DISTINCT coalesce(e.thread_id, -b.id)) FROM ");

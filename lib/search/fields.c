@@ -190,6 +190,26 @@ static const struct {
 
 /* ---------------------------------------------------------------- compilers */
 
+/* "The content is in (<select> ?value)": `select` ends where the value
+ * goes. */
+static void in_select(tw_plan *pl, tw_buf *w, const char *select, const char *value)
+{
+	tw_buf_puts(w, tw_plan_in_set(pl));
+	tw_buf_puts(w, select);
+	tw_plan_str(pl, w, value);
+	tw_buf_putc(w, ')');
+}
+
+/* The same with the value in lower case, as the archive stores it. */
+static void in_select_lower(tw_plan *pl, tw_buf *w, const char *select, const char *value)
+{
+	char *t = tw_strdup(value);
+
+	tw_ascii_lower(t);
+	in_select(pl, w, select, t);
+	free(t);
+}
+
 /* Addresses in the roles `roles` (email_addrs.role: 0 from, 1 to, 2 cc,
  * 3 bcc, 4 reply-to, 5 sender). */
 static void compile_addr(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *roles)
@@ -306,21 +326,14 @@ static void compile_item_like(tw_plan *pl, tw_buf *w, const tw_qnode *n, const c
 
 static void compile_kind(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *arg)
 {
-	tw_buf_printf(w, "%sSELECT blob_id FROM items WHERE kind = ", tw_plan_in_set(pl));
-	tw_plan_str(pl, w, n->text);
-	tw_buf_putc(w, ')');
+	in_select(pl, w, "SELECT blob_id FROM items WHERE kind = ", n->text);
 }
 
 static void compile_ext(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *arg)
 {
 	const char *v = n->text;
-	char *e = tw_strdup(v[0] == '.' ? v + 1 : v);
 
-	tw_ascii_lower(e);
-	tw_buf_printf(w, "%sSELECT blob_id FROM items WHERE ext = ", tw_plan_in_set(pl));
-	tw_plan_str(pl, w, e);
-	tw_buf_putc(w, ')');
-	free(e);
+	in_select_lower(pl, w, "SELECT blob_id FROM items WHERE ext = ", v[0] == '.' ? v + 1 : v);
 }
 
 static void compile_id(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *arg)
@@ -405,9 +418,8 @@ static void compile_depth(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char 
 
 static void compile_label(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *arg)
 {
-	tw_buf_printf(w, "%sSELECT i.blob_id FROM items i JOIN sources s ON s.id=i.source_id WHERE s.label = ", tw_plan_in_set(pl));
-	tw_plan_str(pl, w, n->text);
-	tw_buf_putc(w, ')');
+	in_select(pl, w, "SELECT i.blob_id FROM items i JOIN sources s ON s.id=i.source_id WHERE s.label = ",
+		  n->text);
 }
 
 static void compile_thread(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *arg)
@@ -505,13 +517,7 @@ static void compile_pii(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *a
 	} else if (!strcasecmp(v, "any")) {
 		tw_buf_printf(w, "%sSELECT blob_id FROM findings)", tw_plan_in_set(pl));
 	} else {
-		char *t = tw_strdup(v);
-
-		tw_ascii_lower(t);
-		tw_buf_printf(w, "%sSELECT blob_id FROM findings WHERE type = ", tw_plan_in_set(pl));
-		tw_plan_str(pl, w, t ? t : v);
-		tw_buf_putc(w, ')');
-		free(t);
+		in_select_lower(pl, w, "SELECT blob_id FROM findings WHERE type = ", v);
 	}
 }
 
@@ -523,13 +529,7 @@ static void compile_dkim(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *
 	    strcasecmp(v, "none")) {
 		tw_plan_fail(pl, n->pos, "unknown dkim:%s (use pass, fail, nokey or none; results come from 'trawl verify --dkim')", v);
 	} else {
-		char *t = tw_strdup(v);
-
-		tw_ascii_lower(t);
-		tw_buf_printf(w, "%sSELECT blob_id FROM dkim WHERE result = ", tw_plan_in_set(pl));
-		tw_plan_str(pl, w, t ? t : v);
-		tw_buf_putc(w, ')');
-		free(t);
+		in_select_lower(pl, w, "SELECT blob_id FROM dkim WHERE result = ", v);
 	}
 }
 

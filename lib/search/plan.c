@@ -276,7 +276,6 @@ static trawl_status build(tw_plan *pl, const tw_qnode *root)
 	return pl->failed ? TRAWL_ESYNTAX : TRAWL_OK;
 }
 
-/* Parse and build; the caller releases the plan whatever the outcome. */
 trawl_status tw_plan_for(trawl_archive *ar, const char *query, tw_plan *pl,
 			 trawl_syntax_error *err)
 {
@@ -297,6 +296,8 @@ trawl_status tw_plan_for(trawl_archive *ar, const char *query, tw_plan *pl,
 		tw_fail(ar, st, "out of memory planning the query");
 	else if (st && err)
 		tw_fail(ar, st, "query error at %zu: %s", err->pos, err->message);
+	if (st)
+		tw_plan_release(pl);
 	return st;
 }
 
@@ -372,10 +373,8 @@ trawl_status tw_query_temp(trawl_archive *ar, const char *query, const char *tab
 	if (st)
 		return st;
 	st = tw_plan_for(ar, query, &pl, err);
-	if (st) {
-		tw_plan_release(&pl);
+	if (st)
 		return st;
-	}
 	if (all)
 		*all = !pl.match.len && !strcmp(pl.where.data, "1");
 	tw_buf_init(&sql, 1 << 20);
@@ -406,10 +405,8 @@ trawl_status tw_search_blobs(trawl_archive *ar, const char *query,
 	trawl_status st = tw_plan_for(ar, query ? query : "", &pl, err);
 	int rc;
 
-	if (st) {
-		tw_plan_release(&pl);
+	if (st)
 		return st;
-	}
 	tw_buf_init(&sql, 1 << 20);
 	tw_buf_puts(&sql, "SELECT b.id FROM ");
 	tw_plan_source(&pl, &sql, "");

@@ -47,8 +47,9 @@ typedef struct tw_field_def {
 
 extern const tw_field_def tw_fields[TW_F_COUNT];
 
-/* Parse `query` and build its plan.  On failure the archive's message is
- * set (and err filled on TRAWL_ESYNTAX); release the plan either way. */
+/* Parse `query` and build its plan, released with tw_plan_release().  On
+ * failure there is nothing to release: the archive's message is set (and
+ * err filled on TRAWL_ESYNTAX). */
 trawl_status tw_plan_for(trawl_archive *ar, const char *query, tw_plan *pl,
 			 trawl_syntax_error *err);
 void tw_plan_release(tw_plan *pl);

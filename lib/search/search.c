@@ -306,10 +306,8 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 			return st;
 	}
 	st = tw_plan_for(ar, query, &pl, err);
-	if (st) {
-		tw_plan_release(&pl);
+	if (st)
 		return st;
-	}
 	limit = opts->limit > 0 ? opts->limit : 50;
 	offset = opts->offset > 0 ? opts->offset : 0;
 	ntok = opts->snippet_tokens > 0 && opts->snippet_tokens <= 64 ? opts->snippet_tokens : 16;
