@@ -39,6 +39,16 @@ trawl_archive *cli_open(const char *opt, unsigned flags);
 void cli_syntax_error(const char *query, const trawl_syntax_error *err);
 /* Join argv[from..argc) with spaces (caller frees). */
 char *cli_join(int argc, char **argv, int from);
+/*
+ * The start of a command that runs a query: argv[from..argc) joined into
+ * *query, its syntax checked (err filled), then the archive opened with
+ * `flags`.  Returns EXIT_OK with *query (caller frees) and *ar (caller
+ * closes); otherwise prints why (a syntax error with its caret) and returns
+ * the exit status, EXIT_USAGE for a bad query and EXIT_FAIL for the rest,
+ * with nothing to free.
+ */
+int cli_query_open(int argc, char **argv, int from, const char *archive, unsigned flags,
+		   char **query, trawl_archive **ar, trawl_syntax_error *err);
 /* Colour wanted on this stream (--color, NO_COLOR, isatty). */
 int cli_color(FILE *f);
 extern int cli_color_mode; /* -1 never, 0 auto, 1 always */
@@ -50,6 +60,8 @@ const char *cli_size(int64_t b, char *buf, size_t n);
 void cli_json_print(json_t *v, FILE *f);
 /* Parse a positive integer option; prints an error and returns -1 on junk. */
 int cli_int(const char *opt, const char *s, int64_t *out);
+/* An item ID argument, "123" or "id:123"; like cli_int() on junk. */
+int cli_item_id(const char *arg, int64_t *out);
 /* Snippet with highlight marks replaced by ANSI bold (colour) or removed. */
 char *cli_snippet(const char *s, int color);
 

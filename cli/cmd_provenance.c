@@ -18,23 +18,32 @@ static void zone(int tz, char *buf, size_t n)
 	snprintf(buf, n, "%c%02d%02d", tz < 0 ? '-' : '+', a / 60, a % 60);
 }
 
+/* `key`: the time in UTC, and "zone": its original offset; both null
+ * without a time. */
+static void json_time(json_t *o, const char *key, int has, int64_t t, int tz)
+{
+	char buf[64];
+
+	if (!has) {
+		json_object_set_new(o, key, json_null());
+		json_object_set_new(o, "zone", json_null());
+		return;
+	}
+	json_object_set_new(o, key, json_string(tj_iso(t, buf, sizeof(buf))));
+	zone(tz, buf, sizeof(buf));
+	json_object_set_new(o, "zone", json_string(buf));
+}
+
 static json_t *prov_json(const trawl_provenance *p)
 {
 	json_t *o = json_object(), *hops = json_array(), *orig = json_object();
-	char buf[64];
 	size_t i;
 
 	json_object_set_new(o, "id", json_integer(p->id));
 	json_object_set_new(o, "path", tj_str(p->path));
 	json_object_set_new(o, "message_id", tj_str(p->message_id));
 	json_object_set_new(o, "from", tj_str(p->from));
-	json_object_set_new(o, "date", p->has_date ? json_string(tj_iso(p->date, buf, sizeof(buf))) : json_null());
-	if (p->has_date) {
-		zone(p->tz_offset, buf, sizeof(buf));
-		json_object_set_new(o, "zone", json_string(buf));
-	} else {
-		json_object_set_new(o, "zone", json_null());
-	}
+	json_time(o, "date", p->has_date, p->date, p->tz_offset);
 	json_object_set_new(o, "mailer", tj_str(p->mailer));
 	json_object_set_new(o, "dkim", tj_str(p->dkim));
 	for (i = 0; i < p->norigin; i++)
@@ -52,13 +61,7 @@ static json_t *prov_json(const trawl_provenance *p)
 		json_object_set_new(j, "protocol", tj_str(h->protocol));
 		json_object_set_new(j, "id", tj_str(h->id));
 		json_object_set_new(j, "for", tj_str(h->for_addr));
-		json_object_set_new(j, "time", h->has_time ? json_string(tj_iso(h->time, buf, sizeof(buf))) : json_null());
-		if (h->has_time) {
-			zone(h->tz_offset, buf, sizeof(buf));
-			json_object_set_new(j, "zone", json_string(buf));
-		} else {
-			json_object_set_new(j, "zone", json_null());
-		}
+		json_time(j, "time", h->has_time, h->time, h->tz_offset);
 		json_object_set_new(j, "parsed", json_boolean(h->parsed));
 		json_object_set_new(j, "raw", tj_str(h->raw));
 		json_array_append_new(hops, j);
@@ -397,20 +400,9 @@ int cmd_provenance(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	if (s.mode == 1)
 		printf("id,message_id,from,hop,from_host,from_rdns,ip,by,protocol,time,zone,parsed,mailer,originating_ip\n");
 	st = trawl_provenance_query(ar, query, on_prov, &s, &err);

@@ -184,7 +184,7 @@ int cmd_show(int argc, char **argv)
 		{"provenance", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
-	const char *archive = NULL, *arg;
+	const char *archive = NULL;
 	int mode = 0, c, rc = EXIT_OK, prov = 0;
 	int64_t id;
 	trawl_archive *ar;
@@ -208,10 +208,7 @@ int cmd_show(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	arg = argv[optind];
-	if (!strncmp(arg, "id:", 3))
-		arg += 3;
-	if (cli_int("ID", arg, &id))
+	if (cli_item_id(argv[optind], &id))
 		return EXIT_USAGE;
 	ar = cli_open(archive, TRAWL_OPEN_READONLY);
 	if (!ar)

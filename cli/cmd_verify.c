@@ -153,20 +153,9 @@ int cmd_verify(int argc, char **argv)
 		cli_error("--keys and --dns go with --dkim");
 		return EXIT_USAGE;
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, dkim && dopts.store ? 0 : TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, dkim && dopts.store ? 0 : TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	if (dkim)
 		st = trawl_verify_dkim(ar, query, &dopts, on_dkim, &o, &err);
 	else

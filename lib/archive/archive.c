@@ -180,12 +180,17 @@ trawl_status tw_writable(trawl_archive *ar)
 	return tw_fail(ar, TRAWL_EREADONLY, "archive '%s' is open read-only", ar->path);
 }
 
-trawl_status tw_dbfail(trawl_archive *ar, const char *what)
+trawl_status tw_dbstatus(trawl_archive *ar)
 {
 	int code = sqlite3_errcode(ar->db);
 
-	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
 	return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? TRAWL_EBUSY : TRAWL_EDB;
+}
+
+trawl_status tw_dbfail(trawl_archive *ar, const char *what)
+{
+	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
+	return tw_dbstatus(ar);
 }
 
 trawl_status tw_exec(trawl_archive *ar, const char *sql)
@@ -327,8 +332,9 @@ static trawl_status migrate(trawl_archive *ar)
 	int version = 0, rc;
 	trawl_status st;
 
-	if (sqlite3_prepare_v2(ar->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading schema version");
+	s = tw_prepare(ar, "PRAGMA user_version", "reading schema version");
+	if (!s)
+		return tw_dbstatus(ar);
 	/* A read that fails (a WAL archive in a folder this user cannot
 	 * write) is no version 0: that would ask for a migration. */
 	rc = sqlite3_step(s);

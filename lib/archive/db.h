@@ -11,7 +11,7 @@
 #include "tw.h"
 
 /* Totals of recent queries, valid while the archive has not changed
- * (lib/search/search.c): the pages and orders of one search count once. */
+ * (lib/search/count.c): the pages and orders of one search count once. */
 #define TW_COUNT_CACHE 32
 typedef struct tw_count_entry {
 	char *query;
@@ -45,12 +45,16 @@ trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
 trawl_status tw_writable(trawl_archive *ar);
 /* Record a SQLite failure as TRAWL_EDB with the database's message. */
 trawl_status tw_dbfail(trawl_archive *ar, const char *what);
+/* The status of the database's last failure, for a caller whose message is
+ * set already (after tw_prepare()): TRAWL_EBUSY when it was locked, else
+ * TRAWL_EDB. */
+trawl_status tw_dbstatus(trawl_archive *ar);
 /* Open a raw connection with trawl's functions and pragmas. */
 int tw_db_open(const char *path, int readonly, sqlite3 **out);
 /* Run SQL without results. */
 trawl_status tw_exec(trawl_archive *ar, const char *sql);
 /* A cached prepared statement (reset, bindings cleared).  Slots: store.c
- * from 0, search.c from 40, findings.c from 48 (up to 63). */
+ * from 0, lib/search/ from 40, findings.c from 48 (up to 63). */
 sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
 /* A statement prepared for one use (finalize it); NULL with the archive's
  * message set to "<what>: <SQLite's error>" on failure. */
