@@ -898,6 +898,25 @@ static trawl_status tw_store_gc(trawl_archive *ar)
 	return st;
 }
 
+trawl_status tw_ar_begin(trawl_archive *ar)
+{
+	return tw_exec(ar, "BEGIN IMMEDIATE");
+}
+
+trawl_status tw_ar_commit(trawl_archive *ar)
+{
+	return tw_exec(ar, "COMMIT");
+}
+
+void tw_ar_rollback(trawl_archive *ar)
+{
+	char msg[sizeof(ar->errmsg)];
+
+	memcpy(msg, ar->errmsg, sizeof(msg));
+	tw_exec(ar, "ROLLBACK");
+	memcpy(ar->errmsg, msg, sizeof(msg));
+}
+
 trawl_status tw_store_after_ingest(trawl_archive *ar)
 {
 	trawl_status st;
