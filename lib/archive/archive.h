@@ -86,8 +86,13 @@ void tw_store_release(trawl_archive *ar);
 /* Store the findings of node n (scanned) for its new blob (lib/protect/findings.c);
  * returns 0 or -1 with the archive's message set. */
 int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n);
-/* Derived data refreshed after an ingest (threads, people). */
-trawl_status tw_store_after_ingest(trawl_archive *ar);
+/* Delete contents no item uses any more (after replaced families), with
+ * what only they used; run at the end of an ingest, inside the transaction
+ * of the derived-data pass (lib/ingest/pipeline.c). */
+trawl_status tw_store_gc(trawl_archive *ar);
+/* After that transaction: give back freed pages and leave the archive as
+ * one file (checkpoint the log unless readers still need it). */
+trawl_status tw_store_compact(trawl_archive *ar);
 /* How long a connection waits for another's lock before SQLITE_BUSY. */
 #define TW_BUSY_TIMEOUT_MS 30000
 /* Bytes of SHA-256(salt || value) kept per finding (findings.hash). */
@@ -136,10 +141,16 @@ trawl_status tw_ar_begin(trawl_archive *ar);
 trawl_status tw_ar_commit(trawl_archive *ar);
 void tw_ar_rollback(trawl_archive *ar);
 
-/* People: evidence ----------------------------------------------------- */
+/* Select the pending emails: those the derived data has not seen yet (no
+ * conversation), or every email when some were deleted since the last pass
+ * (*full set: conversations may split, counts are stale).  *n: how many.
+ * The set stays on the connection until the next call; the functions below
+ * that say "pending" read it.  tw_ar_derive_done() records that the
+ * derived data covers every stored email. */
+trawl_status tw_ar_derive_pending(trawl_archive *ar, int *full, int64_t *n);
+trawl_status tw_ar_derive_done(trawl_archive *ar);
 
-/* The pending emails are those the derived data has not seen yet
- * (temp.tw_new, filled by tw_derive_pending()). */
+/* People: evidence ----------------------------------------------------- */
 
 typedef struct tw_ar_addr_use {
 	int role;            /* enum tw_role */
@@ -287,6 +298,70 @@ trawl_status tw_ar_person_label(trawl_archive *ar, int64_t id, char **name, char
  * (NULL: all), busiest first; strings valid during the callback. */
 trawl_status tw_ar_contacts(trawl_archive *ar, int64_t id, const char *set,
 			    trawl_contact_fn fn, void *ud);
+
+/* Conversations -------------------------------------------------------- */
+
+/* An email as threading sees it.  Strings are NULL when absent and valid
+ * during the callback only. */
+typedef struct tw_ar_thread_msg {
+	int64_t blob_id;
+	int64_t thread_id;   /* 0: none yet */
+	const char *message_id, *in_reply_to, *refs, *subject;
+	int64_t date;        /* UTC seconds, when has_date */
+	int has_date;
+	int pending;         /* in the pending set */
+	/* tw_ar_thread_members() only: */
+	int64_t item_id;     /* first item of the content */
+	int tz;
+	const char *from;    /* first sender, "Name <addr>" */
+} tw_ar_thread_msg;
+
+typedef int (*tw_ar_thread_msg_fn)(const tw_ar_thread_msg *m, void *ud);
+
+/* The pending emails, by blob id. */
+trawl_status tw_ar_thread_pending(trawl_archive *ar, tw_ar_thread_msg_fn fn, void *ud);
+/* The emails, not pending, of the conversations the pending ones may join:
+ * the same Message-ID, ids named either way or by both, the same base
+ * subject dated at most `window` seconds apart; by blob id.  Needs the
+ * keys of the pending emails (tw_ar_thread_index()).  Nothing when no
+ * email has a conversation yet (a first ingest). */
+trawl_status tw_ar_thread_touched(trawl_archive *ar, int64_t window,
+				  tw_ar_thread_msg_fn fn, void *ud);
+/* The emails of conversation `thread_id`, by blob id, with item_id, tz and
+ * from. */
+trawl_status tw_ar_thread_members(trawl_archive *ar, int64_t thread_id,
+				  tw_ar_thread_msg_fn fn, void *ud);
+
+/* The keys through which later passes find the conversations an email may
+ * join: the ids it names, its base subject, and whether it is a reply the
+ * subject fallback may join (a reply without references). */
+typedef struct tw_ar_thread_keys {
+	int64_t blob_id;
+	char *const *refs;
+	size_t nrefs;
+	const char *base;
+	int reply;
+} tw_ar_thread_keys;
+
+/* Replace the keys of the pending emails (of all emails with `full`). */
+trawl_status tw_ar_thread_index(trawl_archive *ar, int full, const tw_ar_thread_keys *k,
+				size_t n);
+/* Call fn for every sender and recipient of the emails `blobs`: who is
+ * their person, or the address id of an address of no person. */
+trawl_status tw_ar_participants(trawl_archive *ar, const int64_t *blobs, size_t n,
+				int (*fn)(int64_t blob_id, int64_t who, void *ud), void *ud);
+/* The largest conversation id in use (0: none). */
+trawl_status tw_ar_thread_max(trawl_archive *ar, int64_t *max);
+
+typedef struct tw_ar_thread_set {
+	int64_t blob_id, thread_id;
+} tw_ar_thread_set;
+
+/* Store the conversation ids of these emails. */
+trawl_status tw_ar_thread_store(trawl_archive *ar, const tw_ar_thread_set *rows, size_t n);
+/* The conversation of item `id`: *found 0 when it is not an email (or does
+ * not exist); *thread_id 0 when it has none yet. */
+trawl_status tw_ar_item_thread(trawl_archive *ar, int64_t id, int *found, int64_t *thread_id);
 
 /* ---------------------------------------------------------------- marks, findings, evidence, export */
 
