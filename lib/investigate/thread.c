@@ -24,6 +24,10 @@
  * The tree shown by `trawl thread` is computed on demand from the members:
  * JWZ's parent links (with loop checks and duplicate Message-IDs as
  * siblings), missing parents kept as placeholders at the root.
+ *
+ * The emails, the lookup keys and the thread ids are read and written
+ * through the storage seam (tw_ar_thread_*; SQLite side
+ * lib/archive/threads_db.c): this file decides, the archive stores.
  */
 #include <ctype.h>
 #include <stdlib.h>
