@@ -155,7 +155,6 @@ trawl_status tw_ar_derive_done(trawl_archive *ar);
 typedef struct tw_ar_addr_use {
 	int role;            /* enum tw_role */
 	int64_t addr_id;     /* 0 when the header's address was not stored */
-	const char *addr;    /* the stored address, or NULL */
 	const char *name;    /* display name given with it, or NULL */
 } tw_ar_addr_use;
 
@@ -181,6 +180,10 @@ trawl_status tw_ar_pending_addrs(trawl_archive *ar,
 /* The id of stored address `addr`, adding the address when it is new (a
  * DN that only X- headers give). */
 trawl_status tw_ar_addr_id(trawl_archive *ar, const char *addr, int64_t *id);
+/* The stored form of address `id` (the caller frees it; NULL when there is
+ * no such address).  Asked once per address, only for those that X-
+ * headers pair: joining every address of every email costs more. */
+trawl_status tw_ar_addr_text(trawl_archive *ar, int64_t id, char **addr);
 
 /* A display name seen n times with an address. */
 typedef struct tw_ar_name_seen {

@@ -16,9 +16,9 @@
 
 #include "archive/archive.h"
 
-/* Cached statements (tw_stmt slots): the address ids of DNs, asked once
- * per new DN during the pass after an ingest. */
-enum { S_PADDR_GET = 36, S_PADDR_INS };
+/* Cached statements (tw_stmt slots): address ids and texts, asked once
+ * per DN or paired address during the pass after an ingest. */
+enum { S_PADDR_GET = 36, S_PADDR_INS, S_PADDR_TEXT };
 
 /* ---------------------------------------------------------------- evidence */
 
@@ -26,7 +26,7 @@ enum { S_PADDR_GET = 36, S_PADDR_INS };
  * kept in one arena (offsets + 1, 0 for NULL) until the callback. */
 typedef struct erows {
 	tw_ar_addr_use *a;
-	size_t *aoff;        /* 2 per address: addr, name */
+	size_t *aoff;        /* names */
 	size_t na, capa;
 	tw_ar_xcopy *x;
 	size_t *xoff;
@@ -64,7 +64,7 @@ static int add_addr(erows *r, sqlite3_stmt *s)
 		if (!p)
 			return -1;
 		r->a = p;
-		o = realloc(r->aoff, cap * 2 * sizeof(*o));
+		o = realloc(r->aoff, cap * sizeof(*o));
 		if (!o)
 			return -1;
 		r->aoff = o;
@@ -72,8 +72,7 @@ static int add_addr(erows *r, sqlite3_stmt *s)
 	}
 	r->a[r->na].role = sqlite3_column_int(s, 1);
 	r->a[r->na].addr_id = sqlite3_column_int64(s, 2);
-	r->aoff[2 * r->na] = keep_col(r, s, 3);
-	r->aoff[2 * r->na + 1] = keep_col(r, s, 4);
+	r->aoff[r->na] = keep_col(r, s, 3);
 	r->na++;
 	return 0;
 }
@@ -116,9 +115,8 @@ trawl_status tw_ar_pending_addrs(trawl_archive *ar,
 	memset(&r, 0, sizeof(r));
 	tw_buf_init(&r.text, (size_t)1 << 30);
 	a = tw_prepare(ar,
-		       "SELECT ea.blob_id, ea.role, coalesce(ea.addr_id, 0), ad.addr, ea.name"
+		       "SELECT ea.blob_id, ea.role, coalesce(ea.addr_id, 0), ea.name"
 		       " FROM temp.tw_new n JOIN email_addrs ea ON ea.blob_id=n.blob_id"
-		       " LEFT JOIN addrs ad ON ad.id=ea.addr_id"
 		       " ORDER BY ea.blob_id, ea.pos",
 		       "people: reading addresses");
 	if (!a)
@@ -151,10 +149,8 @@ trawl_status tw_ar_pending_addrs(trawl_archive *ar,
 				goto oom;
 		if (r.failed)
 			goto oom;
-		for (i = 0; i < r.na; i++) {
-			r.a[i].addr = at(&r, r.aoff[2 * i]);
-			r.a[i].name = at(&r, r.aoff[2 * i + 1]);
-		}
+		for (i = 0; i < r.na; i++)
+			r.a[i].name = at(&r, r.aoff[i]);
 		for (i = 0; i < r.nx; i++)
 			r.x[i].value = at(&r, r.xoff[i]);
 		e.blob_id = blob;
@@ -206,6 +202,24 @@ trawl_status tw_ar_addr_id(trawl_archive *ar, const char *addr, int64_t *id)
 	sqlite3_reset(s);
 	*id = sqlite3_last_insert_rowid(ar->db);
 	return TRAWL_OK;
+}
+
+trawl_status tw_ar_addr_text(trawl_archive *ar, int64_t id, char **addr)
+{
+	sqlite3_stmt *s = tw_stmt(ar, S_PADDR_TEXT, "SELECT addr FROM addrs WHERE id=?");
+	trawl_status st = TRAWL_OK;
+
+	*addr = NULL;
+	if (!s)
+		return TRAWL_EDB;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+		*addr = tw_strdup((const char *)sqlite3_column_text(s, 0));
+		if (!*addr)
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(s);
+	return st;
 }
 
 trawl_status tw_ar_people_evidence(trawl_archive *ar, int full,

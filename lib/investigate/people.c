@@ -373,17 +373,15 @@ static int64_t ev_dn(evidence *ev, const char *canon)
 	return id;
 }
 
-/* Canonical form and local part of stored address `addr` (id `id`),
- * computed once. */
-static const struct ca *ev_canon(evidence *ev, int64_t id, const char *addr)
+/* Canonical form and local part of a stored address, computed once. */
+static const struct ca *ev_canon(evidence *ev, int64_t id)
 {
 	int64_t idx;
 	struct ca *c;
+	char *addr = NULL;
 
 	if (tw_intmap_get(&ev->canon, id, &idx))
 		return &ev->ca[idx];
-	if (!addr)
-		return NULL;
 	if (ev->nca == ev->capca) {
 		size_t cap = ev->capca ? ev->capca * 2 : 1024;
 		struct ca *p = realloc(ev->ca, cap * sizeof(*p));
@@ -395,9 +393,13 @@ static const struct ca *ev_canon(evidence *ev, int64_t id, const char *addr)
 		ev->ca = p;
 		ev->capca = cap;
 	}
+	ev->st = tw_ar_addr_text(ev->ar, id, &addr);
+	if (!addr)
+		return NULL;
 	c = &ev->ca[ev->nca];
 	c->canon = tw_addr_canon(addr, &c->kind);
 	c->local = tw_addr_local(c->canon, c->kind);
+	free(addr);
 	if (!c->canon || !c->local || tw_intmap_put(&ev->canon, id, (int64_t)ev->nca)) {
 		free(c->canon);
 		free(c->local);
@@ -435,7 +437,7 @@ static void pair_xheader(evidence *ev, int64_t blob, int role, const char *value
 
 			if (!mine[i]->addr_id)
 				continue;
-			ac = ev_canon(ev, mine[i]->addr_id, mine[i]->addr);
+			ac = ev_canon(ev, mine[i]->addr_id);
 			if (!ac)
 				continue;
 			if (ent[i].addr)
