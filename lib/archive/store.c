@@ -21,7 +21,6 @@
 
 #include "archive/archive.h"
 #include "extract/extract.h"
-#include "investigate/investigate.h"
 
 enum {
 	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_GET, S_TEXT_INS,
@@ -878,7 +877,7 @@ trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
  * metadata, then the texts and shared metadata values nothing uses any
  * more, with their index entries.  Only a run that deleted something pays
  * for the scans of texts and metadata. */
-static trawl_status tw_store_gc(trawl_archive *ar)
+trawl_status tw_store_gc(trawl_archive *ar)
 {
 	trawl_status st = tw_exec(ar,
 				  "CREATE TEMP TABLE IF NOT EXISTS tw_del(blob_id INTEGER PRIMARY KEY);"
@@ -910,40 +909,30 @@ static trawl_status tw_store_gc(trawl_archive *ar)
 	return st;
 }
 
-trawl_status tw_store_after_ingest(trawl_archive *ar)
+trawl_status tw_ar_begin(trawl_archive *ar)
 {
-	trawl_status st;
-	int full = 0;
-	int64_t pending = 0;
+	return tw_exec(ar, "BEGIN IMMEDIATE");
+}
 
-	/* Conversations and people for the messages this run added (or, after
-	 * deletions, for all), in one transaction so that a kill leaves them
-	 * to the next run rather than half done (lib/thread.c, lib/people.c). */
-	st = tw_exec(ar, "BEGIN IMMEDIATE");
-	if (st)
-		return st;
-	st = tw_store_gc(ar);
-	if (!st)
-		st = tw_derive_pending(ar, &full, &pending);
-	if (!st && pending) {
-		st = tw_people_update(ar, full);
-		if (!st)
-			st = tw_thread_update(ar, full);
-	}
-	if (!st)
-		st = tw_derive_done(ar);
-	if (st) {
-		char msg[sizeof(ar->errmsg)];
+trawl_status tw_ar_commit(trawl_archive *ar)
+{
+	return tw_exec(ar, "COMMIT");
+}
 
-		snprintf(msg, sizeof(msg), "%s", ar->errmsg);
-		tw_exec(ar, "ROLLBACK");
-		return tw_fail(ar, st, "updating conversations and people: %s", msg);
-	}
-	st = tw_exec(ar, "COMMIT");
-	if (st)
-		return st;
+void tw_ar_rollback(trawl_archive *ar)
+{
+	char msg[sizeof(ar->errmsg)];
+
+	memcpy(msg, ar->errmsg, sizeof(msg));
+	tw_exec(ar, "ROLLBACK");
+	memcpy(ar->errmsg, msg, sizeof(msg));
+}
+
+trawl_status tw_store_compact(trawl_archive *ar)
+{
 	/* Give back pages freed by index merges and replaced families. */
-	st = tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
+	trawl_status st = tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
+
 	if (st)
 		return st;
 	/* Leave the archive as one file: copy the log into it and empty the

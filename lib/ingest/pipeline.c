@@ -546,6 +546,32 @@ static void tally(trawl_ingest_stats *st, const tw_unit_result *res)
 		st->errors++;
 }
 
+/* After the writer: delete what replaced families left unused, and bring
+ * conversations and people up to date with what this run added (or, after
+ * deletions, with everything), in one transaction so that a kill leaves
+ * them to the next run rather than half done; then compact. */
+static trawl_status after_ingest(trawl_archive *ar)
+{
+	trawl_status st = tw_ar_begin(ar);
+
+	if (st)
+		return st;
+	st = tw_store_gc(ar);
+	if (!st)
+		st = tw_investigate_refresh(ar);
+	if (st) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", trawl_archive_errmsg(ar));
+		tw_ar_rollback(ar);
+		return tw_fail(ar, st, "updating conversations and people: %s", msg);
+	}
+	st = tw_ar_commit(ar);
+	if (st)
+		return st;
+	return tw_store_compact(ar);
+}
+
 trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			  size_t n, const trawl_ingest_opts *opts,
 			  trawl_ingest_stats *out)
@@ -753,7 +779,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	if (rc == TRAWL_OK && r->cancel)
 		rc = TRAWL_ECANCELLED;
 	if (rc == TRAWL_OK || rc == TRAWL_ECANCELLED) {
-		trawl_status r2 = tw_store_after_ingest(ar);
+		trawl_status r2 = after_ingest(ar);
 
 		if (rc == TRAWL_OK)
 			rc = r2;
