@@ -16,7 +16,8 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 
 PKGS := gmime-3.0 sqlite3 libarchive libxml-2.0 libmagic uchardet libcrypto \
-        libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8
+        libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8 \
+        libexif libavformat libavutil libavcodec tesseract lept
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype \
               -lharfbuzz -lgumbo -lmujs -lm -lpthread
 
