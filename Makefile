@@ -37,7 +37,8 @@ endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
               -Iinclude -Ilib $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
-LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lm
+# -lgomp: ocr.c turns off libgomp's nested threads (Tesseract links it).
+LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lgomp -lm
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
 # cli/main.c is built twice: trawl-full (every command) and trawl (the

@@ -631,7 +631,7 @@ static int png(struct img *im, const unsigned char *d, size_t n)
 			if (z) {
 				size_t kl = (size_t)(z - p);
 				static const struct { const char *k, *key; } te[] = {
-					{"Title", "title"}, {"Author", "author"},
+					{"Title", "title"}, {"Author", "author"}, {"Artist", "author"},
 					{"Description", "description"}, {"Software", "creator"},
 					{"Copyright", "copyright"}, {"Comment", "description"},
 				};

@@ -50,6 +50,10 @@ static int io_read(void *opaque, uint8_t *buf, int size)
 	struct media_io *m = opaque;
 	size_t k;
 
+	/* Demuxers that loop over their input without polling the interrupt
+	 * callback still stop here. */
+	if (tw_cx_expired(m->cx))
+		return AVERROR_EXIT;
 	if (m->pos >= m->n)
 		return AVERROR_EOF;
 	k = m->n - m->pos;
@@ -195,6 +199,46 @@ static void streams(tw_node *node, AVFormatContext *fmt)
 	}
 }
 
+/* Non-zero (after recording an error) when the declared duration cannot be
+ * true: longer than years, more than the bytes can hold at the declared bit
+ * rate, or far more than the frames counted in the index last. */
+static int lying_duration(tw_node *node, AVFormatContext *fmt, double secs, size_t len)
+{
+	int64_t rate = fmt->bit_rate;
+	unsigned i;
+
+	if (secs > MEDIA_MAX_SECONDS) {
+		tw_node_error(node, TRAWL_ECORRUPT, "parse", "header declares a duration of %.0f s",
+			      secs);
+		return 1;
+	}
+	for (i = 0; rate <= 0 && i < fmt->nb_streams; i++)
+		if (fmt->streams[i]->codecpar->bit_rate > 0)
+			rate = fmt->streams[i]->codecpar->bit_rate;
+	/* A truncated file or a header that lies; compressed streams vary
+	 * around their average, hence the margin. */
+	if (rate > 0 && secs * (double)rate / 8 > 4.0 * (double)len + (1 << 20)) {
+		tw_node_error(node, TRAWL_ECORRUPT, "parse",
+			      "header declares %.1f s at %lld bit/s, more than %zu bytes hold",
+			      secs, (long long)rate, len);
+		return 1;
+	}
+	for (i = 0; i < fmt->nb_streams; i++) {
+		AVStream *st = fmt->streams[i];
+		AVRational r = st->avg_frame_rate;
+
+		if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && st->nb_frames > 0 &&
+		    r.num > 0 && r.den > 0 &&
+		    secs > 2 * (double)st->nb_frames / av_q2d(r) + 60) {
+			tw_node_error(node, TRAWL_ECORRUPT, "parse",
+				      "header declares %.1f s but the video has %lld frames",
+				      secs, (long long)st->nb_frames);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static trawl_status media_extract(tw_extract_ctx *cx, tw_node *node, const unsigned char *data,
 				  size_t len)
 {
@@ -247,7 +291,14 @@ static trawl_status media_extract(tw_extract_ctx *cx, tw_node *node, const unsig
 		return TRAWL_OK;
 	}
 	r = avformat_find_stream_info(fmt, NULL);
-	if (r < 0 && !tw_cx_expired(cx)) {
+	if (tw_cx_expired(cx)) {
+		/* Cancelled or out of time: the framework records it. */
+		avformat_close_input(&fmt);
+		av_freep(&io->buffer);
+		avio_context_free(&io);
+		return TRAWL_ELIMIT;
+	}
+	if (r < 0) {
 		av_strerror(r, err, sizeof(err));
 		tw_node_error(node, TRAWL_ECORRUPT, "parse", "streams not understood: %s", err);
 	}
@@ -256,19 +307,10 @@ static trawl_status media_extract(tw_extract_ctx *cx, tw_node *node, const unsig
 	secs = fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE
 		       ? (double)fmt->duration / AV_TIME_BASE
 		       : -1;
-	if (secs > MEDIA_MAX_SECONDS) {
-		tw_node_error(node, TRAWL_ECORRUPT, "parse", "header declares a duration of %.0f s",
-			      secs);
-	} else if (secs >= 0 && fmt->bit_rate > 0 &&
-		   secs * (double)fmt->bit_rate / 8 > 4.0 * (double)len + (1 << 20)) {
-		/* What the bit rate would need over that time is far more than the
-		 * file holds: a truncated file or a header that lies. */
-		tw_node_error(node, TRAWL_ECORRUPT, "parse",
-			      "header declares %.1f s at %lld bit/s, more than %zu bytes hold",
-			      secs, (long long)fmt->bit_rate, len);
-	} else if (secs >= 0) {
+	if (secs >= 0 && lying_duration(node, fmt, secs, len))
+		secs = -1;
+	if (secs >= 0)
 		tw_node_propf(node, "duration", "%.3f", secs);
-	}
 	if (fmt->bit_rate > 0)
 		tw_node_propf(node, "bit_rate", "%lld", (long long)fmt->bit_rate);
 	tags(node, fmt->metadata);

@@ -147,8 +147,7 @@ static bool ocr_cancel_fn(void *ud, int words)
 static PIX *ocr_upright(struct ocr_tls *t, PIX *pix, PIX **rot, tw_ocr_result *r)
 {
 	int deg = 0;
-	float conf = 0, sconf = 0;
-	const char *script = NULL;
+	float conf = 0;
 
 	*rot = NULL;
 	if (!t->osd && !t->osd_failed) {
@@ -158,7 +157,9 @@ static PIX *ocr_upright(struct ocr_tls *t, PIX *pix, PIX **rot, tw_ocr_result *r
 	if (!t->osd)
 		return pix;
 	TessBaseAPISetImage2(t->osd, pix);
-	if (TessBaseAPIDetectOrientationScript(t->osd, &deg, &conf, &script, &sconf) &&
+	/* No script name asked for: Tesseract 5 hands out a pointer into its
+	 * own character set there, which capi.h wrongly says to free. */
+	if (TessBaseAPIDetectOrientationScript(t->osd, &deg, &conf, NULL, NULL) &&
 	    conf >= OCR_OSD_MIN_CONF && deg % 360 != 0) {
 		/* deg is how far the page is turned clockwise; pixRotateOrth
 		 * turns clockwise by quarter turns. */
@@ -168,7 +169,6 @@ static PIX *ocr_upright(struct ocr_tls *t, PIX *pix, PIX **rot, tw_ocr_result *r
 			pix = *rot;
 		}
 	}
-	TessDeleteText(script);
 	TessBaseAPIClear(t->osd);
 	return pix;
 }
