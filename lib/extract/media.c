@@ -2,8 +2,9 @@
  * media.c - audio and video files: container and stream metadata with
  * libavformat, never the samples.
  *
- * The item's bytes, already in memory, are handed to libavformat through a
- * custom AVIOContext; it reads the container's headers and, in
+ * The item's bytes (in memory, or for a large recording its file on disk,
+ * which is never read whole) are handed to libavformat through a custom
+ * AVIOContext; it reads the container's headers and, in
  * avformat_find_stream_info(), as little of the streams as it needs to
  * name their codecs and sizes: the probe is bounded in bytes
  * (MEDIA_PROBE_BYTES), in stream time (MEDIA_ANALYZE_US), in frames read
@@ -39,8 +40,11 @@
 #define MEDIA_MAX_PIXELS (1ull << 28)         /* as image.c */
 #define MEDIA_MAX_SECONDS (10.0 * 366 * 86400) /* longer is a lying header */
 
+/* The item's bytes: in memory (d), or a file on disk (f) too large to be
+ * read whole when only its headers are wanted. */
 struct media_io {
 	const unsigned char *d;
+	FILE *f;
 	size_t n, pos;
 	tw_extract_ctx *cx;
 };
@@ -59,7 +63,15 @@ static int io_read(void *opaque, uint8_t *buf, int size)
 	k = m->n - m->pos;
 	if (k > (size_t)size)
 		k = (size_t)size;
-	memcpy(buf, m->d + m->pos, k);
+	if (m->f) {
+		if (fseeko(m->f, (off_t)m->pos, SEEK_SET) != 0)
+			return AVERROR(EIO);
+		k = fread(buf, 1, k, m->f);
+		if (k == 0)
+			return ferror(m->f) ? AVERROR(EIO) : AVERROR_EOF;
+	} else {
+		memcpy(buf, m->d + m->pos, k);
+	}
 	m->pos += k;
 	return (int)k;
 }
@@ -239,10 +251,10 @@ static int lying_duration(tw_node *node, AVFormatContext *fmt, double secs, size
 	return 0;
 }
 
-static trawl_status media_extract(tw_extract_ctx *cx, tw_node *node, const unsigned char *data,
-				  size_t len)
+static trawl_status media_read(tw_extract_ctx *cx, tw_node *node, struct media_io *mio)
 {
-	struct media_io m = {data, len, 0, cx};
+	struct media_io m = *mio;
+	size_t len = m.n;
 	AVFormatContext *fmt = NULL;
 	AVIOContext *io = NULL;
 	unsigned char *buf;
@@ -321,9 +333,36 @@ static trawl_status media_extract(tw_extract_ctx *cx, tw_node *node, const unsig
 	return TRAWL_OK;
 }
 
+static trawl_status media_extract(tw_extract_ctx *cx, tw_node *node, const unsigned char *data,
+				  size_t len)
+{
+	struct media_io m = {data, NULL, len, 0, cx};
+
+	return media_read(cx, node, &m);
+}
+
+/* Large recordings are not read into memory: libavformat reads their
+ * headers (and seeks to an index at the end) through the file. */
+static trawl_status media_extract_file(tw_extract_ctx *cx, tw_node *node, const char *path,
+				       uint64_t size)
+{
+	struct media_io m = {NULL, NULL, (size_t)size, 0, cx};
+	trawl_status st;
+
+	m.f = fopen(path, "rb");
+	if (!m.f) {
+		tw_node_error(node, TRAWL_EIO, "read", "cannot open the file");
+		return TRAWL_EIO;
+	}
+	st = media_read(cx, node, &m);
+	fclose(m.f);
+	return st;
+}
+
 const tw_extractor tw_extractor_media = {
 	.name = "media",
 	.type = NULL, /* audio or video, as detected */
 	.accepts = media_accepts,
 	.extract = media_extract,
+	.extract_file = media_extract_file,
 };
