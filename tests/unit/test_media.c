@@ -4,8 +4,11 @@
  * size, frame rate, duration and tags; an MP3's ID3 title and artist;
  * hostile files (cut in half, a header claiming 24 days, a WAV claiming
  * 2 GB of samples) recorded as errors or read for what they hold, never a
- * crash; and a time budget already spent stops the probe.
+ * crash; a cancelled run stops the probe; a file on disk is read through
+ * its file.
  */
+#include <sys/stat.h>
+
 #include "mediafix.h"
 
 static void test_clip(void **state)
@@ -112,6 +115,31 @@ static void test_cancelled(void **state)
 	free(d);
 }
 
+/* A recording on disk is read through its file (extract_file), with the
+ * same result as from memory. */
+static void test_from_file(void **state)
+{
+	char path[256];
+	tw_extract_args args;
+	struct stat sb;
+	tw_node *n;
+	size_t i;
+
+	(void)state;
+	NEED_FIXTURES();
+	snprintf(path, sizeof(path), "%s/clip.mp4", mediafix_dir);
+	assert_int_equal(stat(path, &sb), 0);
+	memset(&args, 0, sizeof(args));
+	n = tw_node_new("file", "clip.mp4", 0);
+	tw_extract_path(n, path, (uint64_t)sb.st_size, &args);
+	for (i = 0; i < n->nerrs; i++)
+		printf("error: %s: %s\n", n->errs[i].stage, n->errs[i].message);
+	assert_int_equal(n->nerrs, 0);
+	assert_prop(n, "duration", "3.000");
+	assert_prop(n, "title", "Clip Title Xyzzy");
+	tw_node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_lying_headers),
 		cmocka_unit_test(test_prefixes_and_noise),
 		cmocka_unit_test(test_cancelled),
+		cmocka_unit_test(test_from_file),
 	};
 
 	return cmocka_run_group_tests(tests, mediafix_setup, mediafix_teardown);
