@@ -38,6 +38,7 @@
 #define MEDIA_IO_BUF 32768
 #define MEDIA_MAX_STREAMS 64
 #define MEDIA_MAX_PIXELS (1ull << 28)         /* as image.c */
+#define MEDIA_DECODE_PIXELS (1 << 25)         /* frames decoded: 8K UHD fits */
 #define MEDIA_MAX_SECONDS (10.0 * 366 * 86400) /* longer is a lying header */
 
 /* The item's bytes: in memory (d), or a file on disk (f) too large to be
@@ -211,6 +212,32 @@ static void streams(tw_node *node, AVFormatContext *fmt)
 	}
 }
 
+/*
+ * avformat_find_stream_info() opens a decoder per stream and may decode a
+ * few frames: each decoder runs on this thread only (not one thread per
+ * core, each with its own frames), and refuses frames larger than
+ * MEDIA_DECODE_PIXELS instead of allocating what a hostile header declares.
+ */
+static int find_stream_info(AVFormatContext *fmt)
+{
+	AVDictionary **opts;
+	unsigned i, n = fmt->nb_streams;
+	int r;
+
+	opts = n ? av_calloc(n, sizeof(*opts)) : NULL;
+	if (n && !opts)
+		return AVERROR(ENOMEM);
+	for (i = 0; i < n; i++) {
+		av_dict_set(&opts[i], "threads", "1", 0);
+		av_dict_set_int(&opts[i], "max_pixels", MEDIA_DECODE_PIXELS, 0);
+	}
+	r = avformat_find_stream_info(fmt, opts);
+	for (i = 0; i < n; i++)
+		av_dict_free(&opts[i]);
+	av_free(opts);
+	return r;
+}
+
 /* Non-zero (after recording an error) when the declared duration cannot be
  * true: longer than years, more than the bytes can hold at the declared bit
  * rate, or far more than the frames counted in the index last. */
@@ -302,7 +329,7 @@ static trawl_status media_read(tw_extract_ctx *cx, tw_node *node, struct media_i
 		avio_context_free(&io);
 		return TRAWL_OK;
 	}
-	r = avformat_find_stream_info(fmt, NULL);
+	r = find_stream_info(fmt);
 	if (tw_cx_expired(cx)) {
 		/* Cancelled or out of time: the framework records it. */
 		avformat_close_input(&fmt);
