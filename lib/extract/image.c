@@ -33,8 +33,8 @@
  *
  * Prop keys (docs/archive.md): width, height, pages, compression,
  * orientation, camera_make, camera_model, created (date taken), modified,
- * creator (software), author, title, description, keywords, copyright,
- * gps_latitude, gps_longitude, gps_altitude.
+ * creator (software), author, title, subject, description, comment,
+ * keywords, copyright, gps_latitude, gps_longitude, gps_altitude.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -247,6 +247,45 @@ static int exif_gps(ExifData *d, ExifTag tag, ExifTag ref, double *out)
 	return v == v ? 0 : -1;
 }
 
+/* Windows Explorer's XP tags (IFD0, UTF-16LE in BYTE entries). */
+static void exif_xp(tw_node *n, ExifData *d, unsigned tag, const char *key)
+{
+	ExifEntry *e = exif_get(d, EXIF_IFD_0, (ExifTag)tag);
+	size_t l;
+	char *v;
+
+	if (!e || !e->data || e->size < 2 || has_prop(n, key))
+		return;
+	l = e->size & ~(size_t)1;
+	if (l > IMG_MAX_VALUE)
+		l = IMG_MAX_VALUE;
+	v = tw_to_utf8((const char *)e->data, l, "UTF-16LE", NULL);
+	if (v)
+		prop_text(n, key, v, strlen(v));
+	free(v);
+}
+
+/* UserComment: an 8-byte character code, then the text. */
+static void exif_comment(tw_node *n, ExifData *d)
+{
+	ExifEntry *e = exif_get(d, EXIF_IFD_EXIF, EXIF_TAG_USER_COMMENT);
+	char *v;
+
+	if (!e || !e->data || e->size <= 8 || has_prop(n, "comment"))
+		return;
+	if (!memcmp(e->data, "ASCII\0\0\0", 8) || !memcmp(e->data, "\0\0\0\0\0\0\0\0", 8)) {
+		prop_text(n, "comment", e->data + 8, e->size - 8);
+	} else if (!memcmp(e->data, "UNICODE\0", 8)) {
+		v = tw_to_utf8((const char *)e->data + 8, (e->size - 8) & ~1u,
+			       exif_data_get_byte_order(d) == EXIF_BYTE_ORDER_MOTOROLA ? "UTF-16BE"
+										 : "UTF-16LE",
+			       NULL);
+		if (v)
+			prop_text(n, "comment", v, strlen(v));
+		free(v);
+	}
+}
+
 static void exif_read(struct img *im, const unsigned char *data, size_t len)
 {
 	ExifData *d = exif_data_new();
@@ -259,8 +298,10 @@ static void exif_read(struct img *im, const unsigned char *data, size_t len)
 
 	if (!d)
 		return;
-	/* Taken as written: no entries added or "fixed" to the standard. */
+	/* Taken as written: no entries added or "fixed" to the standard, and
+	 * tags the standard does not place in an IFD (Windows' XP tags) kept. */
 	exif_data_unset_option(d, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+	exif_data_unset_option(d, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
 	if (im->exif_raw) {
 		/* libexif wants the "Exif\0\0" prefix of the JPEG APP1 block. */
 		if (len > 0xfff0)
@@ -290,6 +331,12 @@ static void exif_read(struct img *im, const unsigned char *data, size_t len)
 	exif_text(n, d, EXIF_IFD_0, EXIF_TAG_ARTIST, "author");
 	exif_text(n, d, EXIF_IFD_0, EXIF_TAG_IMAGE_DESCRIPTION, "description");
 	exif_text(n, d, EXIF_IFD_0, EXIF_TAG_COPYRIGHT, "copyright");
+	exif_xp(n, d, 0x9c9b, "title");
+	exif_xp(n, d, 0x9c9d, "author");
+	exif_xp(n, d, 0x9c9e, "keywords");
+	exif_xp(n, d, 0x9c9f, "subject");
+	exif_xp(n, d, 0x9c9c, "comment");
+	exif_comment(n, d);
 	if (exif_uint(d, EXIF_IFD_0, EXIF_TAG_ORIENTATION, &u) == 0 && u >= 1 && u <= 8 &&
 	    !has_prop(n, "orientation"))
 		tw_node_propf(n, "orientation", "%lu", u);

@@ -2,7 +2,8 @@
  * test_image.c - the image extractor (lib/extract/image.c) on the fixtures
  * of tests/fixtures/gen_media.sh: EXIF camera, date taken (UTC when the
  * zone is known, as written otherwise), signed GPS coordinates and
- * altitude, orientation, XMP and IPTC fields, sizes read from the headers
+ * altitude, orientation, XMP and IPTC fields, Windows' UTF-16 XP tags,
+ * sizes read from the headers
  * of every format, TIFF pages and compression, and hostile files: a
  * declared pixel bomb, a truncated TIFF, a scrambled EXIF block, and
  * garbage after each format's magic.  Run from the repository root.
@@ -61,6 +62,20 @@ static void test_xmp_and_iptc_only(void **state)
 	assert_prop(n, "created", "2015-06-07T13:09:10Z"); /* -05:00 */
 	assert_prop(n, "title", "Iptc Title");
 	assert_no_prop(n, "camera_make");
+	tw_node_free(n);
+}
+
+static void test_windows_tags(void **state)
+{
+	tw_node *n;
+
+	(void)state;
+	NEED_FIXTURES();
+	n = extract_fixture("xp.jpg");
+	assert_prop(n, "author", "Ünïcode Author"); /* from UTF-16 */
+	assert_prop(n, "title", "Windows Title");
+	assert_prop(n, "keywords", "alpha;beta");
+	assert_prop(n, "comment", "a user comment");
 	tw_node_free(n);
 }
 
@@ -171,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_geotagged_jpeg),
 		cmocka_unit_test(test_date_without_zone),
 		cmocka_unit_test(test_xmp_and_iptc_only),
+		cmocka_unit_test(test_windows_tags),
 		cmocka_unit_test(test_formats_sizes),
 		cmocka_unit_test(test_tiff_g4_pages),
 		cmocka_unit_test(test_pixel_bomb_is_an_error),
