@@ -1,12 +1,14 @@
 /*
  * test_ocr.c - OCR (lib/extract/ocr.c) on the scans of
- * tests/fixtures/gen_media.sh: planted words come back from a PNG page and
- * from both pages of a CCITT G4 TIFF, pages turned sideways and upside
+ * tests/fixtures/gen_media.sh: planted words come back from a PNG page, a
+ * decoded PIX and both pages of a CCITT G4 TIFF, pages turned sideways and upside
  * down are put upright first, the pixel limit refuses a page before it is
  * decoded, a cancelled run stops, a missing language is an error, and
  * Tesseract starts no OpenMP threads.  Skipped without the English data.
  */
 #include <dirent.h>
+
+#include <leptonica/allheaders.h>
 
 #include "mediafix.h"
 
@@ -74,6 +76,27 @@ static void test_png_page(void **state)
 	assert_int_equal(r.pages, 1);
 	assert_true(r.confidence >= 60);
 	tw_ocr_result_release(&r);
+}
+
+/* A page already decoded (as a PDF page rendered by MuPDF will be). */
+static void test_pix(void **state)
+{
+	tw_ocr_opts o = {0};
+	tw_ocr_result r;
+	size_t len = 0;
+	unsigned char *d;
+	PIX *pix;
+
+	(void)state;
+	NEED_OCR();
+	d = fixture("page2.png", &len);
+	pix = pixReadMem(d, len);
+	free(d);
+	assert_non_null(pix);
+	assert_int_equal(tw_ocr_pix(pix, &o, &r), TRAWL_OK);
+	assert_words(&r, "Tangerine", "Platypus");
+	tw_ocr_result_release(&r);
+	pixDestroy(&pix);
 }
 
 static void test_tiff_g4_every_page(void **state)
@@ -190,6 +213,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_png_page),
+		cmocka_unit_test(test_pix),
 		cmocka_unit_test(test_tiff_g4_every_page),
 		cmocka_unit_test(test_rotated_pages),
 		cmocka_unit_test(test_limits),
