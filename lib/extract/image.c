@@ -71,28 +71,27 @@ static uint32_t le16(const unsigned char *p) { return (uint32_t)p[1] << 8 | p[0]
 static uint32_t be32(const unsigned char *p) { return be16(p) << 16 | be16(p + 2); }
 static uint32_t le32(const unsigned char *p) { return le16(p + 2) << 16 | le16(p); }
 
-static int has_prop(const tw_node *n, const char *key)
+static const char *get_prop(const tw_node *n, const char *key)
 {
 	size_t i;
 
 	for (i = 0; i < n->nprops; i++)
 		if (!strcmp(n->props[i].key, key))
-			return 1;
-	return 0;
+			return n->props[i].value;
+	return NULL;
 }
 
-/* The first block to give a key wins (EXIF, then XMP, then IPTC). */
-static void prop_once(tw_node *n, const char *key, const char *value)
+static int has_prop(const tw_node *n, const char *key)
 {
-	if (value && *value && !has_prop(n, key))
-		tw_node_prop(n, key, value);
+	return get_prop(n, key) != NULL;
 }
 
 /* A text value of `len` bytes: cut at the first NUL, trimmed, as UTF-8
- * (Latin-1 when it is not UTF-8, as old IPTC and EXIF writers did). */
+ * (Latin-1 when it is not UTF-8, as old IPTC and EXIF writers did).  The
+ * first block to give a key wins (EXIF, then XMP, then IPTC). */
 static void prop_text(tw_node *n, const char *key, const void *data, size_t len)
 {
-	const char *s = data, *z = memchr(s, 0, len);
+	const char *s = data, *z = memchr(s, 0, len), *old;
 	char *v;
 
 	if (z)
@@ -105,13 +104,20 @@ static void prop_text(tw_node *n, const char *key, const void *data, size_t len)
 		s++;
 		len--;
 	}
-	if (!len || has_prop(n, key))
+	if (!len)
+		return;
+	old = get_prop(n, key);
+	/* A value already given wins, unless a writer replaced its letters by
+	 * "?" (EXIF is ASCII: a Cyrillic copyright there often reads "(c)
+	 * ?????? ????") and this block has them. */
+	if (old && (!strstr(old, "??") || memchr(s, '?', len)))
 		return;
 	if (tw_utf8_valid_prefix(s, len) == len)
 		v = tw_strndup(s, len);
 	else
 		v = tw_to_utf8(s, len, "WINDOWS-1252", NULL);
-	prop_once(n, key, v);
+	if (v && *v)
+		tw_node_prop(n, key, v);
 	free(v);
 }
 

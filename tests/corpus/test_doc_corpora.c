@@ -155,6 +155,8 @@ static void test_tika_documents(void **state)
 	meta_is(db, "filename:testJPEG_GEO_2.jpg", "gps_latitude", "51.575762");
 	meta_is(db, "filename:testJPEG_GEO_2.jpg", "gps_longitude", "-1.567886");
 	meta_is(db, "filename:testJPEG_EXIF.jpg", "camera_model", "Canon EOS 40D");
+	/* EXIF's copyright is "(c) ?????? ?????????"; IPTC has the letters. */
+	meta_is(db, "filename:testJPEG_EXIF.jpg", "copyright", "(c) Максим Валянский");
 	meta_is(db, "filename:testTIFF.tif", "pages", "1");
 	meta_is(db, "filename:testGIF.gif", "width", "100");
 	{
