@@ -607,6 +607,8 @@ static int jpeg(struct img *im, const unsigned char *d, size_t n)
 	size_t i = 2, l;
 
 	while (i + 4 <= n) {
+		const unsigned char *p;
+		size_t pl;
 		unsigned m;
 
 		if (d[i] != 0xff)
@@ -625,8 +627,8 @@ static int jpeg(struct img *im, const unsigned char *d, size_t n)
 		l = be16(d + i + 2);
 		if (l < 2 || i + 2 + l > n)
 			return 0;
-		const unsigned char *p = d + i + 4;
-		size_t pl = l - 2;
+		p = d + i + 4;
+		pl = l - 2;
 
 		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc && pl >= 5 &&
 		    !im->width) {
