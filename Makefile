@@ -40,7 +40,8 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 
 PKGS := gmime-3.0 sqlite3 libarchive libxml-2.0 libmagic uchardet libcrypto \
-        libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8
+        libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8 \
+        libexif libavformat libavutil libavcodec tesseract lept
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype \
               -lharfbuzz -lgumbo -lmujs -lm -lpthread
 
@@ -68,7 +69,8 @@ LIB_CFLAGS := $(BASE_CFLAGS) -Iinclude -Ilib $(PKG_CFLAGS) $(BANNED)
 FRONT_CFLAGS := $(BASE_CFLAGS) -Iinclude $(if $(wildcard json/*.h),-Ijson) $(PKG_CFLAGS) $(BANNED)
 ALL_CFLAGS := $(BASE_CFLAGS) -Iinclude -Ilib $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
-LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lm
+# -lgomp: ocr.c turns off libgomp's nested threads (Tesseract links it).
+LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lgomp -lm
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
 # cli/main.c is built twice: trawl-full (every command) and trawl (the

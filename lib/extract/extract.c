@@ -178,6 +178,7 @@ static void global_init(void)
 	(void)gsf_infile_msole_get_type();
 	(void)gsf_outfile_msole_get_type();
 	xmlInitParser();
+	tw_media_global_init();
 }
 
 void tw_extract_global_init(void)
