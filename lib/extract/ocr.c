@@ -88,8 +88,10 @@ void tw_ocr_thread_release(void)
 /* A handle initialised for `langs` with `psm`; debug output to /dev/null. */
 static TessBaseAPI *ocr_new(const char *langs, TessPageSegMode psm)
 {
+	/* The C API takes non-const strings it does not modify. */
+	static char key[] = "debug_file", val[] = "/dev/null";
 	TessBaseAPI *api = TessBaseAPICreate();
-	char *names[] = {"debug_file"}, *values[] = {"/dev/null"};
+	char *names[] = {key}, *values[] = {val};
 
 	if (!api)
 		return NULL;
