@@ -39,11 +39,19 @@
  * always NUL-terminated.  Appends beyond `max` are cut at `max`, set
  * `truncated` and return TRAWL_ELIMIT: untrusted input never grows a
  * buffer without bound.
+ *
+ * Failure is sticky (like curl's dynbuf): once an allocation failed,
+ * `failed` is set, the buffer keeps the bytes it had, and every later
+ * append is a no-op returning TRAWL_ENOMEM.  So builders append without
+ * checking each call and check once, before use, with tw_buf_failed() (or
+ * through tw_buf_detach(), which gives NULL for a failed buffer).  Only
+ * tw_buf_reset() and tw_buf_release() clear the flag.
  */
 typedef struct tw_buf {
 	char *data;
 	size_t len, cap, max;
 	int truncated;
+	int failed;
 } tw_buf;
 
 void tw_buf_init(tw_buf *b, size_t max);
@@ -51,8 +59,14 @@ trawl_status tw_buf_append(tw_buf *b, const void *p, size_t n);
 trawl_status tw_buf_puts(tw_buf *b, const char *s);
 trawl_status tw_buf_putc(tw_buf *b, char c);
 trawl_status tw_buf_printf(tw_buf *b, const char *fmt, ...) TW_PRINTF(2, 3);
+/* Non-zero when an append failed for lack of memory: the content is not
+ * all that was appended and must not be used as if it were. */
+static inline int tw_buf_failed(const tw_buf *b) { return b->failed; }
+/* Empty the buffer for new content (keeps the memory; clears `failed`). */
 void tw_buf_reset(tw_buf *b);
-/* Hand over the bytes (caller frees; may be NULL when empty). */
+/* Hand over the bytes (caller frees).  NULL when nothing was appended, and
+ * NULL for a failed buffer (whose bytes are freed): callers for which empty
+ * is legitimate check tw_buf_failed() first. */
 char *tw_buf_detach(tw_buf *b, size_t *len);
 void tw_buf_release(tw_buf *b);
 
@@ -73,12 +87,30 @@ void tw_strpool_release(tw_strpool *p);
 
 /* ---------------------------------------------------------------- utils */
 
+/* All of libtrawl's allocation goes through these (never malloc() and
+ * friends directly), so that tests can make any one of them fail.  Memory
+ * they return is freed with free(). */
 void *tw_malloc(size_t n);            /* NULL on failure, never aborts */
 void *tw_calloc(size_t n, size_t m);
 void *tw_realloc(void *p, size_t n);
 char *tw_strdup(const char *s);       /* NULL in -> NULL out */
 char *tw_strndup(const char *s, size_t n);
 char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
+/*
+ * Fault injection, for tests only (tests/unit/test_oom.c).  Counting
+ * starts at 1 with the first allocation after the call.
+ * tw_alloc_fail_at(n): the n-th allocation fails, later ones succeed
+ * again, so that every recovery path is taken once; n = 0 turns the hook
+ * off.  tw_alloc_fail_from(n): the n-th and every later one fail (memory
+ * stays exhausted).  With n = UINT64_MAX either only counts: tw_alloc_count()
+ * gives the number of allocations since the call.  Thread-safe; the count
+ * covers every thread, so with several threads the n-th is not the same
+ * allocation from run to run.  Allocation inside third-party libraries
+ * (GLib, SQLite, libarchive ...) is not counted and never fails here.
+ */
+void tw_alloc_fail_at(uint64_t n);
+void tw_alloc_fail_from(uint64_t n);
+uint64_t tw_alloc_count(void);
 void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 /* SHA-256 and MD5 for EVP_DigestInit_ex(), fetched once per process. */
 typedef struct evp_md_st EVP_MD;
