@@ -493,6 +493,30 @@ static int error_insert(trawl_archive *ar, int64_t item, const char *path,
 	return step_done(ar, s, "storing error");
 }
 
+/* Errors recorded on node n, the loss of memory included (tw_node_oom()). */
+static size_t node_nerrs(const tw_node *n)
+{
+	return n->nerrs + (tw_node_oom(n) ? 1 : 0);
+}
+
+/* Store the errors of node n for item `item`; returns 0 or -1. */
+static int node_errors_put(trawl_archive *ar, int64_t item, const char *path,
+			   const tw_node *n, int64_t source)
+{
+	size_t i;
+
+	for (i = 0; i < n->nerrs; i++)
+		if (error_insert(ar, item, path, n->errs[i].stage, n->errs[i].status,
+				 n->errs[i].message, source))
+			return -1;
+	/* What was kept of an item that lost something for lack of memory
+	 * is stored, marked as incomplete: never a silent partial item. */
+	if (tw_node_oom(n) &&
+	    error_insert(ar, item, path, "extract", TRAWL_ENOMEM, TW_OOM_MESSAGE, source))
+		return -1;
+	return 0;
+}
+
 /* Store node n and its subtree; returns the item id or -1. */
 static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 			int64_t root, int64_t source, const char *path,
@@ -500,7 +524,6 @@ static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 {
 	int64_t blob = 0, id;
 	int extracted = 0, dup = 0;
-	size_t i;
 	tw_node *c;
 	int has_content = n->mime != NULL || n->known;
 	char btype[32] = "", mismatch[160] = "";
@@ -534,13 +557,10 @@ static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 	res->items++;
 	if (dup_out)
 		*dup_out = dup;
-	for (i = 0; i < n->nerrs; i++) {
-		if (error_insert(ar, id, path, n->errs[i].stage, n->errs[i].status,
-				 n->errs[i].message, source))
-			return -1;
-		if (parent)
-			res->item_errors++;
-	}
+	if (node_errors_put(ar, id, path, n, source))
+		return -1;
+	if (parent)
+		res->item_errors += node_nerrs(n);
 	/* Children of a duplicate were stored with the first occurrence; a
 	 * duplicate's own children are not re-extracted, so there are none. */
 	for (c = n->first_child; c; c = c->next) {
@@ -630,7 +650,7 @@ trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
 		if (id < 0 || file_put(ar, u->path, u->size, u->mtime, id, 1))
 			return TRAWL_EDB;
 	}
-	res->outcome = dup ? 1 : (r->nerrs ? 2 : 0);
+	res->outcome = dup ? 1 : (node_nerrs(r) ? 2 : 0);
 	return TRAWL_OK;
 }
 
@@ -641,7 +661,6 @@ trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
 	int extracted = 0;
 	int64_t item, blob;
 	sqlite3_stmt *s;
-	size_t i;
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = -1;
@@ -666,17 +685,15 @@ trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
 		return TRAWL_EDB;
 	if (m->truncated_walk)
 		return TRAWL_OK; /* resumed by the next run */
-	for (i = 0; i < n->nerrs; i++)
-		if (error_insert(ar, item, m->path, n->errs[i].stage, n->errs[i].status,
-				 n->errs[i].message, source))
-			return TRAWL_EDB;
+	if (node_errors_put(ar, item, m->path, n, source))
+		return TRAWL_EDB;
 	if (file_put(ar, m->path, m->size, m->mtime, item, 1))
 		return TRAWL_EDB;
 	if (m->nparts == 0) {
 		/* Nothing in it (or nothing readable): the file is an input. */
-		res->outcome = extracted ? 1 : n->nerrs ? 2 : 0;
+		res->outcome = extracted ? 1 : node_nerrs(n) ? 2 : 0;
 	} else {
-		res->item_errors = n->nerrs;
+		res->item_errors = node_nerrs(n);
 	}
 	return TRAWL_OK;
 }

@@ -191,6 +191,7 @@ typedef struct tw_email {
 	char *date_raw;
 	tw_addr *addrs;
 	size_t naddrs, addrs_cap;
+	int oom;        /* an address was lost for lack of memory */
 } tw_email;
 
 typedef struct tw_prop {
@@ -234,12 +235,25 @@ typedef struct tw_node {
 	struct tw_node *first_child, *last_child, *next;
 	size_t nchildren;
 	tw_findings *findings; /* set by tw_scan_tree(), NULL when not scanned */
+	/* Something of this item was lost for lack of memory (a property, an
+	 * error, text, a child ...).  A flag, not an entry of errs, so that
+	 * recording it cannot fail: the writer turns it into the error
+	 * TW_OOM_MESSAGE (see tw_node_oom()). */
+	int oom;
 } tw_node;
 
+/* The message of the error an item incomplete for lack of memory gets. */
+#define TW_OOM_MESSAGE "incomplete: out of memory"
+
+/* NULL when out of memory (or when `name` cannot be copied). */
 tw_node *tw_node_new(const char *kind, const char *name, int depth);
 void tw_node_free(tw_node *n); /* frees the whole subtree */
+/* The functions below never fail silently: what they cannot keep for lack
+ * of memory sets n->oom (e->oom for addresses). */
 void tw_node_prop(tw_node *n, const char *key, const char *value);
 void tw_node_propf(tw_node *n, const char *key, const char *fmt, ...) TW_PRINTF(3, 4);
+/* An error of status TRAWL_ENOMEM only sets n->oom: every such item gets
+ * the one error TW_OOM_MESSAGE from the writer. */
 void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 		   const char *fmt, ...) TW_PRINTF(4, 5);
 /* Append UTF-8 text (cleaned of invalid sequences); truncation is recorded
@@ -247,6 +261,9 @@ void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 void tw_node_text(tw_node *n, const char *s, size_t len);
 void tw_email_addr(tw_email *e, int role, const char *name, const char *addr);
 void tw_email_free(tw_email *e);
+/* Non-zero when something of node n (not its children) was lost for lack
+ * of memory: n->oom, its text buffer failed, or an address was lost. */
+int tw_node_oom(const tw_node *n);
 
 /* ---------------------------------------------------------------- extraction */
 
