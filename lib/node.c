@@ -83,6 +83,18 @@ void tw_node_free(tw_node *n)
 	}
 }
 
+char *tw_node_str(tw_node *n, const char *s)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = tw_utf8_clean(s, strlen(s), NULL);
+	if (!r)
+		n->oom = 1;
+	return r;
+}
+
 int tw_node_oom(const tw_node *n)
 {
 	return n->oom || tw_buf_failed(&n->text) || (n->email && n->email->oom);
@@ -209,9 +221,7 @@ void tw_node_text(tw_node *n, const char *s, size_t len)
 	}
 }
 
-/* Non-zero when tw_addr_normalise() has nothing to keep of s: NULL from it
- * means out of memory otherwise. */
-static int addr_blank(const char *s)
+int tw_addr_blank(const char *s)
 {
 	for (; *s; s++)
 		if (!isspace((unsigned char)*s) && !strchr("<>\"'", *s))
@@ -240,7 +250,7 @@ void tw_email_addr(tw_email *e, int role, const char *name, const char *addr)
 	a->role = role;
 	a->name = (name && *name) ? tw_utf8_clean(name, strlen(name), NULL) : NULL;
 	a->addr = (addr && *addr) ? tw_addr_normalise(addr) : NULL;
-	if ((name && *name && !a->name) || (addr && !a->addr && !addr_blank(addr))) {
+	if ((name && *name && !a->name) || (addr && !a->addr && !tw_addr_blank(addr))) {
 		free(a->name);
 		free(a->addr);
 		e->oom = 1;

@@ -109,6 +109,11 @@ char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
  * (GLib, SQLite, libarchive ...) is not counted and never fails here.
  */
 void tw_alloc_fail_at(uint64_t n);
+/* Allocations through the wrappers that failed on the calling thread so
+ * far (injected or real).  The extraction framework compares it before and
+ * after each item, so that a failure some code path swallowed still marks
+ * the item incomplete (n->oom). */
+uint64_t tw_alloc_failures(void);
 void tw_alloc_fail_from(uint64_t n);
 uint64_t tw_alloc_count(void);
 void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
@@ -261,6 +266,9 @@ void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 void tw_node_text(tw_node *n, const char *s, size_t len);
 void tw_email_addr(tw_email *e, int role, const char *name, const char *addr);
 void tw_email_free(tw_email *e);
+/* A copy of s cleaned of invalid UTF-8 for a field of node n, NULL for
+ * NULL; NULL with n->oom set when out of memory.  Caller frees. */
+char *tw_node_str(tw_node *n, const char *s);
 /* Non-zero when something of node n (not its children) was lost for lack
  * of memory: n->oom, its text buffer failed, or an address was lost. */
 int tw_node_oom(const tw_node *n);
@@ -335,8 +343,11 @@ const char *tw_family(const char *mime, const char *ext);
 /* The family a file name's extension promises ("pdf" for "pdf", "word"
  * for "docx" ...), or NULL for extensions that promise nothing. */
 const char *tw_ext_family(const char *ext);
-/* Lowercased extension of a file name without the dot, or NULL. */
+/* Lowercased extension of a file name without the dot, or NULL (none, or
+ * out of memory when tw_ext_start() is not NULL). */
 char *tw_ext_of(const char *name);
+/* Where the extension of a name starts (after the dot), or NULL. */
+const char *tw_ext_start(const char *name);
 
 /* Convert `len` bytes in `charset` (NULL: detect with uchardet) to UTF-8 and
  * append them to the node's text. */
@@ -437,8 +448,11 @@ extern const size_t tw_nextractors;
 
 /* Parse an RFC 5322 date; returns 0 and fills *utc / *tz on success. */
 int tw_parse_date(const char *s, int64_t *utc, int *tz_offset);
-/* Normalise an address: trim, unquote, lowercase.  Caller frees. */
+/* Normalise an address: trim, unquote, lowercase.  Caller frees.  NULL for
+ * an address that is blank (tw_addr_blank()), else when out of memory. */
 char *tw_addr_normalise(const char *addr);
+/* Non-zero when addr holds nothing but blanks, quotes and angle brackets. */
+int tw_addr_blank(const char *addr);
 /* Non-zero when data looks like the start of an RFC 5322 message. */
 int tw_looks_like_message(const unsigned char *data, size_t len);
 /* Non-zero when data starts like an mbox ("From " line). */

@@ -61,19 +61,31 @@ static int alloc_fails(void)
 	return atomic_load(&alloc_persist) ? k >= target : k == target;
 }
 
+/* Allocations that failed on this thread, injected or real. */
+static _Thread_local uint64_t thread_failures;
+
+uint64_t tw_alloc_failures(void) { return thread_failures; }
+
+static void *counted(void *p)
+{
+	if (!p)
+		thread_failures++;
+	return p;
+}
+
 void *tw_malloc(size_t n)
 {
-	return alloc_fails() ? NULL : malloc(n ? n : 1);
+	return counted(alloc_fails() ? NULL : malloc(n ? n : 1));
 }
 
 void *tw_calloc(size_t n, size_t m)
 {
-	return alloc_fails() ? NULL : calloc(n ? n : 1, m ? m : 1);
+	return counted(alloc_fails() ? NULL : calloc(n ? n : 1, m ? m : 1));
 }
 
 void *tw_realloc(void *p, size_t n)
 {
-	return alloc_fails() ? NULL : realloc(p, n ? n : 1);
+	return counted(alloc_fails() ? NULL : realloc(p, n ? n : 1));
 }
 
 char *tw_strdup(const char *s)
