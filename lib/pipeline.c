@@ -210,6 +210,10 @@ typedef struct run {
 	_Atomic uint64_t total, total_bytes;
 	_Atomic int count_done;
 	_Atomic int workers_left;
+	/* An input was lost for lack of memory before reaching the writer
+	 * (walker or worker): the run ends with TRAWL_ENOMEM, and the input,
+	 * not recorded as done, is taken again by the next run. */
+	_Atomic int oom;
 } run;
 
 typedef struct worker {
@@ -330,6 +334,11 @@ static tw_unit *process(worker *w, tw_task *t)
 	args.cancel = &r->cancel;
 	u->path = t->path;
 	t->path = NULL;
+	if (!u->path) {
+		/* The walker could not copy it (and says so to the run). */
+		free(u);
+		return NULL;
+	}
 	u->size = t->size;
 	u->mtime = t->mtime;
 	u->old_root = t->old_root;
@@ -455,6 +464,8 @@ static void *worker_main(void *p)
 		if (!t)
 			continue;
 		u = r->cancel ? NULL : process(w, t);
+		if (!u && !r->cancel)
+			atomic_store(&r->oom, 1);
 		if (!u)
 			split_drop(t->split);
 		tw_task_free(t);
@@ -505,8 +516,13 @@ static void *walker_main(void *p)
 		/* On a new archive there is nothing to resume: skip the look-ups. */
 		if (sqlite3_prepare_v2(w.db, "SELECT 1 FROM files LIMIT 1", -1, &s, NULL) == SQLITE_OK)
 			w.fresh = sqlite3_step(s) != SQLITE_ROW;
+		uint64_t failures = tw_alloc_failures();
+
 		sqlite3_finalize(s);
 		tw_walk(&w);
+		/* The walker may have skipped an input it could not describe. */
+		if (tw_alloc_failures() != failures)
+			atomic_store(&r->oom, 1);
 	}
 	sqlite3_close_v2(w.db);
 	queue_close(&r->tasks, 0);
@@ -602,8 +618,13 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	}
 	pthread_mutex_init(&r->claims.mu, NULL);
 	pthread_mutex_init(&r->texts.mu, NULL);
-	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES) ||
-	    queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
+	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES)) {
+		free(r);
+		free(workers);
+		return TRAWL_ENOMEM;
+	}
+	if (queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
+		queue_release(&r->tasks);
 		free(r);
 		free(workers);
 		return TRAWL_ENOMEM;
@@ -616,7 +637,10 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			tw_buf_putc(&roots, '\n');
 		tw_buf_puts(&roots, paths[i]);
 	}
-	rc = tw_store_source_begin(ar, roots.data, opts->label, &source);
+	if (tw_buf_failed(&roots))
+		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	else
+		rc = tw_store_source_begin(ar, roots.data, opts->label, &source);
 	tw_buf_release(&roots);
 	if (rc)
 		goto out_nothreads;
@@ -747,6 +771,9 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	st.inputs_total = atomic_load(&r->total);
 	st.bytes_total = atomic_load(&r->total_bytes);
 	st.writer_seconds = (double)writer_ms / 1000.0;
+	if (rc == TRAWL_OK && atomic_load(&r->oom))
+		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory: some inputs were not ingested;"
+			     " run the same command again to take them");
 	if (rc == TRAWL_OK && r->cancel)
 		rc = TRAWL_ECANCELLED;
 	if (rc == TRAWL_OK || rc == TRAWL_ECANCELLED) {

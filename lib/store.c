@@ -620,8 +620,41 @@ static int64_t split_item(trawl_archive *ar, tw_split *m, int64_t source,
 	return id;
 }
 
+static trawl_status store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
+			       tw_unit_result *res);
+static trawl_status store_split_done(trawl_archive *ar, tw_split *m,
+				     int64_t source, tw_unit_result *res);
+
+/* The writer's own allocation failures (paths, SQL text, names of a text
+ * row ...) abort the unit: its transaction is rolled back, so no partial
+ * item is committed, and the run ends with TRAWL_ENOMEM. */
+static trawl_status store_oom(trawl_archive *ar, uint64_t failures, trawl_status st)
+{
+	if (tw_alloc_failures() == failures)
+		return st;
+	return tw_fail(ar, TRAWL_ENOMEM, "out of memory while storing an input");
+}
+
 trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
 			   tw_unit_result *res)
+{
+	uint64_t failures = tw_alloc_failures();
+	trawl_status st = store_unit(ar, source, u, res);
+
+	return store_oom(ar, failures, st);
+}
+
+trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
+				 int64_t source, tw_unit_result *res)
+{
+	uint64_t failures = tw_alloc_failures();
+	trawl_status st = store_split_done(ar, m, source, res);
+
+	return store_oom(ar, failures, st);
+}
+
+static trawl_status store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
+			       tw_unit_result *res)
 {
 	tw_node *r = u->root;
 	int dup = 0;
@@ -654,8 +687,8 @@ trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
 	return TRAWL_OK;
 }
 
-trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
-				 int64_t source, tw_unit_result *res)
+static trawl_status store_split_done(trawl_archive *ar, tw_split *m,
+				     int64_t source, tw_unit_result *res)
 {
 	tw_node *n = m->node;
 	int extracted = 0;
