@@ -1,0 +1,554 @@
+/*
+ * test_oom.c - running out of memory never loses data silently.
+ *
+ * Every allocation of libtrawl goes through tw_malloc() and friends, whose
+ * test hook (tw_alloc_fail_at(), lib/util.c) makes the n-th one fail.  For
+ * each fixture built here (a mail with a text and a zip attached, and a zip
+ * of a few text files) a reference run without failure is made first; then
+ * the same work is repeated with allocation 1, 2, 3 ... failing.  Each run
+ * must end without crash or leak (ASan and LSan watch), and either give
+ * exactly the reference result, or say that it is incomplete: some item
+ * carries the error "incomplete: out of memory" (TRAWL_ENOMEM), or the
+ * ingest itself returned TRAWL_ENOMEM and stored nothing of the input.
+ *
+ * Two loops: the extraction of each input (tw_extract() and the scanner,
+ * one thread, so the n-th allocation is the same one from run to run) fails
+ * every one of its allocations in turn; the whole ingest through the public
+ * API (walker, extractor thread, writer) fails allocations in strides so
+ * that the loop stays within a minute under ASan.  The hook counts only
+ * trawl's own allocations, not those made inside GLib, SQLite, libarchive.
+ */
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "testutil.h"
+
+/* ---------------------------------------------------------------- fixtures */
+
+struct member {
+	const char *name, *data;
+};
+
+static unsigned char *put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	return p + 2;
+}
+
+/* A zip of stored members, in a malloc'd buffer. */
+static unsigned char *zip_stored(const struct member *m, size_t n, size_t *outlen)
+{
+	size_t cap = 1024, i;
+	unsigned char *out, *p, *cd;
+	size_t offs[16];
+
+	assert_true(n <= 16);
+	for (i = 0; i < n; i++)
+		cap += 2 * (46 + strlen(m[i].name)) + strlen(m[i].data);
+	out = malloc(cap);
+	assert_non_null(out);
+	p = out;
+#define W16(v) (p = put16(p, (unsigned)(v)))
+#define W32(v) (p = put16(put16(p, (uint32_t)(v) & 0xffff), (uint32_t)(v) >> 16))
+	for (i = 0; i < n; i++) {
+		size_t nl = strlen(m[i].name), dl = strlen(m[i].data);
+		uint32_t crc = (uint32_t)crc32(0, (const Bytef *)m[i].data, (uInt)dl);
+
+		offs[i] = (size_t)(p - out);
+		W32(0x04034b50u); W16(20); W16(0); W16(0); W16(0); W16(0x5264);
+		W32(crc); W32((uint32_t)dl); W32((uint32_t)dl); W16(nl); W16(0);
+		memcpy(p, m[i].name, nl);
+		p += nl;
+		memcpy(p, m[i].data, dl);
+		p += dl;
+	}
+	cd = p;
+	for (i = 0; i < n; i++) {
+		size_t nl = strlen(m[i].name), dl = strlen(m[i].data);
+		uint32_t crc = (uint32_t)crc32(0, (const Bytef *)m[i].data, (uInt)dl);
+
+		W32(0x02014b50u); W16(20); W16(20); W16(0); W16(0); W16(0);
+		W16(0x5264); W32(crc); W32((uint32_t)dl); W32((uint32_t)dl);
+		W16(nl); W16(0); W16(0); W16(0); W16(0); W32(0); W32((uint32_t)offs[i]);
+		memcpy(p, m[i].name, nl);
+		p += nl;
+	}
+	W32(0x06054b50u); W16(0); W16(0); W16(n); W16(n);
+	W32((uint32_t)(p - cd)); W32((uint32_t)(cd - out)); W16(0);
+#undef W16
+#undef W32
+	*outlen = (size_t)(p - out);
+	return out;
+}
+
+static const struct member zip_members[] = {
+	{"minutes.txt", "Board minutes, 3 March.\nPresent: A. Lovelace, C. Babbage.\n"
+			"Call 555-867-5309 about the offshore account.\n"},
+	{"docs/plan.txt", "Project Nightingale: move the funds before the audit.\n"},
+	{"docs/readme.txt", "Nothing to see here, just a readme.\n"},
+};
+
+/* Append the base64 of data to a stdio stream, 76 columns. */
+static void base64_put(FILE *f, const unsigned char *d, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, col = 0;
+
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)d[i] << 16;
+		char q[4];
+
+		if (i + 1 < n)
+			v |= (unsigned)d[i + 1] << 8;
+		if (i + 2 < n)
+			v |= d[i + 2];
+		q[0] = tab[(v >> 18) & 63];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < n ? tab[v & 63] : '=';
+		fwrite(q, 1, 4, f);
+		col += 4;
+		if (col >= 76) {
+			fputs("\r\n", f);
+			col = 0;
+		}
+	}
+	if (col)
+		fputs("\r\n", f);
+}
+
+/* A message with a text body and two attachments: a text and a zip. */
+static char *mail_fixture(size_t *len)
+{
+	char *out = NULL;
+	size_t zlen;
+	unsigned char *zip = zip_stored(zip_members, 2, &zlen);
+	FILE *f = open_memstream(&out, len);
+
+	assert_non_null(f);
+	fputs("From: \"Ada Lovelace\" <ada@example.org>\r\n"
+	      "To: Charles Babbage <charles@example.org>, bob@example.com\r\n"
+	      "Cc: \"Accounts\" <accounts@example.net>\r\n"
+	      "Subject: Nightingale figures\r\n"
+	      "Date: Tue, 3 Mar 2015 10:15:00 +0100\r\n"
+	      "Message-ID: <nightingale-1@example.org>\r\n"
+	      "In-Reply-To: <nightingale-0@example.org>\r\n"
+	      "MIME-Version: 1.0\r\n"
+	      "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+	      "\r\n"
+	      "--b1\r\n"
+	      "Content-Type: text/plain; charset=utf-8\r\n"
+	      "\r\n"
+	      "Charles, the figures are attached. My SSN is 078-05-1120, don't share.\r\n"
+	      "--b1\r\n"
+	      "Content-Type: text/plain; name=\"notes.txt\"\r\n"
+	      "Content-Disposition: attachment; filename=\"notes.txt\"\r\n"
+	      "\r\n"
+	      "Notes for the meeting: the ledger is in the safe.\r\n"
+	      "--b1\r\n"
+	      "Content-Type: application/zip; name=\"figures.zip\"\r\n"
+	      "Content-Disposition: attachment; filename=\"figures.zip\"\r\n"
+	      "Content-Transfer-Encoding: base64\r\n"
+	      "\r\n", f);
+	base64_put(f, zip, zlen);
+	fputs("--b1--\r\n", f);
+	fclose(f);
+	free(zip);
+	return out;
+}
+
+static unsigned char *zip_fixture(size_t *len)
+{
+	return zip_stored(zip_members, TW_ARRAY_LEN(zip_members), len);
+}
+
+/* ---------------------------------------------------------------- dumps */
+
+/* Print the lines of a that b lacks, with a prefix. */
+static void lines_missing(const char *prefix, const char *a, const char *b)
+{
+	while (*a) {
+		const char *e = strchr(a, '\n');
+		size_t n = e ? (size_t)(e - a) : strlen(a);
+		char *line = strndup(a, n);
+
+		if (!strstr(b, line))
+			fprintf(stderr, "%s%s\n", prefix, line);
+		free(line);
+		a += n + (e ? 1 : 0);
+	}
+}
+
+static void report_silent(const char *what, uint64_t n, uint64_t total,
+			  const char *ref, const char *got)
+{
+	fprintf(stderr, "%s: allocation %llu of %llu failed silently:\n", what,
+		(unsigned long long)n, (unsigned long long)total);
+	lines_missing("  - ", ref, got);
+	lines_missing("  + ", got, ref);
+}
+
+/* A canonical text of a node tree: everything the writer would store. */
+static void dump_node(FILE *f, const tw_node *n, int *oom)
+{
+	char hex[65];
+	size_t i;
+
+	for (; n; n = n->next) {
+		if (tw_node_oom(n))
+			*oom = 1;
+		tw_hex(n->digest.sha256, 32, hex);
+		fprintf(f, "node %s|%s|%s|%s|%s|%s|%lld|%s|%d|%d\n", n->kind,
+			n->name ? n->name : "-", n->locator ? n->locator : "-",
+			n->mime ? n->mime : "-", n->type ? n->type : "-",
+			n->ext ? n->ext : "-", (long long)n->size, hex, n->depth, n->known);
+		fprintf(f, "text %zu %d [%s]\n", n->text.len, n->text.truncated,
+			n->text.data ? n->text.data : "");
+		for (i = 0; i < n->nprops; i++)
+			fprintf(f, "prop %s=%s\n", n->props[i].key, n->props[i].value);
+		for (i = 0; i < n->nerrs; i++)
+			fprintf(f, "error %s|%s|%s\n", trawl_status_str(n->errs[i].status),
+				n->errs[i].stage ? n->errs[i].stage : "-", n->errs[i].message);
+		if (n->email) {
+			const tw_email *e = n->email;
+
+			fprintf(f, "email %s|%s|%s|%s|%lld|%d|%d|%s\n",
+				e->message_id ? e->message_id : "-",
+				e->in_reply_to ? e->in_reply_to : "-",
+				e->references ? e->references : "-", e->subject ? e->subject : "-",
+				(long long)e->date, e->tz_offset, e->date_status,
+				e->date_raw ? e->date_raw : "-");
+			for (i = 0; i < e->naddrs; i++)
+				fprintf(f, "addr %d|%s|%s\n", e->addrs[i].role,
+					e->addrs[i].name ? e->addrs[i].name : "-",
+					e->addrs[i].addr ? e->addrs[i].addr : "-");
+		}
+		if (n->findings) {
+			for (i = 0; i < n->findings->n; i++) {
+				const tw_finding *x = &n->findings->v[i];
+
+				fprintf(f, "finding %d|%s|%zu|%zu|%s|%s\n", x->type,
+					x->subtype ? x->subtype : "-", x->off, x->len,
+					x->value ? x->value : "-", x->preview ? x->preview : "-");
+			}
+		}
+		fprintf(f, "children %zu\n", n->nchildren);
+		dump_node(f, n->first_child, oom);
+	}
+}
+
+static char *tree_dump(const tw_node *root, int *oom)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	*oom = 0;
+	dump_node(f, root, oom);
+	fclose(f);
+	return out;
+}
+
+/* Extract (and scan) the input with allocation `fail` failing (0: none),
+ * and with `persist` every one after it too;
+ * returns the dump, *oom set when the tree says it is incomplete, *count
+ * the allocations made. */
+static char *extract_run(const char *name, const void *data, size_t len,
+			 uint64_t fail, int persist, int *oom, uint64_t *count)
+{
+	tw_extract_args args;
+	tw_node *root;
+	char *d;
+
+	memset(&args, 0, sizeof(args));
+	if (persist)
+		tw_alloc_fail_from(fail);
+	else
+		tw_alloc_fail_at(fail ? fail : UINT64_MAX);
+	root = tw_node_new("file", name, 0);
+	if (root) {
+		tw_extract(root, data, len, &args);
+		tw_scan_tree(root);
+	}
+	*count = tw_alloc_count();
+	tw_alloc_fail_at(0);
+	if (!root) {
+		/* The caller of tw_node_new() sees NULL: nothing to store. */
+		*oom = 1;
+		return strdup("");
+	}
+	d = tree_dump(root, oom);
+	tw_node_free(root);
+	return d;
+}
+
+static void extraction_loop(const char *name, const void *data, size_t len)
+{
+	int oom = 0;
+	uint64_t total = 0, n, count, same = 0, hurt = 0, silent = 0;
+	char *ref = extract_run(name, data, len, 0, 0, &oom, &total);
+
+	assert_false(oom);
+	assert_true(total > 10);
+	/* Each allocation failing alone, then memory running out for good
+	 * from each one on. */
+	for (n = 1; n <= 2 * total; n++) {
+		int persist = n > total;
+		char *d = extract_run(name, data, len, persist ? n - total : n, persist,
+				      &oom, &count);
+
+		if (strcmp(d, ref) == 0) {
+			same++;
+		} else if (oom) {
+			hurt++;
+		} else {
+			report_silent(name, n, total, ref, d);
+			silent++;
+		}
+		free(d);
+	}
+	printf("extract %s: %llu allocations, %llu runs complete, %llu marked incomplete\n",
+	       name, (unsigned long long)total, (unsigned long long)same,
+	       (unsigned long long)hurt);
+	free(ref);
+	assert_int_equal(silent, 0);
+}
+
+/* ---------------------------------------------------------------- archive dump */
+
+static const char *const dump_sql[] = {
+	"SELECT 'item', i.path, i.kind, i.name, i.locator, i.depth, i.mismatch,"
+	" hex(b.sha256), b.size, b.mime, b.type, b.nchildren, b.truncated, t.subject,"
+	" tw_inflate(t.body), t.names FROM items i LEFT JOIN blobs b ON b.id=i.blob_id"
+	" LEFT JOIN texts t ON t.id=b.text_id ORDER BY 2, 5",
+	"SELECT 'prop', hex(b.sha256), p.key, p.value FROM props_text p"
+	" JOIN blobs b ON b.id=p.blob_id ORDER BY 2, 3, 4",
+	"SELECT 'email', hex(b.sha256), e.message_id, e.in_reply_to, e.refs, e.subject,"
+	" e.tz, e.date_status, e.date_raw, b.date FROM emails e"
+	" JOIN blobs b ON b.id=e.blob_id ORDER BY 2",
+	"SELECT 'addr', hex(b.sha256), ea.pos, ea.role, a.addr, ea.name FROM email_addrs ea"
+	" JOIN blobs b ON b.id=ea.blob_id LEFT JOIN addrs a ON a.id=ea.addr_id ORDER BY 2, 3",
+	"SELECT 'finding', hex(b.sha256), f.type, f.subtype, f.start, f.length, f.preview"
+	" FROM findings f JOIN blobs b ON b.id=f.blob_id ORDER BY 2, 5, 3",
+	"SELECT 'error', path, stage, status, message FROM errors ORDER BY 2, 3, 4, 5",
+	"SELECT 'file', path, size, done FROM files ORDER BY 2",
+};
+
+static char *archive_dump(const char *path, int *oom, int64_t *items)
+{
+	sqlite3 *db = NULL;
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	sqlite3_stmt *s;
+
+	assert_non_null(f);
+	assert_int_equal(tw_db_open(path, 1, &db), SQLITE_OK);
+	for (i = 0; i < TW_ARRAY_LEN(dump_sql); i++) {
+		assert_int_equal(sqlite3_prepare_v2(db, dump_sql[i], -1, &s, NULL), SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			int c;
+
+			for (c = 0; c < sqlite3_column_count(s); c++) {
+				const unsigned char *t = sqlite3_column_text(s, c);
+
+				fprintf(f, "%s%s", c ? "|" : "", t ? (const char *)t : "NULL");
+			}
+			fputc('\n', f);
+		}
+		sqlite3_finalize(s);
+	}
+	fclose(f);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM errors WHERE"
+					    " status='out of memory' AND message LIKE"
+					    " 'incomplete: out of memory%'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	*oom = sqlite3_column_int(s, 0) > 0;
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM items) +"
+					    " (SELECT count(*) FROM files)", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	*items = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+/* Ingest `input` into a fresh archive in dir with allocation `fail`
+ * failing (0: none); returns the archive's dump. */
+static char *ingest_run(const char *dir, const char *input, uint64_t fail,
+			trawl_status *st, int *oom, int64_t *items, uint64_t *count)
+{
+	char db[512];
+	const char *paths[1] = {input};
+	trawl_ingest_opts opts;
+	trawl_ingest_stats stats;
+	trawl_archive *ar = NULL;
+	char *d;
+
+	snprintf(db, sizeof(db), "%s/a.trawl", dir);
+	unlink(db);
+	assert_int_equal(trawl_archive_open(db, TRAWL_OPEN_CREATE, &ar), TRAWL_OK);
+	memset(&opts, 0, sizeof(opts));
+	opts.jobs = 1;
+	opts.no_count = 1;
+	tw_alloc_fail_at(fail ? fail : UINT64_MAX);
+	*st = trawl_ingest(ar, paths, 1, &opts, &stats);
+	*count = tw_alloc_count();
+	tw_alloc_fail_at(0);
+	trawl_archive_close(ar);
+	d = archive_dump(db, oom, items);
+	unlink(db);
+	return d;
+}
+
+/* Allocation numbers tried in the ingest loop: all of the first ones, then
+ * spread over the whole run within the time budget. */
+static void ingest_loop(const char *dir, const char *input)
+{
+	trawl_status st;
+	int oom = 0;
+	int64_t items;
+	uint64_t total = 0, n, count, same = 0, hurt = 0, refused = 0, silent = 0, stride;
+	char *ref = ingest_run(dir, input, 0, &st, &oom, &items, &total);
+	struct timespec t0, t1;
+	double per_run;
+
+	assert_int_equal(st, TRAWL_OK);
+	assert_false(oom);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	free(ingest_run(dir, input, 0, &st, &oom, &items, &count));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	per_run = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* About 25 seconds per input. */
+	stride = (uint64_t)((double)total * per_run / 25.0);
+	if (stride < 1)
+		stride = 1;
+	for (n = 1; n <= total; n += n < 64 ? 1 : stride) {
+		char *d = ingest_run(dir, input, n, &st, &oom, &items, &count);
+
+		assert_true(st == TRAWL_OK || st == TRAWL_ENOMEM);
+		if (strcmp(d, ref) == 0) {
+			same++;
+		} else if (oom) {
+			hurt++;
+		} else if (st == TRAWL_ENOMEM && items == 0) {
+			refused++;
+		} else {
+			report_silent(input, n, total, ref, d);
+			silent++;
+		}
+		free(d);
+	}
+	printf("ingest %s: %llu allocations, stride %llu, %llu runs complete, "
+	       "%llu marked incomplete, %llu refused\n", input, (unsigned long long)total,
+	       (unsigned long long)stride, (unsigned long long)same,
+	       (unsigned long long)hurt, (unsigned long long)refused);
+	free(ref);
+	assert_int_equal(silent, 0);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_extract_mail(void **state)
+{
+	size_t len;
+	char *mail = mail_fixture(&len);
+
+	(void)state;
+	extraction_loop("figures.eml", mail, len);
+	free(mail);
+}
+
+static void test_extract_zip(void **state)
+{
+	size_t len;
+	unsigned char *zip = zip_fixture(&len);
+
+	(void)state;
+	extraction_loop("bundle.zip", zip, len);
+	free(zip);
+}
+
+static void write_file(const char *path, const void *d, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(d, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void ingest_fixture(const char *name, const void *d, size_t n)
+{
+	char dir[] = "/tmp/trawl-oom-XXXXXX", input[512];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(input, sizeof(input), "%s/%s", dir, name);
+	write_file(input, d, n);
+	ingest_loop(dir, input);
+	unlink(input);
+	rmdir(dir);
+}
+
+static void test_ingest_mail(void **state)
+{
+	size_t len;
+	char *mail = mail_fixture(&len);
+
+	(void)state;
+	ingest_fixture("figures.eml", mail, len);
+	free(mail);
+}
+
+static void test_ingest_zip(void **state)
+{
+	size_t len;
+	unsigned char *zip = zip_fixture(&len);
+
+	(void)state;
+	ingest_fixture("bundle.zip", zip, len);
+	free(zip);
+}
+
+/* A buffer that failed stays failed until reset. */
+static void test_sticky_buffer(void **state)
+{
+	tw_buf b;
+	char big[200];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	tw_buf_init(&b, 1 << 20);
+	assert_int_equal(tw_buf_puts(&b, "abc"), TRAWL_OK);
+	tw_alloc_fail_at(1);
+	assert_int_equal(tw_buf_append(&b, big, sizeof(big)), TRAWL_ENOMEM);
+	tw_alloc_fail_at(0);
+	assert_true(tw_buf_failed(&b));
+	assert_int_equal(tw_buf_puts(&b, "d"), TRAWL_ENOMEM);
+	assert_string_equal(b.data, "abc");
+	assert_null(tw_buf_detach(&b, NULL));
+	assert_false(tw_buf_failed(&b));
+	assert_int_equal(tw_buf_puts(&b, "e"), TRAWL_OK);
+	tw_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sticky_buffer),
+		cmocka_unit_test(test_extract_mail),
+		cmocka_unit_test(test_extract_zip),
+		cmocka_unit_test(test_ingest_mail),
+		cmocka_unit_test(test_ingest_zip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
