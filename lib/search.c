@@ -34,6 +34,15 @@ typedef struct plan {
 	int fts_drives; /* match is not empty: the index drives the query */
 } plan;
 
+/* The SQL of a query and the plan's parts are built without checking each
+ * append (tw_buf fails sticky); this is the one check before running it. */
+static trawl_status sql_ready(trawl_archive *ar, const plan *pl, const tw_buf *sql)
+{
+	if (tw_buf_failed(sql) || tw_buf_failed(&pl->match) || tw_buf_failed(&pl->where))
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory building the query");
+	return TRAWL_OK;
+}
+
 /*
  * How a condition says "the content is in this set": when the full-text
  * index drives the query, each match is checked against the set; the +
@@ -65,6 +74,9 @@ static void param_s(plan *pl, tw_buf *sql, const char *s)
 	}
 	pl->params[pl->nparams].is_int = 0;
 	pl->params[pl->nparams].s = tw_strdup(s);
+	/* A lost parameter would bind NULL: the SQL is as good as failed. */
+	if (s && !pl->params[pl->nparams].s)
+		sql->failed = 1;
 	pl->nparams++;
 	tw_buf_printf(sql, "?%d", pl->nparams);
 }
@@ -392,6 +404,8 @@ static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 		tw_buf_puts(w, "b.text_id IN (SELECT rowid FROM fts WHERE fts MATCH ");
 		param_s(pl, w, m.data);
 		tw_buf_putc(w, ')');
+		if (tw_buf_failed(&m))
+			w->failed = 1; /* the outer SQL carries the failure */
 		tw_buf_release(&m);
 	} else if (!strcmp(f, "date")) {
 		const char *dots = strstr(v, "..");
@@ -510,6 +524,8 @@ static void field_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 		} else {
 			tw_buf_printf(w, "%sSELECT blob_id FROM items WHERE %s)",
 			      in_set(pl), d.data);
+			if (tw_buf_failed(&d))
+				w->failed = 1;
 		}
 		tw_buf_release(&d);
 	} else if (!strcmp(f, "label")) {
@@ -635,6 +651,8 @@ static void sql_expr(plan *pl, tw_buf *w, const tw_qnode *n)
 		tw_buf_puts(w, "b.text_id IN (SELECT rowid FROM fts WHERE fts MATCH ");
 		param_s(pl, w, m.data);
 		tw_buf_putc(w, ')');
+		if (tw_buf_failed(&m))
+			w->failed = 1; /* the outer SQL carries the failure */
 		tw_buf_release(&m);
 		return;
 	}
@@ -785,7 +803,9 @@ trawl_status trawl_count(trawl_archive *ar, const char *query, int64_t *count,
 		tw_buf_printf(&sql, "SELECT count(*) FROM blobs b WHERE b.extracted=1 AND %s",
 			      pl.where.data);
 	}
-	st = run_count(ar, &pl, sql.data, count);
+	st = sql_ready(ar, &pl, &sql);
+	if (st == TRAWL_OK)
+		st = run_count(ar, &pl, sql.data, count);
 	tw_buf_release(&sql);
 	plan_release(&pl);
 	return st;
@@ -971,7 +991,9 @@ static trawl_status count_threads(trawl_archive *ar, const char *query, int64_t 
 		tw_buf_puts(&sql, "blobs b LEFT JOIN emails e ON e.blob_id=b.id WHERE ");
 	}
 	tw_buf_printf(&sql, "b.extracted=1 AND %s", pl.where.data);
-	st = run_count(ar, &pl, sql.data, count);
+	st = sql_ready(ar, &pl, &sql);
+	if (st == TRAWL_OK)
+		st = run_count(ar, &pl, sql.data, count);
 	tw_buf_release(&sql);
 	plan_release(&pl);
 	return st;
@@ -1194,6 +1216,9 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 			      " ORDER BY %s LIMIT %lld OFFSET %lld",
 			      pl.where.data, order, (long long)limit, (long long)offset);
 	}
+	st = sql_ready(ar, &pl, &sql);
+	if (st)
+		goto out;
 	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
 		st = tw_dbfail(ar, "running query");
 		goto out;
@@ -1281,7 +1306,10 @@ trawl_status tw_query_temp(trawl_archive *ar, const char *query, const char *tab
 	} else {
 		tw_buf_printf(&sql, "SELECT b.id FROM blobs b WHERE b.extracted=1 AND %s", pl.where.data);
 	}
-	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+	st = sql_ready(ar, &pl, &sql);
+	if (st != TRAWL_OK) {
+		/* nothing run */
+	} else if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
 		st = tw_dbfail(ar, "running query");
 	} else {
 		bind_all(&pl, s, 0);
@@ -1322,7 +1350,10 @@ trawl_status tw_search_blobs(trawl_archive *ar, const char *query,
 	} else {
 		tw_buf_printf(&sql, "SELECT b.id FROM blobs b WHERE b.extracted=1 AND %s", pl.where.data);
 	}
-	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+	st = sql_ready(ar, &pl, &sql);
+	if (st != TRAWL_OK) {
+		/* nothing run */
+	} else if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
 		st = tw_dbfail(ar, "running query");
 	} else {
 		bind_all(&pl, s, 0);
