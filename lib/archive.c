@@ -269,6 +269,7 @@ static void sql_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const unsigned char *z;
 	size_t n;
 	char *t;
+	uint64_t failures;
 
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
@@ -279,7 +280,14 @@ static void sql_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	z = sqlite3_value_blob(argv[0]);
+	failures = tw_alloc_failures();
 	t = tw_inflate(z, (size_t)sqlite3_value_bytes(argv[0]), &n);
+	if (!t && tw_alloc_failures() != failures) {
+		/* Not a damaged text: the statement fails rather than index or
+		 * show nothing. */
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
 	if (!t) {
 		sqlite3_result_null(ctx);
 		return;

@@ -124,6 +124,7 @@ typedef struct ex {
 	tw_buf sums;     /* SHA256SUMS of the zip */
 	tw_buf manifest; /* manifest.csv of the zip */
 	char *dir;       /* folder formats */
+	int oom;         /* an item failed for lack of memory */
 } ex;
 
 static void log_span(ex *x, int64_t id, const char *path, const char *part, const span *s)
@@ -384,8 +385,11 @@ static int export_item(ex *x, const tw_sel_item *si, const char *control, const 
 	int is_mail, rc = 0, have_raw = 0;
 	char date[40];
 	trawl_status st;
+	uint64_t failures = tw_alloc_failures();
 
 	st = trawl_item_get(x->ar, si->id, &it);
+	if (st == TRAWL_ENOMEM)
+		x->oom = 1;
 	if (st)
 		return st == TRAWL_ENOMEM ? -1 : 0;
 	is_mail = it->type && !strcmp(it->type, "email");
@@ -431,6 +435,12 @@ static int export_item(ex *x, const tw_sel_item *si, const char *control, const 
 		}
 	}
 	(void)have_raw;
+	/* Its text, findings or original lost for lack of memory, nothing of
+	 * the item is written: a redaction could miss a span. */
+	if (tw_alloc_failures() != failures) {
+		rc = -1;
+		goto done;
+	}
 	switch (fmt) {
 	case TRAWL_EXPORT_JSONL: {
 		json_t *o = json_object();
@@ -601,6 +611,14 @@ static int export_item(ex *x, const tw_sel_item *si, const char *control, const 
 		fputs("\r\n", x->dat);
 		break;
 	}
+	}
+	/* Built rows and fields (CSV, load file) check here, once. */
+	if (!rc && tw_alloc_failures() != failures)
+		rc = -1;
+done:
+	if (rc && tw_alloc_failures() != failures) {
+		x->oom = 1;
+		tw_fail(x->ar, TRAWL_ENOMEM, "out of memory exporting item %lld", (long long)si->id);
 	}
 	if (!rc)
 		x->st.items++;
@@ -811,15 +829,18 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 				if (i > a)
 					snprintf(parent, sizeof(parent), "%s", beg);
 				if (export_item(&x, &sel->v[f[i].idx], cn, beg, end, i > a ? parent : ""))
-					st = x.ar->errmsg[0] ? TRAWL_EIO : TRAWL_ENOMEM;
+					st = x.oom || !x.ar->errmsg[0] ? TRAWL_ENOMEM : TRAWL_EIO;
 			}
 		}
 		free(f);
 	} else {
 		for (i = 0; i < sel->n && st == TRAWL_OK; i++)
 			if (export_item(&x, &sel->v[i], NULL, NULL, NULL, NULL))
-				st = TRAWL_EIO;
+				st = x.oom ? TRAWL_ENOMEM : TRAWL_EIO;
 	}
+	/* The manifest and checksums were built line by line: checked once. */
+	if (st == TRAWL_OK && x.zip && (tw_buf_failed(&x.manifest) || tw_buf_failed(&x.sums)))
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory building the manifest");
 	if (st == TRAWL_OK && x.zip) {
 		char hex[65];
 
@@ -833,7 +854,9 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 
 			tw_buf_init(&h, 256);
 			tw_buf_printf(&h, "%s  manifest.csv\n", hex);
-			if (zip_add(&x, "manifest.csv.sha256", h.data, h.len))
+			if (tw_buf_failed(&h))
+				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			else if (zip_add(&x, "manifest.csv.sha256", h.data, h.len))
 				st = TRAWL_EIO;
 			tw_buf_release(&h);
 		}

@@ -51,9 +51,11 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 	sqlite3_stmt *s;
 	int64_t blob = 0, root = 0;
 	size_t cap;
+	uint64_t failures;
 
 	*out = NULL;
-	p = calloc(1, sizeof(*p));
+	failures = tw_alloc_failures();
+	p = tw_calloc(1, sizeof(*p));
 	if (!p)
 		return TRAWL_ENOMEM;
 	it = &p->pub;
@@ -233,6 +235,12 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 		}
 		sqlite3_finalize(s);
 	}
+	/* A field, address, child or error lost on the way (each list stops
+	 * at the first failure) would make a silently partial item. */
+	if (tw_alloc_failures() != failures) {
+		trawl_item_free(it);
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory reading item %lld", (long long)id);
+	}
 	*out = it;
 	return TRAWL_OK;
 }
@@ -250,6 +258,8 @@ trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out, size_t *
 		return TRAWL_EDB;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
+		uint64_t failures = tw_alloc_failures();
+
 		if (sqlite3_column_type(s, 0) == SQLITE_BLOB) {
 			*out = tw_inflate(sqlite3_column_blob(s, 0),
 					  (size_t)sqlite3_column_bytes(s, 0), len);
@@ -258,7 +268,10 @@ trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out, size_t *
 			if (*out && len)
 				*len = strlen(*out);
 		}
-		if (!*out)
+		if (!*out && tw_alloc_failures() != failures)
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading the text of item %lld",
+				     (long long)id);
+		else if (!*out)
 			st = tw_fail(ar, TRAWL_ECORRUPT, "stored text of item %lld is damaged",
 				     (long long)id);
 	} else {

@@ -1071,16 +1071,21 @@ static trawl_status load_group(trawl_archive *ar, group *g)
 			gname *p;
 
 			cap = cap ? cap * 2 : 1024;
-			p = realloc(g->names, cap * sizeof(*p));
-			if (!p)
-				break;
+			p = tw_realloc(g->names, cap * sizeof(*p));
+			if (!p) {
+				sqlite3_finalize(s);
+				return tw_fail(ar, TRAWL_ENOMEM, "out of memory grouping people");
+			}
 			g->names = p;
 		}
 		g->names[g->nnames].a = (size_t)idx;
 		g->names[g->nnames].name = tw_strdup(nm);
 		g->names[g->nnames].n = sqlite3_column_int64(s, 2);
-		if (g->names[g->nnames].name)
-			g->nnames++;
+		if (!g->names[g->nnames].name) {
+			sqlite3_finalize(s);
+			return tw_fail(ar, TRAWL_ENOMEM, "out of memory grouping people");
+		}
+		g->nnames++;
 	}
 	sqlite3_finalize(s);
 	return TRAWL_OK;
@@ -1150,13 +1155,14 @@ trawl_status tw_people_regroup(trawl_archive *ar)
 		edit *p = realloc(edits, (nedits + 1) * sizeof(*p));
 
 		if (!p)
-			break;
+			goto oom; /* an edit by hand is never dropped silently */
 		edits = p;
 		edits[nedits].id = sqlite3_column_int64(s, 0);
 		edits[nedits].split = !strcmp((const char *)sqlite3_column_text(s, 1), "split");
 		edits[nedits].addrs = tw_strdup((const char *)sqlite3_column_text(s, 2));
-		if (edits[nedits].addrs)
-			nedits++;
+		if (!edits[nedits].addrs)
+			goto oom;
+		nedits++;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
@@ -1491,7 +1497,8 @@ static void pread_release(pread *r)
 static person_priv *person_load(pread *r, int64_t id, const unsigned char *name,
 				const unsigned char *addr)
 {
-	person_priv *p = calloc(1, sizeof(*p));
+	uint64_t failures = tw_alloc_failures();
+	person_priv *p = tw_calloc(1, sizeof(*p));
 	size_t cap = 0;
 
 	if (!p)
@@ -1537,6 +1544,11 @@ static person_priv *person_load(pread *r, int64_t id, const unsigned char *name,
 		p->pub.addr = p->pub.addrs[0].addr;
 	if (!p->pub.name)
 		p->pub.name = p->pub.nnames ? p->pub.names[0].name : p->pub.addr;
+	/* An address or name lost on the way: no partial person. */
+	if (tw_alloc_failures() != failures) {
+		trawl_person_free(&p->pub);
+		return NULL;
+	}
 	return p;
 }
 
@@ -1620,6 +1632,10 @@ trawl_status trawl_people(trawl_archive *ar, const char *query, const trawl_peop
 				    : "s.sent + s.received DESC, s.pid",
 		      (long long)(opts->limit > 0 ? opts->limit : -1),
 		      (long long)(opts->offset > 0 ? opts->offset : 0));
+	if (tw_buf_failed(&sql)) {
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
 		st = tw_dbfail(ar, "listing people");
 		goto out;

@@ -1076,9 +1076,15 @@ int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
 			uint64_t *p;
 
 			cap = cap ? cap * 2 : 256;
-			p = realloc(*keys, cap * sizeof(**keys));
-			if (!p)
-				break;
+			p = tw_realloc(*keys, cap * sizeof(**keys));
+			if (!p) {
+				/* Partial keys would take committed parts again. */
+				sqlite3_finalize(s);
+				free(*keys);
+				*keys = NULL;
+				*n = 0;
+				return -1;
+			}
 			*keys = p;
 		}
 		(*keys)[(*n)++] = strtoull(loc + plen, NULL, 10);
