@@ -174,6 +174,10 @@ trawl_status tw_dbfail(trawl_archive *ar, const char *what)
 	int code = sqlite3_errcode(ar->db);
 
 	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
+	/* SQLite's own allocations, or ours inside its callbacks (tw_inflate),
+	 * failing: the caller sees out of memory, not a damaged archive. */
+	if (code == SQLITE_NOMEM)
+		return TRAWL_ENOMEM;
 	return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? TRAWL_EBUSY : TRAWL_EDB;
 }
 

@@ -782,6 +782,11 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 		if (x.redacting)
 			logpath = tw_asprintf("%s.redactions.csv", opts->out);
 	}
+	if (x.redacting && !logpath) {
+		/* A redaction is never written without its log. */
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		goto done;
+	}
 	if (logpath) {
 		x.log = fopen(logpath, "wbx");
 		if (!x.log) {

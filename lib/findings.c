@@ -431,7 +431,10 @@ static trawl_status select_contents(trawl_archive *ar, const char *query,
 			collect(sqlite3_column_int64(rows, 0), &b);
 			collect(sqlite3_column_int64(rows, 1), &it);
 		}
-		/* A lost pair would leave a finding without its person. */
+		uint64_t failures = tw_alloc_failures();
+
+		/* A lost pair or sender would leave a finding without its
+		 * person. */
 		if (b.oom || it.oom)
 			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding senders");
 		for (i = 0; !st && i < b.n && i < it.n; i++) {
@@ -445,6 +448,8 @@ static trawl_status select_contents(trawl_archive *ar, const char *query,
 				free(p);
 			}
 		}
+		if (!st && tw_alloc_failures() != failures)
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding senders");
 		free(b.v);
 		free(it.v);
 	}

@@ -340,6 +340,10 @@ static void addr_cond(plan *pl, tw_buf *w, const char *roles, const char *v)
 	char *lower = tw_strdup(v);
 	const char *at;
 
+	if (!lower) {
+		w->failed = 1; /* checked with the rest of the SQL */
+		return;
+	}
 	tw_ascii_lower(lower);
 	at = strchr(lower, '@');
 	if (at && at > lower && at[1] && !strchr(lower, '*')) {
@@ -749,6 +753,7 @@ static trawl_status plan_for(trawl_archive *ar, const char *query, plan *pl,
 {
 	tw_qnode *root;
 	trawl_status st;
+	uint64_t failures = tw_alloc_failures();
 
 	memset(pl, 0, sizeof(*pl));
 	pl->err = err;
@@ -760,6 +765,10 @@ static trawl_status plan_for(trawl_archive *ar, const char *query, plan *pl,
 	}
 	st = build(pl, root);
 	tw_query_free(root);
+	/* A pattern, a parameter or a piece of SQL lost while building: the
+	 * plan is not the query (the SQL buffers say so too, see sql_ready()). */
+	if (st == TRAWL_OK && tw_alloc_failures() != failures)
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory building the query");
 	if (st && err)
 		tw_fail(ar, st, "query error at %zu: %s", err->pos, err->message);
 	return st;
