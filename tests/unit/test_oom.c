@@ -427,8 +427,8 @@ static void ingest_loop(const char *dir, const char *input)
 	free(ingest_run(dir, input, 0, &st, &oom, &items, &count));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	per_run = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	/* About 25 seconds per input. */
-	stride = (uint64_t)((double)total * per_run / 25.0);
+	/* About 15 seconds per input (the read loop follows). */
+	stride = (uint64_t)((double)total * per_run / 15.0);
 	if (stride < 1)
 		stride = 1;
 	for (n = 1; n <= total; n += n < 64 ? 1 : stride) {
@@ -452,6 +452,260 @@ static void ingest_loop(const char *dir, const char *input)
 	       (unsigned long long)stride, (unsigned long long)same,
 	       (unsigned long long)hurt, (unsigned long long)refused);
 	free(ref);
+	assert_int_equal(silent, 0);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/*
+ * The read side: searches, items, texts, threads, people, findings and a
+ * redacted export of the ingested fixture, each call a segment of its own.
+ * With an allocation failing, each call must give its reference output or
+ * fail with TRAWL_ENOMEM: never a partial answer that says it is whole.
+ */
+#define MAX_SEGS 64
+
+typedef struct segs {
+	char *text[MAX_SEGS];
+	trawl_status st[MAX_SEGS];
+	size_t n;
+	FILE *f;   /* the segment being written */
+	char *buf;
+	size_t len;
+} segs;
+
+static FILE *seg_begin(segs *g)
+{
+	assert_true(g->n < MAX_SEGS);
+	g->buf = NULL;
+	g->len = 0;
+	g->f = open_memstream(&g->buf, &g->len);
+	assert_non_null(g->f);
+	return g->f;
+}
+
+static void seg_end(segs *g, trawl_status st)
+{
+	fclose(g->f);
+	g->text[g->n] = g->buf;
+	g->st[g->n] = st;
+	g->n++;
+}
+
+static void segs_free(segs *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		free(g->text[i]);
+	g->n = 0;
+}
+
+#define S(x) ((x) ? (x) : "-")
+
+static int on_hit(const trawl_hit *h, void *ud)
+{
+	fprintf(ud, "hit %lld|%s|%s|%s|%s|%s|%s|%s|%s|%lld|%lld\n", (long long)h->id, S(h->kind),
+		S(h->type), S(h->from), S(h->to), S(h->subject), S(h->path), S(h->sha256),
+		S(h->snippet), (long long)h->occurrences, (long long)h->size);
+	return 0;
+}
+
+static int on_person(const trawl_person *p, void *ud)
+{
+	size_t i;
+
+	fprintf(ud, "person %s|%s|%lld|%lld\n", S(p->name), S(p->addr), (long long)p->sent,
+		(long long)p->received);
+	for (i = 0; i < p->naddrs; i++)
+		fprintf(ud, "  addr %s|%lld|%s\n", S(p->addrs[i].addr),
+			(long long)p->addrs[i].messages, S(p->addrs[i].why));
+	for (i = 0; i < p->nnames; i++)
+		fprintf(ud, "  name %s|%lld\n", S(p->names[i].name), (long long)p->names[i].count);
+	return 0;
+}
+
+static int on_finding(const trawl_finding *x, void *ud)
+{
+	fprintf(ud, "finding %lld|%s|%s|%lld|%lld|%s|%s|%s|%s\n", (long long)x->id, S(x->type),
+		S(x->subtype), (long long)x->offset, (long long)x->length, S(x->preview),
+		S(x->hash), S(x->path), S(x->person));
+	return 0;
+}
+
+static void dump_item(FILE *f, const trawl_item *it)
+{
+	size_t i;
+
+	fprintf(f, "item %lld|%lld|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%lld\n", (long long)it->id,
+		(long long)it->parent_id, S(it->kind), S(it->type), S(it->name), S(it->mime),
+		S(it->path), S(it->disk_path), S(it->sha256), S(it->md5), S(it->subject),
+		S(it->message_id), S(it->in_reply_to), S(it->date_raw), (long long)it->size);
+	for (i = 0; i < it->naddrs; i++)
+		fprintf(f, "  addr %s|%s|%s\n", S(it->addrs[i].role), S(it->addrs[i].name),
+			S(it->addrs[i].addr));
+	for (i = 0; i < it->nprops; i++)
+		fprintf(f, "  prop %s=%s\n", S(it->props[i].key), S(it->props[i].value));
+	for (i = 0; i < it->nchildren; i++)
+		fprintf(f, "  child %lld|%s|%s|%s\n", (long long)it->children[i].id,
+			S(it->children[i].kind), S(it->children[i].name), S(it->children[i].mime));
+	for (i = 0; i < it->nplaces; i++)
+		fprintf(f, "  place %lld|%s\n", (long long)it->places[i].id, S(it->places[i].path));
+	for (i = 0; i < it->nerrors; i++)
+		fprintf(f, "  error %s\n", S(it->errors[i]));
+}
+
+/* Append the bytes of a file to f (nothing when it does not exist). */
+static void copy_file(FILE *f, const char *path)
+{
+	size_t len = 0;
+	unsigned char *d = slurp(path, &len);
+
+	if (d) {
+		fwrite(d, 1, len, f);
+		free(d);
+	}
+}
+
+static void read_all(trawl_archive *ar, const char *dir, segs *g)
+{
+	static const char *const queries[] = {
+		"nightingale OR ledger OR minutes", "from:ada", "to:charles", "type:text",
+		"subject:figures", "",
+	};
+	trawl_search_opts so;
+	trawl_people_opts po;
+	trawl_export_opts eo;
+	trawl_export_stats es;
+	char out[600], log[700];
+	int64_t id, total;
+	size_t i;
+	trawl_status st;
+
+	memset(&so, 0, sizeof(so));
+	for (i = 0; i < TW_ARRAY_LEN(queries); i++) {
+		FILE *f = seg_begin(g);
+
+		total = -1;
+		st = trawl_search(ar, queries[i], &so, on_hit, f, &total, NULL);
+		fprintf(f, "total %lld\n", (long long)total);
+		seg_end(g, st);
+	}
+	for (id = 1; id <= 8; id++) {
+		FILE *f = seg_begin(g);
+		trawl_item *it = NULL;
+		char *text = NULL;
+		size_t tlen = 0;
+
+		st = trawl_item_get(ar, id, &it);
+		if (st == TRAWL_OK) {
+			dump_item(f, it);
+			trawl_item_free(it);
+		}
+		seg_end(g, st);
+		f = seg_begin(g);
+		st = trawl_item_text(ar, id, &text, &tlen);
+		if (st == TRAWL_OK)
+			fprintf(f, "text %zu [%s]\n", tlen, text ? text : "");
+		free(text);
+		seg_end(g, st);
+	}
+	{
+		FILE *f = seg_begin(g);
+		trawl_thread *t = NULL;
+
+		st = trawl_thread_get(ar, 1, &t);
+		if (st == TRAWL_OK) {
+			for (i = 0; i < t->nmsgs; i++)
+				fprintf(f, "msg %lld|%s|%s|%s\n", (long long)t->msgs[i].id,
+					S(t->msgs[i].message_id), S(t->msgs[i].subject),
+					S(t->msgs[i].from));
+			trawl_thread_free(t);
+		}
+		seg_end(g, st);
+	}
+	memset(&po, 0, sizeof(po));
+	st = trawl_people(ar, NULL, &po, on_person, seg_begin(g), NULL);
+	seg_end(g, st);
+	st = trawl_findings(ar, NULL, NULL, on_finding, seg_begin(g), NULL);
+	seg_end(g, st);
+	/* A redacted export: a span lost would leak what it should mask. */
+	snprintf(out, sizeof(out), "%s/export.jsonl", dir);
+	snprintf(log, sizeof(log), "%s.redactions.csv", out);
+	memset(&eo, 0, sizeof(eo));
+	eo.format = TRAWL_EXPORT_JSONL;
+	eo.out = out;
+	eo.redact = "all";
+	st = trawl_export(ar, "", &eo, &es, NULL);
+	{
+		FILE *f = seg_begin(g);
+
+		if (st == TRAWL_OK) {
+			copy_file(f, out);
+			copy_file(f, log);
+		}
+		seg_end(g, st);
+	}
+	unlink(out);
+	unlink(log);
+}
+
+static void read_loop(const char *dir, const char *input)
+{
+	char db[512];
+	const char *paths[1] = {input};
+	trawl_ingest_opts opts;
+	trawl_archive *ar = NULL;
+	segs ref, got;
+	uint64_t total, n, complete = 0, refused = 0, silent = 0;
+	size_t i;
+
+	memset(&ref, 0, sizeof(ref));
+	memset(&got, 0, sizeof(got));
+	snprintf(db, sizeof(db), "%s/r.trawl", dir);
+	assert_int_equal(trawl_archive_open(db, TRAWL_OPEN_CREATE, &ar), TRAWL_OK);
+	memset(&opts, 0, sizeof(opts));
+	opts.jobs = 1;
+	opts.no_count = 1;
+	assert_int_equal(trawl_ingest(ar, paths, 1, &opts, NULL), TRAWL_OK);
+	tw_alloc_fail_at(UINT64_MAX);
+	read_all(ar, dir, &ref);
+	total = tw_alloc_count();
+	tw_alloc_fail_at(0);
+	for (i = 0; i < ref.n; i++)
+		assert_int_equal(ref.st[i] == TRAWL_ENOMEM, 0);
+	for (n = 1; n <= total; n++) {
+		int hurt = 0;
+
+		tw_alloc_fail_at(n);
+		read_all(ar, dir, &got);
+		tw_alloc_fail_at(0);
+		assert_int_equal(got.n, ref.n);
+		for (i = 0; i < ref.n; i++) {
+			if (got.st[i] == TRAWL_ENOMEM) {
+				hurt = 1;
+			} else if (got.st[i] != ref.st[i] || strcmp(got.text[i], ref.text[i]) != 0) {
+				char what[64];
+
+				snprintf(what, sizeof(what), "read %zu (%s)", i,
+					 trawl_status_str(got.st[i]));
+				if (silent < 5)
+					report_silent(what, n, total, ref.text[i], got.text[i]);
+				silent++;
+			}
+		}
+		if (hurt)
+			refused++;
+		else
+			complete++;
+		segs_free(&got);
+	}
+	printf("read %s: %llu allocations, %llu runs complete, %llu refused with TRAWL_ENOMEM, "
+	       "%llu silent\n", input, (unsigned long long)total, (unsigned long long)complete,
+	       (unsigned long long)refused, (unsigned long long)silent);
+	segs_free(&ref);
+	trawl_archive_close(ar);
+	unlink(db);
 	assert_int_equal(silent, 0);
 }
 
@@ -494,6 +748,7 @@ static void ingest_fixture(const char *name, const void *d, size_t n)
 	snprintf(input, sizeof(input), "%s/%s", dir, name);
 	write_file(input, d, n);
 	ingest_loop(dir, input);
+	read_loop(dir, input);
 	unlink(input);
 	rmdir(dir);
 }
