@@ -334,7 +334,7 @@ static tw_unit *process(worker *w, tw_task *t)
 	args.cancel = &r->cancel;
 	u->path = t->path;
 	t->path = NULL;
-	if (!u->path) {
+	if (!u->path && t->kind != TW_TASK_SPLIT_END) {
 		/* The walker could not copy it (and says so to the run). */
 		free(u);
 		return NULL;
@@ -361,6 +361,12 @@ static tw_unit *process(worker *w, tw_task *t)
 			break;
 		root->locator = tw_asprintf("%s%llu", tw_split_prefix(t->split->format),
 					    (unsigned long long)t->key);
+		if (!root->locator) {
+			/* Without it the part could not be resumed: lost. */
+			tw_node_free(root);
+			root = NULL;
+			break;
+		}
 		if (t->split->format == TW_SPLIT_PST) {
 			size_t blen = 0;
 			char *msg = tw_pst_message(t->data, t->len, &r->limits, &blen);
@@ -464,8 +470,12 @@ static void *worker_main(void *p)
 		if (!t)
 			continue;
 		u = r->cancel ? NULL : process(w, t);
-		if (!u && !r->cancel)
+		if (!u && !r->cancel) {
 			atomic_store(&r->oom, 1);
+			/* Its container must not be recorded as complete. */
+			if (t->split)
+				atomic_store(&t->split->lost, 1);
+		}
 		if (!u)
 			split_drop(t->split);
 		tw_task_free(t);

@@ -716,7 +716,7 @@ static trawl_status store_split_done(trawl_archive *ar, tw_split *m,
 	sqlite3_bind_int64(s, 3, item);
 	if (step_done(ar, s, "completing a split container"))
 		return TRAWL_EDB;
-	if (m->truncated_walk)
+	if (m->truncated_walk || atomic_load(&m->lost))
 		return TRAWL_OK; /* resumed by the next run */
 	if (node_errors_put(ar, item, m->path, n, source))
 		return TRAWL_EDB;
