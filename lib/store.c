@@ -951,6 +951,7 @@ trawl_status tw_store_after_ingest(trawl_archive *ar)
 	trawl_status st;
 	int full = 0;
 	int64_t pending = 0;
+	uint64_t failures = tw_alloc_failures();
 
 	/* Conversations and people for the messages this run added (or, after
 	 * deletions, for all), in one transaction so that a kill leaves them
@@ -966,6 +967,10 @@ trawl_status tw_store_after_ingest(trawl_archive *ar)
 		if (!st)
 			st = tw_thread_update(ar, full);
 	}
+	/* A name, address or reference lost on the way would leave the
+	 * derived data silently short: rolled back, done again next run. */
+	if (!st && tw_alloc_failures() != failures)
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
 	if (!st)
 		st = tw_derive_done(ar);
 	if (st) {
