@@ -756,7 +756,8 @@ typedef enum trawl_graph_format {
 	TRAWL_GRAPH_GEXF        /* GEXF 1.2 (Gephi) */
 } trawl_graph_format;
 
-/* Write the graph in `format` through `fn` (TRAWL_EIO when fn fails). */
+/* Write the graph in `format` through `fn` (TRAWL_EIO when fn fails,
+ * TRAWL_ENOMEM when out of memory: what was written is incomplete). */
 trawl_status trawl_graph_write(const trawl_graph *g, trawl_graph_format format,
 			       trawl_write_fn fn, void *ud);
 

@@ -202,7 +202,15 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 	if (rc)
 		goto out;
 	qsort(ids.v, ids.n, sizeof(*ids.v), cmp_id);
-	sc = tw_scanner_new();
+	{
+		uint64_t failures = tw_alloc_failures();
+
+		sc = tw_scanner_new();
+		if (!sc && tw_alloc_failures() != failures) {
+			rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	if (!sc) {
 		rc = tw_fail(ar, TRAWL_EUNSUPPORTED,
 			     "no pattern engine: neither Hyperscan nor PCRE2 could compile the patterns");
@@ -224,6 +232,7 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 		size_t len = 0;
 		tw_node probe;
 		int64_t s0;
+		uint64_t failures = tw_alloc_failures();
 
 		sqlite3_bind_int64(done, 1, ids.v[i]);
 		if (!opts->rescan && sqlite3_step(done) == SQLITE_ROW &&
@@ -255,6 +264,13 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 		sqlite3_reset(get);
 		st.bytes += (int64_t)len;
 		free(text);
+		/* The text or a finding lost: recording the content as scanned
+		 * would hide the rest for good. */
+		if (tw_alloc_failures() != failures) {
+			clear_findings(&f);
+			rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory scanning");
+			break;
+		}
 		if (!in_txn) {
 			rc = tw_exec(ar, "BEGIN IMMEDIATE");
 			if (rc) {

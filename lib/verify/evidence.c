@@ -159,6 +159,7 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 		size_t k;
 		trawl_status rs;
 		int stop;
+		uint64_t failures = tw_alloc_failures();
 
 		tw_buf_init(&raw, (size_t)1 << 30);
 		rs = tw_item_bytes(ar, sel->v[i].id, &raw);
@@ -171,6 +172,14 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 			tw_dkim_verify(raw.data ? raw.data : "", raw.len, keys, opts && opts->dns, &res);
 		}
 		tw_buf_release(&raw);
+		/* A verdict reached without all of the message (or of the
+		 * signature's data) could say "fail" of a genuine one. */
+		if (tw_alloc_failures() != failures) {
+			tw_dkim_res_release(&res);
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory verifying item %lld",
+				     (long long)sel->v[i].id);
+			break;
+		}
 		memset(&pub, 0, sizeof(pub));
 		pub.id = sel->v[i].id;
 		pub.path = sel->v[i].path;
