@@ -598,6 +598,18 @@ static void dump_item(FILE *f, const trawl_item *it)
 		fprintf(f, "  error %s\n", S(it->errors[i]));
 }
 
+static int on_dkim(const trawl_dkim_result *r, void *ud)
+{
+	fprintf(ud, "dkim %lld|%s|%s|%s|%zu\n", (long long)r->id, S(r->message_id),
+		S(r->result), S(r->reason), r->nsigs);
+	return 0;
+}
+
+static int on_bytes(const void *buf, size_t len, void *ud)
+{
+	return fwrite(buf, 1, len, ud) != len;
+}
+
 /* Append the bytes of a file to f (nothing when it does not exist). */
 static void copy_file(FILE *f, const char *path)
 {
@@ -670,8 +682,42 @@ static void read_all(trawl_archive *ar, const char *dir, segs *g)
 	memset(&po, 0, sizeof(po));
 	st = trawl_people(ar, NULL, &po, on_person, seg_begin(g), NULL);
 	seg_end(g, st);
+	{
+		trawl_scan_opts sco;
+		trawl_scan_stats scs;
+		FILE *f = seg_begin(g);
+
+		/* Scanning again replaces the findings: a lost one would show
+		 * in the findings read next. */
+		memset(&sco, 0, sizeof(sco));
+		sco.rescan = 1;
+		st = trawl_scan(ar, NULL, &sco, &scs, NULL);
+		if (st == TRAWL_OK)
+			fprintf(f, "scan %lld|%lld\n", (long long)scs.contents,
+				(long long)scs.findings);
+		seg_end(g, st);
+	}
 	st = trawl_findings(ar, NULL, NULL, on_finding, seg_begin(g), NULL);
 	seg_end(g, st);
+	{
+		trawl_dkim_opts dko;
+
+		memset(&dko, 0, sizeof(dko));
+		dko.store = 1;
+		st = trawl_verify_dkim(ar, NULL, &dko, on_dkim, seg_begin(g), NULL);
+		seg_end(g, st);
+	}
+	{
+		trawl_graph *gr = NULL;
+		FILE *f = seg_begin(g);
+
+		st = trawl_graph_get(ar, NULL, NULL, &gr, NULL);
+		if (st == TRAWL_OK) {
+			st = trawl_graph_write(gr, TRAWL_GRAPH_GEXF, on_bytes, f);
+			trawl_graph_free(gr);
+		}
+		seg_end(g, st);
+	}
 	/* A redacted export: a span lost would leak what it should mask. */
 	snprintf(out, sizeof(out), "%s/export.jsonl", dir);
 	snprintf(log, sizeof(log), "%s.redactions.csv", out);
