@@ -321,6 +321,7 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 	trawl_status st = TRAWL_OK;
 	sqlite3_stmt *s = prep(ar, "SELECT parent_id, locator, path FROM items WHERE id=?");
 	tw_buf data;
+	uint64_t failures = tw_alloc_failures();
 
 	if (!s)
 		return TRAWL_EDB;
@@ -352,6 +353,11 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 		cur = parent;
 	}
 	sqlite3_finalize(s);
+	/* A locator or the path lost: the bytes found would be another's. */
+	if (tw_alloc_failures() != failures) {
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* Reverse: root's child first. */
 	for (i = 0; i < nloc / 2; i++) {
 		char *t = locs[i];
@@ -414,7 +420,12 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 			if (root)
 				tw_extract(root, (const unsigned char *)data.data, data.len, &args);
 			tw_node_free(root);
-			if (!found.data && nloc - first) {
+			/* The original, or the way down to the item, lost bytes:
+			 * what was found is not the item's. */
+			if (tw_alloc_failures() != failures) {
+				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding item %lld",
+					     (long long)id);
+			} else if (!found.data && nloc - first) {
 				/* An empty child is found with no bytes: tell them apart. */
 				st = tw_fail(ar, TRAWL_ENOTFOUND,
 					     "could not find item %lld inside '%s' again (the original changed?)",
@@ -423,6 +434,8 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 				st = tw_fail(ar, TRAWL_EIO, "writing output failed");
 			}
 			tw_buf_release(&found);
+		} else if (tw_alloc_failures() != failures) {
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading item %lld", (long long)id);
 		} else if (data.len && fn(data.data, data.len, ud)) {
 			st = tw_fail(ar, TRAWL_EIO, "writing output failed");
 		}
