@@ -22,7 +22,7 @@
  * findings, a redacted export) does the same on the ingested archive, each
  * call giving its reference answer or TRAWL_ENOMEM.  The strides of the
  * last two are set from the time of one run, so that the program stays
- * within a minute under ASan.  The hook counts only trawl's own
+ * within a minute under ASan (TRAWL_OOM_FULL=1: every allocation).  The hook counts only trawl's own
  * allocations, not those made inside GLib, SQLite or libarchive.
  */
 #include <sys/stat.h>
@@ -172,6 +172,18 @@ static char *mail_fixture(size_t *len)
 static unsigned char *zip_fixture(size_t *len)
 {
 	return zip_stored(zip_members, TW_ARRAY_LEN(zip_members), len);
+}
+
+/* The time budget of a loop in seconds; TRAWL_OOM_FULL=1 in the
+ * environment tries every allocation however long it takes. */
+static uint64_t stride_for(uint64_t total, double per_run, double budget)
+{
+	const char *full = getenv("TRAWL_OOM_FULL");
+	uint64_t stride = (uint64_t)((double)total * per_run / budget);
+
+	if (full && *full == '1')
+		return 1;
+	return stride < 1 ? 1 : stride;
 }
 
 /* ---------------------------------------------------------------- dumps */
@@ -460,9 +472,7 @@ static void ingest_loop(const char *dir, const char *input)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	per_run = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* About 10 seconds per input (the read loop follows). */
-	stride = (uint64_t)((double)total * per_run / 10.0);
-	if (stride < 1)
-		stride = 1;
+	stride = stride_for(total, per_run, 10.0);
 	for (n = 1; n <= total; n += n < 64 ? 1 : stride) {
 		char *d = ingest_run(dir, input, n, &st, &oom, &done, &count, &derived);
 
@@ -610,6 +620,50 @@ static int on_bytes(const void *buf, size_t len, void *ud)
 	return fwrite(buf, 1, len, ud) != len;
 }
 
+static int on_line(const char *line, void *ud)
+{
+	fprintf(ud, "%s\n", line);
+	return 0;
+}
+
+static int on_bucket(const trawl_bucket *b, void *ud)
+{
+	fprintf(ud, "bucket %s|%lld\n", S(b->label), (long long)b->count);
+	return 0;
+}
+
+static int on_contact(const trawl_contact *c, void *ud)
+{
+	fprintf(ud, "contact %s|%s|%lld|%lld\n", S(c->name), S(c->addr), (long long)c->sent,
+		(long long)c->received);
+	return 0;
+}
+
+static int on_zone(const char *sender, int tz, int64_t count, void *ud)
+{
+	fprintf(ud, "zone %s|%d|%lld\n", S(sender), tz, (long long)count);
+	return 0;
+}
+
+static void dump_provenance(FILE *f, const trawl_provenance *p)
+{
+	size_t i;
+
+	fprintf(f, "provenance %lld|%s|%s|%s|%s|%s\n", (long long)p->id, S(p->path),
+		S(p->message_id), S(p->from), S(p->date_raw), S(p->dkim));
+	for (i = 0; i < p->nhops; i++)
+		fprintf(f, "  hop %s|%s|%s\n", S(p->hops[i].from_host), S(p->hops[i].by_host),
+			S(p->hops[i].raw));
+	for (i = 0; i < p->norigin; i++)
+		fprintf(f, "  origin %s=%s\n", S(p->origin[i].key), S(p->origin[i].value));
+}
+
+static int on_provenance(const trawl_provenance *p, void *ud)
+{
+	dump_provenance(ud, p);
+	return 0;
+}
+
 /* Append the bytes of a file to f (nothing when it does not exist). */
 static void copy_file(FILE *f, const char *path)
 {
@@ -708,6 +762,60 @@ static void read_all(trawl_archive *ar, const char *dir, segs *g)
 		seg_end(g, st);
 	}
 	{
+		trawl_facets *fs = NULL;
+		FILE *f = seg_begin(g);
+
+		st = trawl_facets_get(ar, "", 0, &fs, NULL);
+		if (st == TRAWL_OK) {
+			for (i = 0; i < fs->nfacets; i++) {
+				size_t k;
+
+				fprintf(f, "facet %s|%s|%lld\n", S(fs->facets[i].name),
+					S(fs->facets[i].field), (long long)fs->facets[i].others);
+				for (k = 0; k < fs->facets[i].nvalues; k++)
+					fprintf(f, "  %s|%s|%lld\n", S(fs->facets[i].values[k].value),
+						S(fs->facets[i].values[k].label),
+						(long long)fs->facets[i].values[k].count);
+			}
+			trawl_facets_free(fs);
+		}
+		seg_end(g, st);
+	}
+	{
+		int64_t undated = -1;
+		FILE *f = seg_begin(g);
+
+		st = trawl_timeline(ar, NULL, TRAWL_BY_MONTH, on_bucket, f, &undated, NULL);
+		fprintf(f, "undated %lld\n", (long long)undated);
+		seg_end(g, st);
+	}
+	st = trawl_contacts(ar, 1, NULL, on_contact, seg_begin(g), NULL);
+	seg_end(g, st);
+	st = trawl_sender_zones(ar, NULL, on_zone, seg_begin(g), NULL);
+	seg_end(g, st);
+	{
+		trawl_provenance *pv = NULL;
+		FILE *f = seg_begin(g);
+
+		st = trawl_provenance_get(ar, 1, &pv);
+		if (st == TRAWL_OK) {
+			dump_provenance(f, pv);
+			trawl_provenance_free(pv);
+		}
+		seg_end(g, st);
+	}
+	st = trawl_provenance_query(ar, NULL, on_provenance, seg_begin(g), NULL);
+	seg_end(g, st);
+	{
+		char hash[65] = "";
+		int64_t lines = -1;
+		FILE *f = seg_begin(g);
+
+		st = trawl_manifest(ar, on_line, f, hash, &lines);
+		fprintf(f, "manifest %s|%lld\n", hash, (long long)lines);
+		seg_end(g, st);
+	}
+	{
 		trawl_graph *gr = NULL;
 		FILE *f = seg_begin(g);
 
@@ -767,9 +875,7 @@ static void read_loop(const char *dir, const char *input)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	per_run = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* About 10 seconds per input. */
-	stride = (uint64_t)((double)total * per_run / 10.0);
-	if (stride < 1)
-		stride = 1;
+	stride = stride_for(total, per_run, 10.0);
 	for (i = 0; i < ref.n; i++)
 		assert_int_equal(ref.st[i] == TRAWL_ENOMEM, 0);
 	for (n = 1; n <= total; n += stride) {
