@@ -109,13 +109,21 @@ char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
  * (GLib, SQLite, libarchive ...) is not counted and never fails here.
  */
 void tw_alloc_fail_at(uint64_t n);
-/* Allocations through the wrappers that failed on the calling thread so
- * far (injected or real).  The extraction framework compares it before and
- * after each item, so that a failure some code path swallowed still marks
- * the item incomplete (n->oom). */
-uint64_t tw_alloc_failures(void);
 void tw_alloc_fail_from(uint64_t n);
 uint64_t tw_alloc_count(void);
+/*
+ * Allocations through the wrappers that failed on the calling thread so
+ * far (injected or real).  Code that must not pass a partial result for a
+ * whole one compares it before and after building it: the extraction
+ * framework for each item (n->oom), the writer for each unit, the read
+ * functions for what they return.  A failure some path swallowed (a
+ * helper that returns NULL for "nothing" and for "no memory" alike) is
+ * still seen.
+ */
+uint64_t tw_alloc_failures(void);
+/* Count a failure of an allocation libc made for trawl (getline(),
+ * realpath()), which the wrappers do not see. */
+void tw_alloc_note_failure(void);
 void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 /* SHA-256 and MD5 for EVP_DigestInit_ex(), fetched once per process. */
 typedef struct evp_md_st EVP_MD;

@@ -65,6 +65,7 @@ static int alloc_fails(void)
 static _Thread_local uint64_t thread_failures;
 
 uint64_t tw_alloc_failures(void) { return thread_failures; }
+void tw_alloc_note_failure(void) { thread_failures++; }
 
 static void *counted(void *p)
 {

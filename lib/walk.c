@@ -407,7 +407,11 @@ void tw_walk(tw_walker *w)
 		char *abs = realpath(w->roots[i], NULL);
 		int stop;
 
-		if (!abs) {
+		if (!abs && errno == ENOMEM) {
+			tw_alloc_note_failure(); /* the run ends with TRAWL_ENOMEM */
+			stop = emit_error(w, w->roots[i], TRAWL_ENOMEM, "cannot open: %s",
+					  strerror(errno));
+		} else if (!abs) {
 			stop = emit_error(w, w->roots[i], TRAWL_ENOTFOUND, "cannot open: %s",
 					  strerror(errno));
 		} else {
