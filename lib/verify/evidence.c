@@ -96,6 +96,12 @@ trawl_status tw_select(trawl_archive *ar, const char *query, int emails_only, tw
 		it->blob = sqlite3_column_int64(q, 1);
 		it->date = sqlite3_column_int64(q, 2);
 		it->path = tw_strdup((const char *)sqlite3_column_text(q, 3));
+		if (!it->path && sqlite3_column_text(q, 3)) {
+			/* An export or a report would name the item nowhere. */
+			sqlite3_finalize(q);
+			tw_sel_free(s);
+			return tw_fail(ar, TRAWL_ENOMEM, "out of memory selecting items");
+		}
 	}
 	sqlite3_finalize(q);
 	*out = s;
