@@ -365,8 +365,9 @@ static const char *const derived_sql[] = {
 	" (SELECT count(*) FROM emails x WHERE x.thread_id=e.thread_id)"
 	" FROM emails e JOIN blobs b ON b.id=e.blob_id ORDER BY 2",
 	"SELECT 'person', name, addr, naddrs FROM persons ORDER BY 2, 3",
-	"SELECT 'addr', a.addr, (SELECT addr FROM persons WHERE id=a.person_id) FROM addrs a"
-	" ORDER BY 2",
+	"SELECT 'addr', a.addr,"
+	" (SELECT addr FROM persons WHERE id=a.person_id)"
+	" FROM addrs a ORDER BY 2",
 };
 
 static char *sql_dump(sqlite3 *db, const char *const *sql, size_t n)
