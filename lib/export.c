@@ -803,11 +803,15 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 		const char *prefix = opts->prefix && *opts->prefix ? opts->prefix : "TRAWL";
 		size_t a, b;
 
-		if (!f || sqlite3_prepare_v2(ar->db,
-					     "SELECT i.parent_id, coalesce((SELECT b.type='mbox' FROM items p"
-					     " JOIN blobs b ON b.id=p.blob_id WHERE p.id=i.parent_id), 0)"
-					     " FROM items i WHERE i.id=?",
-					     -1, &q, NULL) != SQLITE_OK) {
+		if (!f) {
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (sqlite3_prepare_v2(ar->db,
+				       "SELECT i.parent_id, coalesce((SELECT b.type='mbox' FROM items p"
+				       " JOIN blobs b ON b.id=p.blob_id WHERE p.id=i.parent_id), 0)"
+				       " FROM items i WHERE i.id=?",
+				       -1, &q, NULL) != SQLITE_OK) {
 			free(f);
 			st = tw_dbfail(ar, "grouping families");
 			goto done;

@@ -391,9 +391,12 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 			    !(mb = tw_mbox_open_file(f, off, 0)) ||
 			    tw_mbox_next(mb, &data, &got) != 1 || got != off) {
 				fclose(f);
-				st = tw_fail(ar, TRAWL_ECORRUPT,
-					     "the mbox '%s' changed since it was ingested (no message at offset %llu)",
-					     disk, (unsigned long long)off);
+				if (tw_alloc_failures() != failures)
+					st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading '%s'", disk);
+				else
+					st = tw_fail(ar, TRAWL_ECORRUPT,
+						     "the mbox '%s' changed since it was ingested (no message at offset %llu)",
+						     disk, (unsigned long long)off);
 				tw_buf_release(&data);
 				goto out;
 			}
