@@ -385,11 +385,13 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 		}
 		if (locs[0] && strncmp(locs[0], "mbox:", 5) == 0) {
 			uint64_t off = strtoull(locs[0] + 5, NULL, 10), got;
-			tw_mbox *mb;
+			tw_mbox *mb = NULL;
 
 			if (fseeko(f, (off_t)off, SEEK_SET) != 0 ||
 			    !(mb = tw_mbox_open_file(f, off, 0)) ||
 			    tw_mbox_next(mb, &data, &got) != 1 || got != off) {
+				if (mb)
+					tw_mbox_close(mb, NULL);
 				fclose(f);
 				if (tw_alloc_failures() != failures)
 					st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading '%s'", disk);
