@@ -17,7 +17,7 @@
  * run) fails every one of its allocations in turn, alone and then for good
  * (tw_alloc_fail_from()); the whole ingest through the public API (walker,
  * extractor thread, writer; a mail, a zip and an mbox split into messages)
- * fails every one of the first 64 and then allocations spread over the
+ * fails every one of the first 32 and then allocations spread over the
  * run; the read side (searches, items, texts, a conversation, people,
  * findings, a redacted export) does the same on the ingested archive, each
  * call giving its reference answer or TRAWL_ENOMEM.  The strides of the
@@ -472,9 +472,9 @@ static void ingest_loop(const char *dir, const char *input)
 	free(derived);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	per_run = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	/* About 10 seconds per input (the read loop follows). */
-	stride = stride_for(total, per_run, 10.0);
-	for (n = 1; n <= total; n += n < 64 ? 1 : stride) {
+	/* About 8 seconds per input (the read loop follows). */
+	stride = stride_for(total, per_run, 8.0);
+	for (n = 1; n <= total; n += n < 32 ? 1 : stride) {
 		char *d = ingest_run(dir, input, n, &st, &oom, &done, &count, &derived);
 
 		assert_true(st == TRAWL_OK || st == TRAWL_ENOMEM);
@@ -875,8 +875,8 @@ static void read_loop(const char *dir, const char *input)
 	tw_alloc_fail_at(0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	per_run = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	/* About 10 seconds per input. */
-	stride = stride_for(total, per_run, 10.0);
+	/* About 8 seconds per input. */
+	stride = stride_for(total, per_run, 8.0);
 	for (i = 0; i < ref.n; i++)
 		assert_int_equal(ref.st[i] == TRAWL_ENOMEM, 0);
 	for (n = 1; n <= total; n += stride) {
