@@ -103,7 +103,7 @@ char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
  * again, so that every recovery path is taken once; n = 0 turns the hook
  * off.  tw_alloc_fail_from(n): the n-th and every later one fail (memory
  * stays exhausted).  With n = UINT64_MAX either only counts: tw_alloc_count()
- * gives the number of allocations since the call.  Thread-safe; the count
+ * gives the number of allocations since the call (0 once the hook is off).  Thread-safe; the count
  * covers every thread, so with several threads the n-th is not the same
  * allocation from run to run.  Allocation inside third-party libraries
  * (GLib, SQLite, libarchive ...) is not counted and never fails here.

@@ -139,7 +139,14 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 	int store = opts && opts->store;
 
 	if (opts && opts->keys_file) {
+		uint64_t failures = tw_alloc_failures();
+
 		keys = tw_dkim_keys_load(opts->keys_file, msg, sizeof(msg));
+		/* A key lost would make its signatures "nokey". */
+		if (tw_alloc_failures() != failures) {
+			tw_dkim_keys_free(keys);
+			return tw_fail(ar, TRAWL_ENOMEM, "out of memory reading '%s'", opts->keys_file);
+		}
 		if (!keys)
 			return tw_fail(ar, TRAWL_ENOTFOUND, "%s", msg);
 	}
