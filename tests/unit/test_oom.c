@@ -509,6 +509,15 @@ static void ingest_loop(const char *dir, const char *input)
 	assert_int_equal(silent, 0);
 }
 
+static void write_file(const char *path, const void *d, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(d, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* ---------------------------------------------------------------- reading */
 
 /*
@@ -757,7 +766,12 @@ static void read_all(trawl_archive *ar, const char *dir, segs *g)
 	{
 		trawl_dkim_opts dko;
 
+		char keys[600];
+
+		/* Keys as archived DNS records: read, though none signs. */
+		snprintf(keys, sizeof(keys), "%s/keys.txt", dir);
 		memset(&dko, 0, sizeof(dko));
+		dko.keys_file = keys;
 		dko.store = 1;
 		st = trawl_verify_dkim(ar, NULL, &dko, on_dkim, seg_begin(g), NULL);
 		seg_end(g, st);
@@ -863,6 +877,15 @@ static void read_loop(const char *dir, const char *input)
 	memset(&ref, 0, sizeof(ref));
 	memset(&got, 0, sizeof(got));
 	snprintf(db, sizeof(db), "%s/r.trawl", dir);
+	{
+		static const char keys[] =
+			"s1._domainkey.example.org. 3600 IN TXT \"v=DKIM1; k=rsa; p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAL\"\n"
+			"s2._domainkey.example.net. IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n";
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/keys.txt", dir);
+		write_file(path, keys, sizeof(keys) - 1);
+	}
 	assert_int_equal(trawl_archive_open(db, TRAWL_OPEN_CREATE, &ar), TRAWL_OK);
 	memset(&opts, 0, sizeof(opts));
 	opts.jobs = 1;
@@ -912,6 +935,12 @@ static void read_loop(const char *dir, const char *input)
 	segs_free(&ref);
 	trawl_archive_close(ar);
 	unlink(db);
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/keys.txt", dir);
+		unlink(path);
+	}
 	assert_int_equal(silent, 0);
 }
 
@@ -935,15 +964,6 @@ static void test_extract_zip(void **state)
 	(void)state;
 	extraction_loop("bundle.zip", zip, len);
 	free(zip);
-}
-
-static void write_file(const char *path, const void *d, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(d, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
 }
 
 static void ingest_fixture(const char *name, const void *d, size_t n, int reads)
