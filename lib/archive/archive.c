@@ -184,6 +184,10 @@ trawl_status tw_dbstatus(trawl_archive *ar)
 {
 	int code = sqlite3_errcode(ar->db);
 
+	/* SQLite's own allocations, or ours inside its callbacks (tw_inflate),
+	 * failing: the caller sees out of memory, not a damaged archive. */
+	if (code == SQLITE_NOMEM)
+		return TRAWL_ENOMEM;
 	return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? TRAWL_EBUSY : TRAWL_EDB;
 }
 
@@ -285,6 +289,7 @@ static void sql_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const unsigned char *z;
 	size_t n;
 	char *t;
+	uint64_t failures;
 
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
@@ -295,7 +300,14 @@ static void sql_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	z = sqlite3_value_blob(argv[0]);
+	failures = tw_alloc_failures();
 	t = tw_inflate(z, (size_t)sqlite3_value_bytes(argv[0]), &n);
+	if (!t && tw_alloc_failures() != failures) {
+		/* Not a damaged text: the statement fails rather than index or
+		 * show nothing. */
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
 	if (!t) {
 		sqlite3_result_null(ctx);
 		return;

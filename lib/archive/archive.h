@@ -36,6 +36,9 @@ typedef struct tw_split {
 	int64_t old_root;    /* earlier family to replace, or 0 */
 	_Atomic int refs;    /* walker + in-flight parts */
 	int truncated_walk;  /* the walker stopped early (cancelled, error) */
+	_Atomic int lost;    /* a part was lost for lack of memory: like
+				truncated_walk, the container is completed by
+				the next run */
 	/* The container's own content (digest, MIME type, type, properties,
 	 * errors), complete before the END unit. */
 	tw_node *node;

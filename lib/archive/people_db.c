@@ -679,6 +679,10 @@ trawl_status tw_ar_people_list(trawl_archive *ar, const char *set, const char *m
 		      by_name ? "coalesce(p.name, p.addr) COLLATE NOCASE, s.pid"
 			      : "s.sent + s.received DESC, s.pid",
 		      (long long)(limit > 0 ? limit : -1), (long long)(offset > 0 ? offset : 0));
+	if (tw_buf_failed(&sql)) {
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		goto out;
+	}
 	s = tw_prepare(ar, sql.data, "listing people");
 	if (!s) {
 		st = TRAWL_EDB;

@@ -52,6 +52,9 @@ struct tw_extract_ctx {
 	int located;
 	int root_depth;
 	uint64_t total_inflated;
+	/* Allocation failures (tw_alloc_failures()) already put down to an
+	 * item: each failure marks the innermost item being extracted. */
+	uint64_t failures_seen;
 };
 
 void trawl_limits_default(trawl_limits *lim)
@@ -249,10 +252,9 @@ const char *tw_detect_mime(const unsigned char *data, size_t len,
 	return r ? r : "application/octet-stream";
 }
 
-char *tw_ext_of(const char *name)
+const char *tw_ext_start(const char *name)
 {
 	const char *slash, *dot;
-	char *e;
 
 	if (!name)
 		return NULL;
@@ -262,7 +264,17 @@ char *tw_ext_of(const char *name)
 	dot = strrchr(name, '.');
 	if (!dot || dot == name || !dot[1] || strlen(dot + 1) > 12)
 		return NULL;
-	e = tw_strdup(dot + 1);
+	return dot + 1;
+}
+
+char *tw_ext_of(const char *name)
+{
+	const char *start = tw_ext_start(name);
+	char *e;
+
+	if (!start)
+		return NULL;
+	e = tw_strdup(start);
 	tw_ascii_lower(e);
 	return e;
 }
@@ -371,6 +383,14 @@ const char *tw_ext_family(const char *ext)
 	return NULL;
 }
 
+/* Set n->ext from the name; a lost extension is recorded. */
+static void node_ext(tw_node *n)
+{
+	n->ext = tw_ext_of(n->name);
+	if (!n->ext && tw_ext_start(n->name))
+		n->oom = 1;
+}
+
 /* Detect, then run the extractor, on a node whose digest is set. */
 static void extract_node(tw_extract_ctx *cx, tw_node *n,
 			 const unsigned char *data, size_t len)
@@ -379,14 +399,20 @@ static void extract_node(tw_extract_ctx *cx, tw_node *n,
 	const tw_extractor *x;
 	trawl_status st;
 	size_t errs_before;
+	uint64_t fail_base, seen_base;
 
 	n->size = (int64_t)len;
 	n->text.max = cx->lim.max_text_bytes;
 	if (!n->ext)
-		n->ext = tw_ext_of(n->name);
+		node_ext(n);
 	mime = tw_detect_mime(data, len, n->name);
 	free(n->mime);
 	n->mime = tw_strdup(mime);
+	if (!n->mime) {
+		/* Without its type nothing can be said of the content. */
+		n->oom = 1;
+		return;
+	}
 	n->type = tw_family(n->mime, n->ext);
 	if (len == 0) {
 		if (!tw_cx_locating(cx))
@@ -403,7 +429,14 @@ static void extract_node(tw_extract_ctx *cx, tw_node *n,
 	if (x->type)
 		n->type = x->type;
 	errs_before = n->nerrs;
+	fail_base = tw_alloc_failures();
+	seen_base = cx->failures_seen;
 	st = x->extract(cx, n, data, len);
+	/* Failures in this extraction not put down to a child: whatever code
+	 * path swallowed them, this item may be missing something. */
+	if (tw_alloc_failures() - fail_base > cx->failures_seen - seen_base)
+		n->oom = 1;
+	cx->failures_seen = seen_base + (tw_alloc_failures() - fail_base);
 	if (cx->time_up && !tw_cx_locating(cx)) {
 		tw_node_error(n, TRAWL_ELIMIT, "limit",
 			      "extraction stopped after %u s (max_seconds)",
@@ -422,6 +455,8 @@ static void mark_known(tw_node *n, const unsigned char *head, size_t len)
 	n->known = 1;
 	free(n->mime);
 	n->mime = tw_strdup(tw_detect_mime(head, len, n->name));
+	if (!n->mime)
+		n->oom = 1;
 	n->type = tw_family(n->mime, n->ext);
 }
 
@@ -450,9 +485,15 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 			return NULL;
 	}
 	c = tw_node_new(kind, name && *name ? name : NULL, parent->depth + 1);
-	if (!c)
+	if (!c) {
+		/* The child is lost; its parent says so.  Later children may
+		 * still be made. */
+		parent->oom = 1;
 		return NULL;
+	}
 	c->locator = tw_strdup(locator);
+	if (locator && !c->locator)
+		c->oom = 1;
 	c->size = (int64_t)len;
 	if (parent->last_child)
 		parent->last_child->next = c;
@@ -473,9 +514,11 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 	}
 
 	tw_digest_mem(data, len, &c->digest);
-	c->ext = tw_ext_of(c->name);
+	node_ext(c);
 	if (c->depth > cx->lim.max_depth) {
 		c->mime = tw_strdup(tw_detect_mime(data, len, c->name));
+		if (!c->mime)
+			c->oom = 1;
 		c->type = tw_family(c->mime, c->ext);
 		tw_node_error(c, TRAWL_ELIMIT, "limit",
 			      "nesting deeper than %d (max_depth): not extracted",
@@ -518,7 +561,7 @@ void tw_extract(tw_node *root, const unsigned char *data, size_t len,
 	root->size = (int64_t)len;
 	tw_digest_mem(data, len, &root->digest);
 	if (cx->known && cx->known(&root->digest, cx->known_ud)) {
-		root->ext = tw_ext_of(root->name);
+		node_ext(root);
 		mark_known(root, data, len);
 		free(cx);
 		return;
@@ -575,6 +618,11 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 		return;
 	}
 	h = tw_hasher_new();
+	if (!h) {
+		fclose(f);
+		root->oom = 1;
+		return;
+	}
 	for (;;) {
 		static __thread unsigned char chunk[1 << 16];
 		size_t r = fread(chunk, 1, sizeof(chunk), f);
@@ -598,7 +646,7 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 	fclose(f);
 	tw_hasher_final(h, &root->digest);
 	root->size = (int64_t)size;
-	root->ext = tw_ext_of(root->name);
+	node_ext(root);
 	if (args->known && args->known(&root->digest, args->known_ud)) {
 		mark_known(root, head, hn);
 		return;
@@ -616,15 +664,24 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 	cx->root_depth = root->depth;
 	root->text.max = cx->lim.max_text_bytes;
 	root->mime = tw_strdup(tw_detect_mime(head, hn, root->name));
+	if (!root->mime) {
+		root->oom = 1;
+		free(cx);
+		return;
+	}
 	root->type = tw_family(root->mime, root->ext);
 	x = choose(root->mime, root->ext, head, hn);
 	if (x && x->extract_file) {
 		trawl_status st;
 		size_t before = root->nerrs;
 
+		uint64_t fail_base = tw_alloc_failures();
+
 		if (x->type)
 			root->type = x->type;
 		st = x->extract_file(cx, root, path, size);
+		if (tw_alloc_failures() - fail_base > cx->failures_seen)
+			root->oom = 1;
 		if (cx->time_up)
 			tw_node_error(root, TRAWL_ELIMIT, "limit",
 				      "extraction stopped after %u s (max_seconds)",

@@ -12,6 +12,7 @@
  * message in memory at a time), raw retrieval (seek to a message's offset)
  * and the extractor for mbox content found inside containers.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,9 +80,15 @@ static ssize_t read_line(tw_mbox *mb)
 	ssize_t n;
 
 	if (mb->f) {
+		errno = 0;
 		n = getline(&mb->line, &mb->linecap, mb->f);
-		if (n < 0)
+		if (n < 0) {
+			/* Not the end: the line did not fit in memory, and
+			 * what follows is lost. */
+			if (errno == ENOMEM)
+				tw_alloc_note_failure();
 			return -1;
+		}
 	} else {
 		const unsigned char *s = mb->mem + mb->mempos, *nl;
 		size_t left = mb->memlen - mb->mempos;

@@ -212,6 +212,10 @@ typedef struct run {
 	_Atomic uint64_t total, total_bytes;
 	_Atomic int count_done;
 	_Atomic int workers_left;
+	/* An input was lost for lack of memory before reaching the writer
+	 * (walker or worker): the run ends with TRAWL_ENOMEM, and the input,
+	 * not recorded as done, is taken again by the next run. */
+	_Atomic int oom;
 } run;
 
 typedef struct worker {
@@ -332,6 +336,11 @@ static tw_unit *process(worker *w, tw_task *t)
 	args.cancel = &r->cancel;
 	u->path = t->path;
 	t->path = NULL;
+	if (!u->path && t->kind != TW_TASK_SPLIT_END) {
+		/* The walker could not copy it (and says so to the run). */
+		free(u);
+		return NULL;
+	}
 	u->size = t->size;
 	u->mtime = t->mtime;
 	u->old_root = t->old_root;
@@ -354,6 +363,12 @@ static tw_unit *process(worker *w, tw_task *t)
 			break;
 		root->locator = tw_asprintf("%s%llu", tw_split_prefix(t->split->format),
 					    (unsigned long long)t->key);
+		if (!root->locator) {
+			/* Without it the part could not be resumed: lost. */
+			tw_node_free(root);
+			root = NULL;
+			break;
+		}
 		if (t->split->format == TW_SPLIT_PST) {
 			size_t blen = 0;
 			char *msg = tw_pst_message(t->data, t->len, &r->limits, &blen);
@@ -457,6 +472,12 @@ static void *worker_main(void *p)
 		if (!t)
 			continue;
 		u = r->cancel ? NULL : process(w, t);
+		if (!u && !r->cancel) {
+			atomic_store(&r->oom, 1);
+			/* Its container must not be recorded as complete. */
+			if (t->split)
+				atomic_store(&t->split->lost, 1);
+		}
 		if (!u)
 			split_drop(t->split);
 		tw_task_free(t);
@@ -507,8 +528,13 @@ static void *walker_main(void *p)
 		/* On a new archive there is nothing to resume: skip the look-ups. */
 		if (sqlite3_prepare_v2(w.db, "SELECT 1 FROM files LIMIT 1", -1, &s, NULL) == SQLITE_OK)
 			w.fresh = sqlite3_step(s) != SQLITE_ROW;
+		uint64_t failures = tw_alloc_failures();
+
 		sqlite3_finalize(s);
 		tw_walk(&w);
+		/* The walker may have skipped an input it could not describe. */
+		if (tw_alloc_failures() != failures)
+			atomic_store(&r->oom, 1);
 	}
 	sqlite3_close_v2(w.db);
 	queue_close(&r->tasks, 0);
@@ -552,6 +578,7 @@ static void tally(trawl_ingest_stats *st, const tw_unit_result *res)
  * them to the next run rather than half done; then compact. */
 static trawl_status after_ingest(trawl_archive *ar)
 {
+	uint64_t failures = tw_alloc_failures();
 	trawl_status st = tw_ar_begin(ar);
 
 	if (st)
@@ -559,6 +586,10 @@ static trawl_status after_ingest(trawl_archive *ar)
 	st = tw_store_gc(ar);
 	if (!st)
 		st = tw_investigate_refresh(ar);
+	/* A name, address or reference lost on the way would leave the
+	 * derived data silently short: rolled back, done again next run. */
+	if (!st && tw_alloc_failures() != failures)
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
 	if (st) {
 		char msg[1024];
 
@@ -631,8 +662,13 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	}
 	pthread_mutex_init(&r->claims.mu, NULL);
 	pthread_mutex_init(&r->texts.mu, NULL);
-	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES) ||
-	    queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
+	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES)) {
+		free(r);
+		free(workers);
+		return TRAWL_ENOMEM;
+	}
+	if (queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
+		queue_release(&r->tasks);
 		free(r);
 		free(workers);
 		return TRAWL_ENOMEM;
@@ -645,7 +681,10 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			tw_buf_putc(&roots, '\n');
 		tw_buf_puts(&roots, paths[i]);
 	}
-	rc = tw_store_source_begin(ar, roots.data, opts->label, &source);
+	if (tw_buf_failed(&roots))
+		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	else
+		rc = tw_store_source_begin(ar, roots.data, opts->label, &source);
 	tw_buf_release(&roots);
 	if (rc)
 		goto out_nothreads;
@@ -776,6 +815,9 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	st.inputs_total = atomic_load(&r->total);
 	st.bytes_total = atomic_load(&r->total_bytes);
 	st.writer_seconds = (double)writer_ms / 1000.0;
+	if (rc == TRAWL_OK && atomic_load(&r->oom))
+		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory: some inputs were not ingested;"
+			     " run the same command again to take them");
 	if (rc == TRAWL_OK && r->cancel)
 		rc = TRAWL_ECANCELLED;
 	if (rc == TRAWL_OK || rc == TRAWL_ECANCELLED) {

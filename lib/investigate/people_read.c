@@ -44,6 +44,7 @@ void trawl_person_free(trawl_person *pp)
  * address it has, else its most used name and its busiest address. */
 static person_priv *person_copy(const trawl_person *in)
 {
+	uint64_t failures = tw_alloc_failures();
 	person_priv *p = calloc(1, sizeof(*p));
 	size_t i;
 
@@ -74,6 +75,11 @@ static person_priv *person_copy(const trawl_person *in)
 		p->pub.addr = p->pub.addrs[0].addr;
 	if (!p->pub.name)
 		p->pub.name = p->pub.nnames ? p->pub.names[0].name : p->pub.addr;
+	/* An address or name lost on the way: no partial person. */
+	if (tw_alloc_failures() != failures) {
+		trawl_person_free(&p->pub);
+		return NULL;
+	}
 	return p;
 }
 

@@ -961,6 +961,7 @@ trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id, trawl_
 	tset t;
 	load_ctx c;
 	trawl_status st;
+	uint64_t failures = tw_alloc_failures();
 
 	*out = NULL;
 	memset(&t, 0, sizeof(t));
@@ -986,6 +987,9 @@ trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id, trawl_
 	p->pub.thread_id = thread_id;
 	st = build_tree(ar, &t, p);
 	tset_release(&t);
+	/* An id, subject or sender lost on the way: no partial conversation. */
+	if (st == TRAWL_OK && tw_alloc_failures() != failures)
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading the conversation");
 	if (st) {
 		trawl_thread_free(&p->pub);
 		return st;
