@@ -243,7 +243,7 @@ sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what)
 unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen)
 {
 	uLongf cap = compressBound((uLong)len);
-	unsigned char *z = malloc(cap + 8);
+	unsigned char *z = tw_malloc(cap + 8);
 
 	if (!z)
 		return NULL;
@@ -270,7 +270,7 @@ char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len)
 		n |= (uint64_t)z[i] << (8 * i);
 	if (n > (1ull << 31))
 		return NULL;
-	t = malloc(n + 1);
+	t = tw_malloc(n + 1);
 	if (!t)
 		return NULL;
 	out = (uLongf)n;
@@ -403,7 +403,7 @@ trawl_status trawl_archive_open(const char *path, unsigned flags,
 	int rc;
 
 	*out = NULL;
-	ar = calloc(1, sizeof(*ar));
+	ar = tw_calloc(1, sizeof(*ar));
 	if (!ar)
 		return TRAWL_ENOMEM;
 	*out = ar;

@@ -137,7 +137,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->naddrs == cap) {
 					cap = cap ? cap * 2 : 8;
-					a = realloc(it->addrs, cap * sizeof(*a));
+					a = tw_realloc(it->addrs, cap * sizeof(*a));
 					if (!a)
 						break;
 					it->addrs = a;
@@ -158,7 +158,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->nprops == cap) {
 					cap = cap ? cap * 2 : 8;
-					pr = realloc(it->props, cap * sizeof(*pr));
+					pr = tw_realloc(it->props, cap * sizeof(*pr));
 					if (!pr)
 						break;
 					it->props = pr;
@@ -183,7 +183,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->nchildren == cap) {
 					cap = cap ? cap * 2 : 8;
-					c = realloc(it->children, cap * sizeof(*c));
+					c = tw_realloc(it->children, cap * sizeof(*c));
 					if (!c)
 						break;
 					it->children = c;
@@ -206,7 +206,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->nplaces == cap) {
 					cap = cap ? cap * 2 : 4;
-					pl = realloc(it->places, cap * sizeof(*pl));
+					pl = tw_realloc(it->places, cap * sizeof(*pl));
 					if (!pl)
 						break;
 					it->places = pl;
@@ -227,7 +227,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 			if (it->nerrors == cap) {
 				cap = cap ? cap * 2 : 4;
-				e = realloc((void *)it->errors, cap * sizeof(*e));
+				e = tw_realloc((void *)it->errors, cap * sizeof(*e));
 				if (!e)
 					break;
 				it->errors = e;

@@ -58,13 +58,13 @@ static int add_addr(erows *r, sqlite3_stmt *s)
 {
 	if (r->na == r->capa) {
 		size_t cap = r->capa ? r->capa * 2 : 64;
-		tw_ar_addr_use *p = realloc(r->a, cap * sizeof(*p));
+		tw_ar_addr_use *p = tw_realloc(r->a, cap * sizeof(*p));
 		size_t *o;
 
 		if (!p)
 			return -1;
 		r->a = p;
-		o = realloc(r->aoff, cap * sizeof(*o));
+		o = tw_realloc(r->aoff, cap * sizeof(*o));
 		if (!o)
 			return -1;
 		r->aoff = o;
@@ -83,13 +83,13 @@ static int add_x(erows *r, sqlite3_stmt *s)
 
 	if (r->nx == r->capx) {
 		size_t cap = r->capx ? r->capx * 2 : 4;
-		tw_ar_xcopy *p = realloc(r->x, cap * sizeof(*p));
+		tw_ar_xcopy *p = tw_realloc(r->x, cap * sizeof(*p));
 		size_t *o;
 
 		if (!p)
 			return -1;
 		r->x = p;
-		o = realloc(r->xoff, cap * sizeof(*o));
+		o = tw_realloc(r->xoff, cap * sizeof(*o));
 		if (!o)
 			return -1;
 		r->xoff = o;
@@ -313,7 +313,7 @@ static int grow(void **v, size_t n, size_t *cap, size_t size)
 	if (n < *cap)
 		return 0;
 	c = *cap ? *cap * 2 : 1024;
-	p = realloc(*v, c * size);
+	p = tw_realloc(*v, c * size);
 	if (!p)
 		return -1;
 	*v = p;
@@ -572,7 +572,7 @@ static int person_emit(pread *r, trawl_person *p, tw_ar_person_fn fn, void *ud)
 		if (p->naddrs == r->capa) {
 			size_t cap = r->capa ? r->capa * 2 : 16;
 
-			a = realloc(r->a, cap * sizeof(*a));
+			a = tw_realloc(r->a, cap * sizeof(*a));
 			if (!a)
 				break;
 			r->a = a;
@@ -591,7 +591,7 @@ static int person_emit(pread *r, trawl_person *p, tw_ar_person_fn fn, void *ud)
 		if (p->nnames == r->capn) {
 			size_t cap = r->capn ? r->capn * 2 : 16;
 
-			n = realloc(r->n, cap * sizeof(*n));
+			n = tw_realloc(r->n, cap * sizeof(*n));
 			if (!n)
 				break;
 			r->n = n;

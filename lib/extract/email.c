@@ -353,7 +353,7 @@ static void headers(tw_node *node, GMimeMessage *m)
 		{GMIME_ADDRESS_TYPE_SENDER, TW_SENDER, "Sender"},
 	};
 	GMimeObject *o = GMIME_OBJECT(m);
-	tw_email *e = calloc(1, sizeof(*e));
+	tw_email *e = tw_calloc(1, sizeof(*e));
 	const char *s;
 	GDateTime *dt;
 	size_t i;

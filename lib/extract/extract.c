@@ -536,7 +536,7 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 void tw_extract(tw_node *root, const unsigned char *data, size_t len,
 		const tw_extract_args *args)
 {
-	tw_extract_ctx *cx = calloc(1, sizeof(*cx));
+	tw_extract_ctx *cx = tw_calloc(1, sizeof(*cx));
 
 	if (!cx) {
 		tw_node_error(root, TRAWL_ENOMEM, "extract", "out of memory");
@@ -651,7 +651,7 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 		mark_known(root, head, hn);
 		return;
 	}
-	cx = calloc(1, sizeof(*cx));
+	cx = tw_calloc(1, sizeof(*cx));
 	if (!cx) {
 		tw_node_error(root, TRAWL_ENOMEM, "extract", "out of memory");
 		return;
@@ -691,7 +691,7 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 				      x->name, trawl_status_str(st));
 	} else if (x && size <= cx->lim.max_item_bytes) {
 		/* Small enough after all: read it and extract as usual. */
-		unsigned char *data = malloc(size ? size : 1);
+		unsigned char *data = tw_malloc(size ? size : 1);
 		FILE *g = data ? fopen(path, "rb") : NULL;
 
 		if (g && fread(data, 1, size, g) == size)

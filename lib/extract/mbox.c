@@ -50,7 +50,7 @@ int tw_mbox_is_separator(const char *line, size_t len)
 
 tw_mbox *tw_mbox_open_file(FILE *f, uint64_t offset, int hash)
 {
-	tw_mbox *mb = calloc(1, sizeof(*mb));
+	tw_mbox *mb = tw_calloc(1, sizeof(*mb));
 
 	if (!mb)
 		return NULL;
@@ -64,7 +64,7 @@ tw_mbox *tw_mbox_open_file(FILE *f, uint64_t offset, int hash)
 
 tw_mbox *tw_mbox_open_mem(const unsigned char *d, size_t n)
 {
-	tw_mbox *mb = calloc(1, sizeof(*mb));
+	tw_mbox *mb = tw_calloc(1, sizeof(*mb));
 
 	if (!mb)
 		return NULL;
@@ -98,7 +98,7 @@ static ssize_t read_line(tw_mbox *mb)
 		nl = memchr(s, '\n', left);
 		n = nl ? (ssize_t)(nl - s + 1) : (ssize_t)left;
 		if ((size_t)n + 1 > mb->linecap) {
-			char *l = realloc(mb->line, (size_t)n + 1);
+			char *l = tw_realloc(mb->line, (size_t)n + 1);
 
 			if (!l)
 				return -1;

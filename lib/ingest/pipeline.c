@@ -45,7 +45,7 @@ typedef struct queue {
 static int queue_init(queue *q, size_t cap, size_t max_bytes)
 {
 	memset(q, 0, sizeof(*q));
-	q->items = calloc(cap, sizeof(void *));
+	q->items = tw_calloc(cap, sizeof(void *));
 	if (!q->items)
 		return -1;
 	q->cap = cap;
@@ -157,7 +157,7 @@ static int claimed_add(claimed *c, const unsigned char *sha)
 	pthread_mutex_lock(&c->mu);
 	if ((c->len + 1) * 2 > c->cap && c->len < CLAIMED_MAX) {
 		size_t ncap = c->cap ? c->cap * 2 : 1 << 14, k;
-		unsigned char(*nk)[16] = calloc(ncap, 16);
+		unsigned char(*nk)[16] = tw_calloc(ncap, 16);
 
 		if (!nk) {
 			pthread_mutex_unlock(&c->mu);
@@ -299,7 +299,7 @@ static unsigned char *read_whole(const char *path, size_t size, size_t *len,
 		snprintf(msg, msglen, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	d = malloc(size ? size : 1);
+	d = tw_malloc(size ? size : 1);
 	if (!d) {
 		fclose(f);
 		*st = TRAWL_ENOMEM;
@@ -322,7 +322,7 @@ static unsigned char *read_whole(const char *path, size_t size, size_t *len,
 static tw_unit *process(worker *w, tw_task *t)
 {
 	run *r = w->r;
-	tw_unit *u = calloc(1, sizeof(*u));
+	tw_unit *u = tw_calloc(1, sizeof(*u));
 	tw_extract_args args;
 	tw_node *root = NULL;
 	char idx[32];
@@ -634,8 +634,8 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	if (njobs > 256)
 		njobs = 256;
 	progress_ms = opts->progress_ms ? opts->progress_ms : 500;
-	r = calloc(1, sizeof(*r));
-	workers = calloc((size_t)njobs, sizeof(*workers));
+	r = tw_calloc(1, sizeof(*r));
+	workers = tw_calloc((size_t)njobs, sizeof(*workers));
 	if (!r || !workers) {
 		free(r);
 		free(workers);

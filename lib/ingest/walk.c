@@ -45,7 +45,7 @@ static int emit_error(tw_walker *w, const char *path, trawl_status st,
 static int emit_error(tw_walker *w, const char *path, trawl_status st,
 		      const char *fmt, ...)
 {
-	tw_task *t = calloc(1, sizeof(*t));
+	tw_task *t = tw_calloc(1, sizeof(*t));
 	va_list ap;
 
 	if (!t)
@@ -118,7 +118,7 @@ static int split_begin(split_walk *sw, tw_walker *w, const char *path,
 		       const struct stat *sb, const tw_file_state *fs, int format,
 		       const char *mime, const char *type)
 {
-	tw_split *m = calloc(1, sizeof(*m));
+	tw_split *m = tw_calloc(1, sizeof(*m));
 	const char *base = strrchr(path, '/');
 
 	memset(sw, 0, sizeof(*sw));
@@ -226,7 +226,7 @@ static int walk_mbox(tw_walker *w, const char *path, const struct stat *sb,
 	mb = tw_mbox_open_file(f, 0, 1);
 	tw_buf_init(&msg, w->limits->max_item_bytes);
 	while (!sw.stop && mb && tw_mbox_next(mb, &msg, &off) == 1) {
-		tw_task *t = calloc(1, sizeof(*t));
+		tw_task *t = tw_calloc(1, sizeof(*t));
 
 		if (!t)
 			break;
@@ -268,7 +268,7 @@ static int walk_pst(tw_walker *w, const char *path, const struct stat *sb,
 		return -1;
 	ps = tw_pst_split_open(path, w->limits, w->cancel, sw.m->node);
 	while (!sw.stop && ps && tw_pst_split_next(ps, &part) == 1) {
-		tw_task *t = calloc(1, sizeof(*t));
+		tw_task *t = tw_calloc(1, sizeof(*t));
 
 		if (!t) {
 			tw_pst_part_free(&part);
@@ -321,7 +321,7 @@ static int walk_file(tw_walker *w, const char *path, const struct stat *sb)
 		return walk_mbox(w, path, sb, &fs);
 	if (tw_looks_like_pst(head, hn))
 		return walk_pst(w, path, sb, &fs, head, hn);
-	t = calloc(1, sizeof(*t));
+	t = tw_calloc(1, sizeof(*t));
 	if (!t)
 		return -1;
 	t->kind = TW_TASK_FILE;
@@ -355,7 +355,7 @@ static int list_dir(const char *path, char ***names, size_t *n)
 			char **p;
 
 			cap = cap ? cap * 2 : 64;
-			p = realloc(*names, cap * sizeof(*p));
+			p = tw_realloc(*names, cap * sizeof(*p));
 			if (!p)
 				break;
 			*names = p;

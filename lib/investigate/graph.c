@@ -68,7 +68,7 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 		if (st)
 			return st;
 	}
-	p = calloc(1, sizeof(*p));
+	p = tw_calloc(1, sizeof(*p));
 	if (!p)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
 	g = &p->pub;
@@ -99,7 +99,7 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 				break;
 			if (g->nnodes == cap) {
 				cap = cap ? cap * 2 : 256;
-				n = realloc(g->nodes, cap * sizeof(*n));
+				n = tw_realloc(g->nodes, cap * sizeof(*n));
 				if (!n)
 					goto oom;
 				g->nodes = n;
@@ -138,7 +138,7 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 			continue;
 		if (g->nedges == cap_e) {
 			cap_e = cap_e ? cap_e * 2 : 256;
-			e = realloc(g->edges, cap_e * sizeof(*e));
+			e = tw_realloc(g->edges, cap_e * sizeof(*e));
 			if (!e)
 				goto oom;
 			g->edges = e;
@@ -171,8 +171,8 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 	s = NULL;
 	/* Nodes without any edge left (filters) are dropped; indexes remapped. */
 	{
-		size_t *map = malloc((g->nnodes ? g->nnodes : 1) * sizeof(*map));
-		char *used = calloc(g->nnodes ? g->nnodes : 1, 1);
+		size_t *map = tw_malloc((g->nnodes ? g->nnodes : 1) * sizeof(*map));
+		char *used = tw_calloc(g->nnodes ? g->nnodes : 1, 1);
 		size_t k = 0;
 
 		if (!map || !used) {

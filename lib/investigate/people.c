@@ -288,7 +288,7 @@ static const char *ev_name_canon(evidence *ev, const char *name)
 		return ev->cnames[idx];
 	if (ev->ncnames == ev->capcnames) {
 		size_t cap = ev->capcnames ? ev->capcnames * 2 : 256;
-		char **p = realloc(ev->cnames, cap * sizeof(*p));
+		char **p = tw_realloc(ev->cnames, cap * sizeof(*p));
 
 		if (!p) {
 			ev->oom = 1;
@@ -314,7 +314,7 @@ static void ev_name(evidence *ev, int64_t addr_id, const char *name, int64_t n)
 	int64_t cur = 0;
 
 	/* Names are short: the key is made on the stack, unless it is not. */
-	if ((size_t)k + nl >= sizeof(buf) && !(key = malloc((size_t)k + nl + 1))) {
+	if ((size_t)k + nl >= sizeof(buf) && !(key = tw_malloc((size_t)k + nl + 1))) {
 		ev->oom = 1;
 		return;
 	}
@@ -339,7 +339,7 @@ static void ev_link(evidence *ev, int64_t a, int64_t b, int64_t blob)
 	}
 	if (ev->nlink == ev->caplink) {
 		size_t cap = ev->caplink ? ev->caplink * 2 : 256;
-		link *p = realloc(ev->link, cap * sizeof(*p));
+		link *p = tw_realloc(ev->link, cap * sizeof(*p));
 
 		if (!p) {
 			ev->oom = 1;
@@ -384,7 +384,7 @@ static const struct ca *ev_canon(evidence *ev, int64_t id)
 		return &ev->ca[idx];
 	if (ev->nca == ev->capca) {
 		size_t cap = ev->capca ? ev->capca * 2 : 1024;
-		struct ca *p = realloc(ev->ca, cap * sizeof(*p));
+		struct ca *p = tw_realloc(ev->ca, cap * sizeof(*p));
 
 		if (!p) {
 			ev->oom = 1;
@@ -486,8 +486,8 @@ static int gather_one(const tw_ar_email_addrs *e, void *ud)
 /* Hand the evidence to the archive, names in the order of their map. */
 static trawl_status ev_write(evidence *ev, int full)
 {
-	tw_ar_name_seen *names = malloc((ev->names.len ? ev->names.len : 1) * sizeof(*names));
-	tw_ar_pair_seen *pairs = malloc((ev->nlink ? ev->nlink : 1) * sizeof(*pairs));
+	tw_ar_name_seen *names = tw_malloc((ev->names.len ? ev->names.len : 1) * sizeof(*names));
+	tw_ar_pair_seen *pairs = tw_malloc((ev->nlink ? ev->nlink : 1) * sizeof(*pairs));
 	size_t i, nn = 0;
 	trawl_status st;
 
@@ -601,8 +601,8 @@ static trawl_status load_group(trawl_archive *ar, group *g)
 
 	if (st)
 		return st;
-	g->a = calloc(g->in.naddrs ? g->in.naddrs : 1, sizeof(*g->a));
-	g->names = calloc(g->in.nnames ? g->in.nnames : 1, sizeof(*g->names));
+	g->a = tw_calloc(g->in.naddrs ? g->in.naddrs : 1, sizeof(*g->a));
+	g->names = tw_calloc(g->in.nnames ? g->in.nnames : 1, sizeof(*g->names));
 	if (!g->a || !g->names)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory grouping people");
 	for (i = 0; i < g->in.naddrs; i++) {
@@ -663,12 +663,12 @@ static size_t edit_addrs(group *g, const char *list, size_t *out, size_t max)
 static trawl_status store_group(trawl_archive *ar, group *g)
 {
 	/* Per root: member count, best name, main address. */
-	size_t *count = calloc(g->n ? g->n : 1, sizeof(size_t));
-	size_t *main_a = calloc(g->n ? g->n : 1, sizeof(size_t));
-	int64_t *top_n = calloc(g->n ? g->n : 1, sizeof(int64_t));
-	const char **top = calloc(g->n ? g->n : 1, sizeof(char *));
-	tw_ar_grouped *rows = calloc(g->n ? g->n : 1, sizeof(*rows));
-	tw_ar_person_row *persons = calloc(g->n ? g->n : 1, sizeof(*persons));
+	size_t *count = tw_calloc(g->n ? g->n : 1, sizeof(size_t));
+	size_t *main_a = tw_calloc(g->n ? g->n : 1, sizeof(size_t));
+	int64_t *top_n = tw_calloc(g->n ? g->n : 1, sizeof(int64_t));
+	const char **top = tw_calloc(g->n ? g->n : 1, sizeof(char *));
+	tw_ar_grouped *rows = tw_calloc(g->n ? g->n : 1, sizeof(*rows));
+	tw_ar_person_row *persons = tw_calloc(g->n ? g->n : 1, sizeof(*persons));
 	size_t i, np = 0;
 	trawl_status st;
 
@@ -775,9 +775,9 @@ trawl_status tw_people_regroup(trawl_archive *ar)
 	 * different people (a shared placeholder such as no.address@...) is
 	 * no evidence, except for a pair that makes up 90% of its pairings;
 	 * DNs of one person (an Exchange and a Notes DN) all count. */
-	best = calloc(g.n ? g.n : 1, sizeof(*best));
-	best_n = calloc(g.n ? g.n : 1, sizeof(*best_n));
-	pairs = malloc((g.in.npairs ? g.in.npairs : 1) * sizeof(*pairs));
+	best = tw_calloc(g.n ? g.n : 1, sizeof(*best));
+	best_n = tw_calloc(g.n ? g.n : 1, sizeof(*best_n));
+	pairs = tw_malloc((g.in.npairs ? g.in.npairs : 1) * sizeof(*pairs));
 	if (!best || !best_n || !pairs)
 		goto oom;
 	for (i = 0; i < g.nnames; i++) {

@@ -45,7 +45,7 @@ void trawl_person_free(trawl_person *pp)
 static person_priv *person_copy(const trawl_person *in)
 {
 	uint64_t failures = tw_alloc_failures();
-	person_priv *p = calloc(1, sizeof(*p));
+	person_priv *p = tw_calloc(1, sizeof(*p));
 	size_t i;
 
 	if (!p)
@@ -56,7 +56,7 @@ static person_priv *person_copy(const trawl_person *in)
 	p->pub.naddrs = p->pub.nnames = 0;
 	p->pub.name = pkeep(p, in->name);
 	p->pub.addr = pkeep(p, in->addr);
-	if (in->naddrs && (p->pub.addrs = calloc(in->naddrs, sizeof(*p->pub.addrs)))) {
+	if (in->naddrs && (p->pub.addrs = tw_calloc(in->naddrs, sizeof(*p->pub.addrs)))) {
 		for (i = 0; i < in->naddrs; i++) {
 			p->pub.addrs[i].addr = pkeep(p, in->addrs[i].addr);
 			p->pub.addrs[i].messages = in->addrs[i].messages;
@@ -64,7 +64,7 @@ static person_priv *person_copy(const trawl_person *in)
 		}
 		p->pub.naddrs = in->naddrs;
 	}
-	if (in->nnames && (p->pub.names = calloc(in->nnames, sizeof(*p->pub.names)))) {
+	if (in->nnames && (p->pub.names = tw_calloc(in->nnames, sizeof(*p->pub.names)))) {
 		for (i = 0; i < in->nnames; i++) {
 			p->pub.names[i].name = pkeep(p, in->names[i].name);
 			p->pub.names[i].count = in->names[i].count;

@@ -232,7 +232,7 @@ static int parse_refs(tmsg *m, const char *refs, const char *irt_raw)
 
 			if (p[len - 1] == '>')
 				len--;
-			r = realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
+			r = tw_realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
 			if (!r) {
 				free(irt);
 				return -1;
@@ -252,7 +252,7 @@ static int parse_refs(tmsg *m, const char *refs, const char *irt_raw)
 	}
 	if (irt && *irt && (!m->mid || strcmp(irt, m->mid)) &&
 	    (!m->nrefs || strcmp(m->refs[m->nrefs - 1], irt))) {
-		char **r = realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
+		char **r = tw_realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
 
 		if (r) {
 			m->refs = r;
@@ -287,7 +287,7 @@ static int load_msg(const tw_ar_thread_msg *row, void *ud)
 
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
-		tmsg *p = realloc(t->m, cap * sizeof(*p));
+		tmsg *p = tw_realloc(t->m, cap * sizeof(*p));
 
 		if (!p)
 			goto oom;
@@ -352,7 +352,7 @@ static int add_part(int64_t blob, int64_t who, void *ud)
 	m = &c->t->m[at];
 	if (m->nparts >= 4096)
 		return 0;
-	p = realloc(m->parts, (m->nparts + 1) * sizeof(*p));
+	p = tw_realloc(m->parts, (m->nparts + 1) * sizeof(*p));
 	if (!p) {
 		c->st = tw_fail(c->ar, TRAWL_ENOMEM, "out of memory threading");
 		return 1;
@@ -370,8 +370,8 @@ static trawl_status load_parts(trawl_archive *ar, tset *t)
 	load_ctx c = { ar, t, TRAWL_OK };
 	trawl_status st;
 
-	idx = malloc((t->n ? t->n : 1) * sizeof(*idx));
-	need = malloc((t->n ? t->n : 1) * sizeof(*need));
+	idx = tw_malloc((t->n ? t->n : 1) * sizeof(*idx));
+	need = tw_malloc((t->n ? t->n : 1) * sizeof(*need));
 	if (!idx || !need) {
 		free(idx);
 		free(need);
@@ -457,7 +457,7 @@ static trawl_status components(trawl_archive *ar, tset *t, tw_uf *uf)
 	memset(&ids, 0, sizeof(ids));
 	/* Give every id a node after the messages, then union. */
 	cap = t->n * 2 + 16;
-	pairs = malloc(cap * sizeof(*pairs));
+	pairs = tw_malloc(cap * sizeof(*pairs));
 	if (!pairs)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
 	for (i = 0; i < t->n; i++) {
@@ -477,7 +477,7 @@ static trawl_status components(trawl_archive *ar, tset *t, tw_uf *uf)
 				}
 			}
 			if (npairs == cap) {
-				void *p = realloc(pairs, cap * 2 * sizeof(*pairs));
+				void *p = tw_realloc(pairs, cap * 2 * sizeof(*pairs));
 
 				if (!p) {
 					st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
@@ -499,7 +499,7 @@ static trawl_status components(trawl_archive *ar, tset *t, tw_uf *uf)
 		tw_uf_union(uf, pairs[i].a, pairs[i].node);
 
 	/* Subject fallback, within groups of the same base subject. */
-	keys = malloc((t->n ? t->n : 1) * sizeof(*keys));
+	keys = tw_malloc((t->n ? t->n : 1) * sizeof(*keys));
 	if (!keys) {
 		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
 		goto out;
@@ -562,7 +562,7 @@ trawl_status tw_investigate_refresh(trawl_archive *ar)
  * indexes through which later ingests find the conversations they touch. */
 static trawl_status index_new(trawl_archive *ar, tset *t, int full)
 {
-	tw_ar_thread_keys *k = malloc((t->n ? t->n : 1) * sizeof(*k));
+	tw_ar_thread_keys *k = tw_malloc((t->n ? t->n : 1) * sizeof(*k));
 	size_t i, n = 0;
 	trawl_status st;
 
@@ -636,7 +636,7 @@ trawl_status tw_thread_update(trawl_archive *ar, int full)
 			if (tw_intmap_put(&comp_tid, (int64_t)root, t.m[i].old_tid))
 				goto oom;
 	}
-	set = malloc((t.n ? t.n : 1) * sizeof(*set));
+	set = tw_malloc((t.n ? t.n : 1) * sizeof(*set));
 	if (!set)
 		goto oom;
 	for (i = 0; i < t.n; i++) {
@@ -692,7 +692,7 @@ static int64_t cont_new(conts *cs, const char *id)
 {
 	if (cs->n == cs->cap) {
 		size_t cap = cs->cap ? cs->cap * 2 : 64;
-		cont *p = realloc(cs->c, cap * sizeof(*p));
+		cont *p = tw_realloc(cs->c, cap * sizeof(*p));
 
 		if (!p)
 			return -1;
@@ -759,7 +759,7 @@ static int cmp_cont_key(const void *a, const void *b, void *ctx);
 static int link_children(conts *cs)
 {
 	size_t i, n = 0;
-	int64_t *order = malloc((cs->n ? cs->n : 1) * sizeof(*order));
+	int64_t *order = tw_malloc((cs->n ? cs->n : 1) * sizeof(*order));
 
 	if (!order)
 		return -1;
@@ -873,14 +873,14 @@ static trawl_status build_tree(trawl_archive *ar, tset *t, thread_priv *out)
 	/* Depth-first from the roots; a missing message below a root is left
 	 * out and its children take its place. */
 	cap = cs.n + 1;
-	stack = malloc(cap * sizeof(*stack));
-	parents = malloc(cap * sizeof(*parents));
-	depths = malloc(cap * sizeof(*depths));
-	th->msgs = calloc(cap, sizeof(*th->msgs));
+	stack = tw_malloc(cap * sizeof(*stack));
+	parents = tw_malloc(cap * sizeof(*parents));
+	depths = tw_malloc(cap * sizeof(*depths));
+	th->msgs = tw_calloc(cap, sizeof(*th->msgs));
 	if (!stack || !parents || !depths || !th->msgs)
 		goto oom;
 	{
-		int64_t *roots = malloc(cap * sizeof(*roots));
+		int64_t *roots = tw_malloc(cap * sizeof(*roots));
 		size_t nroots = 0;
 
 		if (!roots)
@@ -979,7 +979,7 @@ trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id, trawl_
 		tset_release(&t);
 		return tw_fail(ar, TRAWL_ENOTFOUND, "no conversation with id %lld", (long long)thread_id);
 	}
-	p = calloc(1, sizeof(*p));
+	p = tw_calloc(1, sizeof(*p));
 	if (!p) {
 		tset_release(&t);
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");

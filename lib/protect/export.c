@@ -71,7 +71,7 @@ static int on_finding(const trawl_finding *f, void *ud)
 		return 0;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 32;
-		span *v = realloc(s->v, cap * sizeof(*v));
+		span *v = tw_realloc(s->v, cap * sizeof(*v));
 
 		if (!v)
 			return 1;
@@ -799,7 +799,7 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 	}
 	if (opts->format == TRAWL_EXPORT_CONCORDANCE) {
 		/* Families together, each in id order, numbered in that order. */
-		fam *f = calloc(sel->n ? sel->n : 1, sizeof(*f));
+		fam *f = tw_calloc(sel->n ? sel->n : 1, sizeof(*f));
 		sqlite3_stmt *q = NULL;
 		const char *prefix = opts->prefix && *opts->prefix ? opts->prefix : "TRAWL";
 		size_t a, b;

@@ -157,7 +157,7 @@ static int collect(int64_t id, void *ud)
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 1024;
-		int64_t *v = realloc(l->v, cap * sizeof(*v));
+		int64_t *v = tw_realloc(l->v, cap * sizeof(*v));
 
 		if (!v) {
 			l->oom = 1;

@@ -60,7 +60,7 @@ static tw_qnode *node(parser *p, int kind, size_t pos)
 		fail(p, pos, "query too complex (more than %s terms)", "512");
 		return NULL;
 	}
-	n = calloc(1, sizeof(*n));
+	n = tw_calloc(1, sizeof(*n));
 	if (!n) {
 		fail(p, pos, "out of memory%s", "");
 		return NULL;

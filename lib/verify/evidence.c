@@ -62,7 +62,7 @@ trawl_status tw_select(trawl_archive *ar, const char *query, int emails_only, tw
 	sqlite3_finalize(ins);
 	if (st)
 		return st;
-	s = calloc(1, sizeof(*s));
+	s = tw_calloc(1, sizeof(*s));
 	if (!s)
 		return TRAWL_ENOMEM;
 	/* One item per content, its first occurrence, oldest first. */
@@ -82,7 +82,7 @@ trawl_status tw_select(trawl_archive *ar, const char *query, int emails_only, tw
 
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 256;
-			tw_sel_item *v = realloc(s->v, cap * sizeof(*v));
+			tw_sel_item *v = tw_realloc(s->v, cap * sizeof(*v));
 
 			if (!v) {
 				sqlite3_finalize(q);
@@ -454,7 +454,7 @@ static const char *keep(prov_priv *p, char *s)
 		return NULL;
 	if (p->nstrs == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 32;
-		char **v = realloc(p->strs, cap * sizeof(*v));
+		char **v = tw_realloc(p->strs, cap * sizeof(*v));
 
 		if (!v) {
 			free(s);
@@ -522,8 +522,8 @@ static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, 
 		if (hs.v[i].nlen == 8 && !strncasecmp(hs.v[i].name, "Received", 8))
 			nrec++;
 	if (nrec) {
-		p->hops = calloc(nrec, sizeof(*p->hops));
-		pub->hops = calloc(nrec, sizeof(*pub->hops));
+		p->hops = tw_calloc(nrec, sizeof(*p->hops));
+		pub->hops = tw_calloc(nrec, sizeof(*pub->hops));
 		if (!p->hops || !pub->hops) {
 			tw_hdrs_release(&hs);
 			free(m);
@@ -568,7 +568,7 @@ static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, 
 
 		if (!h)
 			continue;
-		o = realloc(pub->origin, (pub->norigin + 1) * sizeof(*o));
+		o = tw_realloc(pub->origin, (pub->norigin + 1) * sizeof(*o));
 		if (!o)
 			break;
 		pub->origin = o;
