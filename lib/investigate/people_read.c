@@ -44,7 +44,6 @@ void trawl_person_free(trawl_person *pp)
  * address it has, else its most used name and its busiest address. */
 static person_priv *person_copy(const trawl_person *in)
 {
-	uint64_t failures = tw_alloc_failures();
 	person_priv *p = tw_calloc(1, sizeof(*p));
 	size_t i;
 
@@ -75,11 +74,6 @@ static person_priv *person_copy(const trawl_person *in)
 		p->pub.addr = p->pub.addrs[0].addr;
 	if (!p->pub.name)
 		p->pub.name = p->pub.nnames ? p->pub.names[0].name : p->pub.addr;
-	/* An address or name lost on the way: no partial person. */
-	if (tw_alloc_failures() != failures) {
-		trawl_person_free(&p->pub);
-		return NULL;
-	}
 	return p;
 }
 
@@ -89,20 +83,35 @@ typedef struct list_ctx {
 	void *ud;
 	trawl_status st;
 	person_priv *one;    /* trawl_person_get: the copy, kept */
+	uint64_t failures;   /* tw_alloc_failures() before this person was read */
 } list_ctx;
+
+/* A copy of the person the archive just read, or NULL with c->st set when
+ * out of memory: in the copy, or while the archive read it (an address or
+ * name lost on the way), so that no partial person is handed on. */
+static person_priv *take(list_ctx *c, const trawl_person *in)
+{
+	person_priv *p = person_copy(in);
+
+	if (p && tw_alloc_failures() == c->failures)
+		return p;
+	if (p)
+		trawl_person_free(&p->pub);
+	c->st = tw_fail(c->ar, TRAWL_ENOMEM, "out of memory");
+	return NULL;
+}
 
 static int list_one(const trawl_person *in, void *ud)
 {
 	list_ctx *c = ud;
-	person_priv *p = person_copy(in);
+	person_priv *p = take(c, in);
 	int stop;
 
-	if (!p) {
-		c->st = tw_fail(c->ar, TRAWL_ENOMEM, "out of memory");
+	if (!p)
 		return 1;
-	}
 	stop = c->fn(&p->pub, c->ud);
 	trawl_person_free(&p->pub);
+	c->failures = tw_alloc_failures();
 	return stop;
 }
 
@@ -127,6 +136,7 @@ trawl_status trawl_people(trawl_archive *ar, const char *query, const trawl_peop
 	c.ar = ar;
 	c.fn = fn;
 	c.ud = ud;
+	c.failures = tw_alloc_failures();
 	st = tw_ar_people_list(ar, all ? NULL : "tw_pq", opts->match, opts->by_name, opts->limit,
 			       opts->offset, list_one, &c);
 	return st ? st : c.st;
@@ -136,9 +146,7 @@ static int keep_one(const trawl_person *in, void *ud)
 {
 	list_ctx *c = ud;
 
-	c->one = person_copy(in);
-	if (!c->one)
-		c->st = tw_fail(c->ar, TRAWL_ENOMEM, "out of memory");
+	c->one = take(c, in);
 	return 1;
 }
 
@@ -150,6 +158,7 @@ trawl_status trawl_person_get(trawl_archive *ar, int64_t id, trawl_person **out)
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
 	c.ar = ar;
+	c.failures = tw_alloc_failures();
 	st = tw_ar_person_read(ar, id, keep_one, &c);
 	if (!st)
 		st = c.st;
