@@ -6,7 +6,7 @@
  *   - tw_buf, the one growable buffer for untrusted bytes, with a hard cap
  *     fixed at creation;
  *   - allocation wrappers, UTF-8 and hashing helpers (util.c);
- *   - hash maps and union-find (maps.c);
+ *   - hash maps and union-find (maps.c); content families (types.c);
  *   - tw_node, the in-memory tree an input file becomes during extraction
  *     (file -> email -> attachment -> archive member ...), handed from the
  *     extractor threads to the writer (node.c).
@@ -282,6 +282,19 @@ char *tw_node_str(tw_node *n, const char *s);
 /* Non-zero when something of node n (not its children) was lost for lack
  * of memory: n->oom, its text buffer failed, or an address was lost. */
 int tw_node_oom(const tw_node *n);
+/* ---------------------------------------------------------------- types (types.c) */
+
+/* Family for a MIME type / extension: "pdf", "word", ... (static). */
+const char *tw_family(const char *mime, const char *ext);
+/* The family a file name's extension promises ("pdf" for "pdf", "word"
+ * for "docx" ...), or NULL for extensions that promise nothing. */
+const char *tw_ext_family(const char *ext);
+/* Lowercased extension of a file name without the dot, or NULL (none, or
+ * out of memory when tw_ext_start() is not NULL). */
+char *tw_ext_of(const char *name);
+/* Where the extension of a name starts (after the dot), or NULL. */
+const char *tw_ext_start(const char *name);
+
 /* ---------------------------------------------------------------- maps */
 
 /* Hash maps and union-find for the derived-data passes (lib/maps.c).

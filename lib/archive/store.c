@@ -20,7 +20,6 @@
 #include <openssl/evp.h>
 
 #include "archive/archive.h"
-#include "extract/extract.h"
 
 enum {
 	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_GET, S_TEXT_INS,

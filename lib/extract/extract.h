@@ -76,17 +76,6 @@ int tw_cx_locating(const tw_extract_ctx *cx);
 /* Detect the MIME type of content.  Returns a static or per-thread string. */
 const char *tw_detect_mime(const unsigned char *data, size_t len,
 			   const char *name);
-/* Family for a MIME type / extension: "pdf", "word", ... (static). */
-const char *tw_family(const char *mime, const char *ext);
-/* The family a file name's extension promises ("pdf" for "pdf", "word"
- * for "docx" ...), or NULL for extensions that promise nothing. */
-const char *tw_ext_family(const char *ext);
-/* Lowercased extension of a file name without the dot, or NULL (none, or
- * out of memory when tw_ext_start() is not NULL). */
-char *tw_ext_of(const char *name);
-/* Where the extension of a name starts (after the dot), or NULL. */
-const char *tw_ext_start(const char *name);
-
 /* Convert `len` bytes in `charset` (NULL: detect with uchardet) to UTF-8 and
  * append them to the node's text. */
 void tw_text_convert(tw_node *n, const char *data, size_t len,
