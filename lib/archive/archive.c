@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "archive/archive.h"
+#include "archive/db.h"
 
 static const char *const migrations[] = {
 	/* 1: the core data model */
@@ -167,6 +168,29 @@ trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
 	vsnprintf(ar->errmsg, sizeof(ar->errmsg), fmt, ap);
 	va_end(ap);
 	return st;
+}
+
+trawl_status tw_writable(trawl_archive *ar)
+{
+	if (!ar->readonly)
+		return TRAWL_OK;
+	return tw_fail(ar, TRAWL_EINVAL, "archive '%s' is open read-only", ar->path);
+}
+
+trawl_status tw_ar_begin(trawl_archive *ar)
+{
+	return tw_exec(ar, "BEGIN IMMEDIATE");
+}
+
+trawl_status tw_ar_commit(trawl_archive *ar)
+{
+	return tw_exec(ar, "COMMIT");
+}
+
+void tw_ar_rollback(trawl_archive *ar)
+{
+	/* Not through tw_exec(): the message says why the caller gave up. */
+	sqlite3_exec(ar->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 trawl_status tw_dbfail(trawl_archive *ar, const char *what)

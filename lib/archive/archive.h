@@ -12,11 +12,25 @@
 #define TW_ARCHIVE_H
 
 #include "tw.h"
-#include "archive/db.h"
 
 /* Compress/decompress stored text (zlib). */
 unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen);
 char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len);
+
+/* Set the archive's error message (trawl_archive_errmsg()); returns st. */
+trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
+	TW_PRINTF(3, 4);
+/* TRAWL_OK when `ar` may be written; else TRAWL_EINVAL with the message
+ * "archive '...' is open read-only".  Functions that write call it first. */
+trawl_status tw_writable(trawl_archive *ar);
+/* A write transaction on the archive's connection: tw_ar_begin() takes the
+ * write lock at once (waiting up to TW_BUSY_TIMEOUT_MS for another writer),
+ * tw_ar_commit() ends it; both set the archive's message on failure.
+ * tw_ar_rollback() undoes it and keeps the message of the failure that
+ * made the caller give up. */
+trawl_status tw_ar_begin(trawl_archive *ar);
+trawl_status tw_ar_commit(trawl_archive *ar);
+void tw_ar_rollback(trawl_archive *ar);
 
 /* Units: what the writer commits atomically (one input with descendants,
  * or one part of a container the walker splits). */
@@ -97,7 +111,19 @@ trawl_status tw_store_after_ingest(trawl_archive *ar);
  * row.  Called by the extractor threads, or by the writer when they did not. */
 void tw_text_key(tw_node *n, const char *text, size_t len);
 
-/* Reader side (any thread, own connection). */
+/* Reader side: the walker's resume checks and the extractor threads' "is
+ * this content known" look-ups.  Each thread opens a reader of its own (a
+ * read-only connection apart from the writer's), so that they never wait
+ * on the writer's connection. */
+typedef struct tw_ar_reader tw_ar_reader;
+/* Open a reader on the archive's file; NULL when it cannot be opened.
+ * Close it with tw_ar_reader_close() (NULL is fine) from the thread that
+ * used it. */
+tw_ar_reader *tw_ar_reader_open(trawl_archive *ar);
+void tw_ar_reader_close(tw_ar_reader *rd);
+/* Non-zero when the archive has no input yet: nothing to resume. */
+int tw_ar_reader_fresh(tw_ar_reader *rd);
+
 typedef struct tw_file_state {
 	int found;
 	int64_t size, mtime, item_id;
@@ -106,18 +132,26 @@ typedef struct tw_file_state {
 	int has_sha;
 	int64_t inputs;  /* inputs it stands for: parts of a split container, else 0 (1) */
 } tw_file_state;
-int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs);
+/* What the archive holds of the input at `path` (fs->found is 0 when it
+ * holds nothing); returns 0, or -1 when the look-up failed. */
+int tw_ar_file_state(tw_ar_reader *rd, const char *path, tw_file_state *fs);
 /* Non-zero when a content with this digest is stored, extracted and used
- * by an item outside the family `replacing` (0: none).  `*cache` holds a
- * prepared statement between calls (finalize it). */
-int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
-		   int64_t replacing);
-/* Keys of the parts of split container `item` already committed. */
-int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
-		       size_t *n);
+ * by an item outside the family `replacing` (0: none).  0 when rd is NULL
+ * or the look-up fails: the content is extracted again. */
+int tw_ar_known(tw_ar_reader *rd, const tw_digest *d, int64_t replacing);
+/* Keys of the parts of split container `item` already committed, in no
+ * order: *keys (caller frees) holds *n of them.  Returns 0, or -1 when the
+ * look-up failed (then *n is 0). */
+int tw_ar_part_keys(tw_ar_reader *rd, int64_t item, int format, uint64_t **keys,
+		    size_t *n);
 
 /* ---------------------------------------------------------------- derived: people and conversations */
 
 /* ---------------------------------------------------------------- marks, findings, evidence, export */
+
+/* Until every reader is behind the seam (lib/investigate/people.c and
+ * thread.c still issue SQL), the backend's private side comes along;
+ * code outside lib/archive/ and lib/search/ must not use it. */
+#include "archive/db.h"
 
 #endif /* TW_ARCHIVE_H */

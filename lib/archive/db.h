@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "tw.h"
+#include "archive/archive.h"
 
 /* Totals of recent queries, valid while the archive has not changed
  * (lib/search/search.c): the pages and orders of one search count once. */
@@ -32,9 +32,6 @@ struct trawl_archive {
 	unsigned counts_next;
 };
 
-/* Set the archive's error message; returns st. */
-trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
-	TW_PRINTF(3, 4);
 /* Record a SQLite failure as TRAWL_EDB with the database's message. */
 trawl_status tw_dbfail(trawl_archive *ar, const char *what);
 /* Open a raw connection with trawl's functions and pragmas. */

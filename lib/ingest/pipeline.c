@@ -216,8 +216,7 @@ typedef struct run {
 
 typedef struct worker {
 	run *r;
-	sqlite3 *db;
-	sqlite3_stmt *known_stmt;
+	tw_ar_reader *rd;    /* own read handle, or NULL: every content is new */
 	int64_t replacing;   /* family the current task replaces, or 0 */
 	pthread_t th;
 } worker;
@@ -226,7 +225,7 @@ static int known(const tw_digest *d, void *ud)
 {
 	worker *w = ud;
 
-	if (tw_store_known(w->db, &w->known_stmt, d, w->replacing))
+	if (tw_ar_known(w->rd, d, w->replacing))
 		return 1;
 	/* First to claim extracts; anyone later records a duplicate. */
 	return !claimed_add(&w->r->claims, d->sha256);
@@ -501,16 +500,13 @@ static void *walker_main(void *p)
 	w.ud = r;
 	w.skipped = &r->skipped;
 	w.bytes_skipped = &r->bytes_skipped;
-	if (tw_db_open(r->ar->path, 1, &w.db) == SQLITE_OK) {
-		sqlite3_stmt *s = NULL;
-
+	w.rd = tw_ar_reader_open(r->ar);
+	if (w.rd) {
 		/* On a new archive there is nothing to resume: skip the look-ups. */
-		if (sqlite3_prepare_v2(w.db, "SELECT 1 FROM files LIMIT 1", -1, &s, NULL) == SQLITE_OK)
-			w.fresh = sqlite3_step(s) != SQLITE_ROW;
-		sqlite3_finalize(s);
+		w.fresh = tw_ar_reader_fresh(w.rd);
 		tw_walk(&w);
 	}
-	sqlite3_close_v2(w.db);
+	tw_ar_reader_close(w.rd);
 	queue_close(&r->tasks, 0);
 	return NULL;
 }
@@ -568,8 +564,9 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 		memset(&defopts, 0, sizeof(defopts));
 		opts = &defopts;
 	}
-	if (ar->readonly)
-		return tw_fail(ar, TRAWL_EINVAL, "archive '%s' is open read-only", ar->path);
+	rc = tw_writable(ar);
+	if (rc)
+		return rc;
 	njobs = opts->jobs > 0 ? opts->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (njobs < 1)
 		njobs = 1;
@@ -628,7 +625,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	atomic_store(&r->workers_left, njobs);
 	for (i = 0; i < njobs; i++) {
 		workers[i].r = r;
-		tw_db_open(ar->path, 1, &workers[i].db);
+		workers[i].rd = tw_ar_reader_open(ar);
 		pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
 	}
 	pthread_create(&walker, NULL, walker_main, r);
@@ -641,7 +638,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			tw_unit_result res;
 
 			if (!in_txn) {
-				rc = tw_exec(ar, "BEGIN IMMEDIATE");
+				rc = tw_ar_begin(ar);
 				if (rc)
 					goto stop;
 				in_txn = 1;
@@ -685,7 +682,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 				r->cancel = 1;
 				queue_close(&r->tasks, 1);
 				if (in_txn)
-					sqlite3_exec(ar->db, "ROLLBACK", NULL, NULL, NULL);
+					tw_ar_rollback(ar);
 				in_txn = 0;
 				/* Ids remembered by the writer may be rolled back. */
 				tw_store_release(ar);
@@ -700,7 +697,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			       done)) {
 			int64_t c0 = tw_now_ms();
 
-			rc = tw_exec(ar, "COMMIT");
+			rc = tw_ar_commit(ar);
 			writer_ms += tw_now_ms() - c0;
 			in_txn = 0;
 			if (rc) {
@@ -723,12 +720,11 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 		}
 	}
 	if (in_txn)
-		rc = rc ? rc : tw_exec(ar, "COMMIT");
+		rc = rc ? rc : tw_ar_commit(ar);
 	pthread_join(walker, NULL);
 	for (i = 0; i < njobs; i++) {
 		pthread_join(workers[i].th, NULL);
-		sqlite3_finalize(workers[i].known_stmt);
-		sqlite3_close_v2(workers[i].db);
+		tw_ar_reader_close(workers[i].rd);
 	}
 	if (have_counter)
 		pthread_join(counter, NULL);
@@ -758,12 +754,12 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			rc = r2;
 	}
 	{
-		char saved[sizeof(ar->errmsg)];
+		char saved[1024];
 
-		memcpy(saved, ar->errmsg, sizeof(saved));
+		snprintf(saved, sizeof(saved), "%s", trawl_archive_errmsg(ar));
 		tw_store_source_end(ar, source, &st);
 		if (rc)
-			memcpy(ar->errmsg, saved, sizeof(saved));
+			tw_fail(ar, rc, "%s", saved);
 	}
 	if (rc == TRAWL_ECANCELLED)
 		tw_fail(ar, rc, "ingest interrupted; run the same command again to resume");
