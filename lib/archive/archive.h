@@ -149,6 +149,19 @@ int tw_ar_part_keys(tw_ar_reader *rd, int64_t item, int format, uint64_t **keys,
 
 /* ---------------------------------------------------------------- marks, findings, evidence, export */
 
+/* Where the exact bytes of an item are (lib/archive/item.c; re-located
+ * through the extractors by lib/investigate/raw.c). */
+typedef struct tw_ar_chain {
+	char *disk;   /* the file on disk the item's family came from, or NULL */
+	char **locs;  /* locators from the file's child down to the item */
+	size_t nloc;  /* 0: the item is the file itself */
+} tw_ar_chain;
+/* Fill *out (release it with tw_ar_chain_release()); TRAWL_ENOTFOUND when
+ * the item (or an ancestor) is missing, TRAWL_ELIMIT when it is nested
+ * deeper than 128 levels. */
+trawl_status tw_ar_item_chain(trawl_archive *ar, int64_t id, tw_ar_chain *out);
+void tw_ar_chain_release(tw_ar_chain *c);
+
 /* Until every reader is behind the seam (lib/investigate/people.c and
  * thread.c still issue SQL), the backend's private side comes along;
  * code outside lib/archive/ and lib/search/ must not use it. */
