@@ -149,6 +149,31 @@ int tw_ar_part_keys(tw_ar_reader *rd, int64_t item, int format, uint64_t **keys,
 
 /* ---------------------------------------------------------------- marks, findings, evidence, export */
 
+/* Selections.  A reader below that works on what a query matched takes
+ * `sel`: the name of a selection, a temporary set of contents (blob ids)
+ * on the archive's connection that the search layer filled from the query
+ * (tw_query_temp() in lib/search/search.c; the name is an identifier
+ * chosen by the caller, "tw_" and a few letters).  NULL stands for every
+ * content.  A selection lives until it is filled again or the archive is
+ * closed. */
+
+/* Tags, notes and saved searches (lib/archive/marks.c; the parts that run
+ * queries are in lib/investigate/marks.c).  Tags and notes are keyed by
+ * the content's SHA-256, so they survive re-ingest and every copy of a
+ * content carries them. */
+
+/* Add the tags add[0..nadd) to every content of selection `sel` (not
+ * NULL; a tag already there stays), then take the tags remove[0..nremove)
+ * off them.
+ * Names are valid and lowercase (the caller checked them).  Runs in the
+ * caller's transaction; the archive's message is set on failure. */
+trawl_status tw_ar_tags_apply(trawl_archive *ar, const char *sel,
+			      const char *const *add, size_t nadd,
+			      const char *const *remove, size_t nremove);
+/* Save the search `name` for `query`, replacing one of that name; the
+ * caller checked both. */
+trawl_status tw_ar_saved_put(trawl_archive *ar, const char *name, const char *query);
+
 /* Where the exact bytes of an item are (lib/archive/item.c; re-located
  * through the extractors by lib/investigate/raw.c). */
 typedef struct tw_ar_chain {
