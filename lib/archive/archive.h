@@ -97,7 +97,7 @@ trawl_status tw_store_walk_error(trawl_archive *ar, int64_t source_id,
 trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id);
 /* Free the writer's caches. */
 void tw_store_release(trawl_archive *ar);
-/* Store the findings of node n (scanned) for its new blob (lib/protect/findings.c);
+/* Store the findings of node n (scanned) for its new blob (lib/archive/findings.c);
  * returns 0 or -1 with the archive's message set. */
 int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n);
 /* Derived data refreshed after an ingest (threads, people). */
@@ -173,6 +173,57 @@ trawl_status tw_ar_tags_apply(trawl_archive *ar, const char *sel,
 /* Save the search `name` for `query`, replacing one of that name; the
  * caller checked both. */
 trawl_status tw_ar_saved_put(trawl_archive *ar, const char *name, const char *query);
+
+/* Findings (lib/archive/findings.c; the scanner and the reports are in
+ * lib/protect/).  A finding belongs to a content.  Its value is never
+ * stored: only TW_FINDING_HASH_BYTES of SHA-256(salt || value), with one
+ * random salt per archive, and a masked preview. */
+
+/* Version of the validators (lib/protect/validate.c) whose findings are
+ * stored with a content; bump it when they change, so that `trawl scan`
+ * redoes older work. */
+#define TW_SCAN_VERSION 1
+
+/* Replace the findings of content `blob` with f (NULL or empty: none) and
+ * record the content scanned by TW_SCAN_VERSION.  In the caller's
+ * transaction; the archive's message is set on failure. */
+trawl_status tw_ar_findings_replace(trawl_archive *ar, int64_t blob, const tw_findings *f);
+
+/* A content to scan again. */
+typedef struct tw_ar_scan_text {
+	int64_t blob;
+	int scanned;      /* already scanned by TW_SCAN_VERSION: nothing loaded */
+	const char *text; /* its extracted text, NULL when it has none */
+	size_t len;
+	const char *type, *mime, *ext; /* of the content and its first item, or NULL */
+} tw_ar_scan_text;
+/* Call fn for each of blobs[0..n), in that order: with its text when
+ * `rescan` is set or it was not scanned by TW_SCAN_VERSION yet, else with
+ * ->scanned set.  The row is valid during the call only; fn may write
+ * (tw_ar_findings_replace, transactions) and returns non-zero to stop. */
+trawl_status tw_ar_scan_texts(trawl_archive *ar, const int64_t *blobs, size_t n, int rescan,
+			      int (*fn)(const tw_ar_scan_text *t, void *ud), void *ud);
+
+/* Which findings a report keeps: those of the types named in
+ * types[0..ntypes) (every type when ntypes is 0) with at least
+ * min_confidence. */
+typedef struct tw_ar_finding_filter {
+	const char *const *types;
+	size_t ntypes;
+	double min_confidence;
+} tw_ar_finding_filter;
+/* The findings of the contents of selection `sel` (NULL: every content),
+ * each with the content's first item, its family path, custodian label and
+ * sender (of the message it is, or came in), by item then offset.  Rows
+ * are valid during the call; fn returns non-zero to stop. */
+trawl_status tw_ar_findings_list(trawl_archive *ar, const char *sel,
+				 const tw_ar_finding_filter *flt, trawl_finding_fn fn, void *ud);
+/* The same findings counted by type, per sender or per document and
+ * type (`grouping`), largest groups first. */
+trawl_status tw_ar_findings_groups(trawl_archive *ar, const char *sel,
+				   const tw_ar_finding_filter *flt,
+				   trawl_finding_grouping grouping,
+				   trawl_finding_group_fn fn, void *ud);
 
 /* Where the exact bytes of an item are (lib/archive/item.c; re-located
  * through the extractors by lib/investigate/raw.c). */
