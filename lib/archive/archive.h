@@ -225,6 +225,68 @@ trawl_status tw_ar_findings_groups(trawl_archive *ar, const char *sel,
 				   trawl_finding_grouping grouping,
 				   trawl_finding_group_fn fn, void *ud);
 
+/* Evidence (lib/archive/evidence.c): what verification, the manifest and
+ * the export read (the checks and formats are in lib/verify/ and
+ * lib/protect/). */
+
+/* One item of a distinct content: its first occurrence. */
+typedef struct tw_ar_first_item {
+	int64_t id, blob;
+	int64_t date;     /* the content's date, 0 when it has none */
+	const char *path; /* family path, or NULL */
+} tw_ar_first_item;
+/* The first item of each content of selection `sel` (NULL: every
+ * content), oldest content first (undated last), then by item id; with
+ * emails_only, messages only.  Rows are valid during the call; fn returns
+ * non-zero to stop. */
+trawl_status tw_ar_first_items(trawl_archive *ar, const char *sel, int emails_only,
+			       int (*fn)(const tw_ar_first_item *it, void *ud), void *ud);
+/* The Message-ID of content `blob` in *out (caller frees), NULL when it
+ * is no message or has none. */
+trawl_status tw_ar_message_id(trawl_archive *ar, int64_t blob, char **out);
+/* The DKIM check of a message content, kept for dkim: queries. */
+typedef struct tw_ar_dkim {
+	int64_t blob;
+	const char *result, *reason;               /* result: "pass", "fail", ... */
+	const char *domain, *selector, *algorithm; /* of the deciding signature, or NULL */
+	int64_t signatures;
+	int weak;
+	int64_t checked;                           /* UTC seconds */
+} tw_ar_dkim;
+/* Record (or replace) the DKIM result of r->blob.  Needs a writable
+ * archive; the caller holds the transaction. */
+trawl_status tw_ar_dkim_put(trawl_archive *ar, const tw_ar_dkim *r);
+/* The recorded DKIM result of item id's content in *out (caller frees),
+ * NULL when none was recorded. */
+trawl_status tw_ar_dkim_result(trawl_archive *ar, int64_t id, char **out);
+/* An input file as the archive recorded it. */
+typedef struct tw_ar_original {
+	const char *path;
+	int64_t size;
+	int64_t item_id;              /* its item, 0 when it has none */
+	const unsigned char *sha256;  /* 32 bytes, or NULL when unknown */
+} tw_ar_original;
+/* The input files holding a content of selection `sel` (in them, or
+ * anywhere in their families), or every input file when sel is NULL, by
+ * path.  Rows are valid during the call; fn returns non-zero to stop. */
+trawl_status tw_ar_originals(trawl_archive *ar, const char *sel,
+			     int (*fn)(const tw_ar_original *o, void *ud), void *ud);
+/* Every item with a path and a content digest: its SHA-256 (32 bytes)
+ * and family path, by path then digest in byte order (no locale), so
+ * that the manifest of an archive is reproducible.  fn returns non-zero
+ * to stop. */
+trawl_status tw_ar_manifest_rows(trawl_archive *ar,
+				 int (*fn)(const unsigned char *sha256, const char *path, void *ud),
+				 void *ud);
+/* Senders of the messages of selection `sel` with a valid date, and the
+ * zone offsets of their dates with counts: by sender, most used zone
+ * first. */
+trawl_status tw_ar_sender_zones(trawl_archive *ar, const char *sel, trawl_zone_fn fn, void *ud);
+/* The document family of each of ids[0..n) in tops[0..n): the outermost
+ * ancestor that is not in an mbox (a message in an mbox is a family of its
+ * own; an attachment belongs to its message). */
+trawl_status tw_ar_family_tops(trawl_archive *ar, const int64_t *ids, size_t n, int64_t *tops);
+
 /* Where the exact bytes of an item are (lib/archive/item.c; re-located
  * through the extractors by lib/investigate/raw.c). */
 typedef struct tw_ar_chain {
