@@ -300,6 +300,31 @@ typedef struct tw_ar_chain {
 trawl_status tw_ar_item_chain(trawl_archive *ar, int64_t id, tw_ar_chain *out);
 void tw_ar_chain_release(tw_ar_chain *c);
 
+/* The communication graph (lib/archive/graph.c; its layout and formats
+ * are in lib/investigate/graph.c).  People are persons of lib/investigate/
+ * people.c's grouping, or an address that belongs to none. */
+
+/* The people who sent or received messages of selection `sel` (NULL:
+ * every message), most active first: id (person, or address when it has
+ * none), label, main address, messages sent and received.  Rows are valid
+ * during the call; fn returns non-zero to stop. */
+trawl_status tw_ar_graph_people(trawl_archive *ar, const char *sel,
+				int (*fn)(const trawl_graph_node *n, void *ud), void *ud);
+/* "wrote to": sender and recipient (ids as above), distinct messages of
+ * the selection, and their first and last date. */
+typedef struct tw_ar_graph_link {
+	int64_t from, to;
+	int64_t messages;
+	int64_t first, last; /* UTC seconds, valid when has_dates */
+	int has_dates;
+} tw_ar_graph_link;
+/* The links of at least min_messages messages, in no order; fn returns
+ * non-zero to stop. */
+trawl_status tw_ar_graph_links(trawl_archive *ar, const char *sel, int64_t min_messages,
+			       int (*fn)(const tw_ar_graph_link *l, void *ud), void *ud);
+/* Messages of the selection with a sender and at least one recipient. */
+trawl_status tw_ar_graph_messages(trawl_archive *ar, const char *sel, int64_t *n);
+
 /* Until every reader is behind the seam (lib/investigate/people.c and
  * thread.c still issue SQL), the backend's private side comes along;
  * code outside lib/archive/ and lib/search/ must not use it. */
