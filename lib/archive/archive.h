@@ -283,8 +283,8 @@ trawl_status tw_ar_manifest_rows(trawl_archive *ar,
  * first. */
 trawl_status tw_ar_sender_zones(trawl_archive *ar, const char *sel, trawl_zone_fn fn, void *ud);
 /* The document family of each of ids[0..n) in tops[0..n): the outermost
- * ancestor that is not in an mbox (a message in an mbox is a family of its
- * own; an attachment belongs to its message). */
+ * ancestor that is not an mbox or a folder of messages (a message in an
+ * mbox is a family of its own; an attachment belongs to its message). */
 trawl_status tw_ar_family_tops(trawl_archive *ar, const int64_t *ids, size_t n, int64_t *tops);
 
 /* Where the exact bytes of an item are (lib/archive/item.c; re-located

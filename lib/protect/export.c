@@ -767,8 +767,8 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 		for (i = 0; i < sel->n; i++)
 			ids[i] = sel->v[i].id;
 		/* The document family of an item: its outermost ancestor that is
-		 * not in an mbox (a message in an mbox is a family of its own; an
-		 * attachment belongs to its message). */
+		 * not an mbox or a folder of messages (a message in an mbox is a
+		 * family of its own; an attachment belongs to its message). */
 		st = tw_ar_family_tops(ar, ids, sel->n, tops);
 		if (st) {
 			free(f);
