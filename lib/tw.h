@@ -170,6 +170,10 @@ void tw_hasher_final(tw_hasher *h, tw_digest *d); /* also frees h */
  * it with the archive's salt; it is never stored.  Offsets are bytes of the
  * node's extracted text.
  */
+/* Names of the finding types, by enum tw_pii: what the archive stores and
+ * the query language's pii: values (lib/protect/validate.c). */
+extern const char *const tw_pii_names[];
+
 typedef struct tw_finding {
 	int type;            /* enum tw_pii (lib/scan/scan.h) */
 	const char *subtype; /* static: "visa", "aws-access-key", ... or NULL */

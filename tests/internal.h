@@ -10,6 +10,7 @@
 #include "mail.h"
 #include "extract/extract.h"
 #include "archive/archive.h"
+#include "archive/db.h"
 #include "search/search.h"
 #include "investigate/investigate.h"
 #include "protect/scan.h"

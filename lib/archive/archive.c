@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "archive/archive.h"
+#include "archive/db.h"
 
 static const char *const migrations[] = {
 	/* 1: the core data model */

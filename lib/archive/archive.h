@@ -12,11 +12,27 @@
 #define TW_ARCHIVE_H
 
 #include "tw.h"
-#include "archive/db.h"
 
 /* Compress/decompress stored text (zlib). */
 unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen);
 char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len);
+
+/* Set the archive's error message (trawl_archive_errmsg()); returns st. */
+trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
+	TW_PRINTF(3, 4);
+/* TRAWL_OK when `ar` may be written; else TRAWL_EREADONLY with the
+ * archive's message set.  Every public function that writes to the archive
+ * calls it first, so that a write on a read-only handle fails the same way
+ * everywhere instead of as whatever SQLite says halfway through. */
+trawl_status tw_writable(trawl_archive *ar);
+/* A write transaction on the archive's connection: tw_ar_begin() takes the
+ * write lock at once (waiting up to TW_BUSY_TIMEOUT_MS for another writer),
+ * tw_ar_commit() ends it; both set the archive's message on failure.
+ * tw_ar_rollback() undoes it and keeps the message of the failure that
+ * made the caller give up. */
+trawl_status tw_ar_begin(trawl_archive *ar);
+trawl_status tw_ar_commit(trawl_archive *ar);
+void tw_ar_rollback(trawl_archive *ar);
 
 /* Units: what the writer commits atomically (one input with descendants,
  * or one part of a container the walker splits). */
@@ -86,7 +102,7 @@ trawl_status tw_store_walk_error(trawl_archive *ar, int64_t source_id,
 trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id);
 /* Free the writer's caches. */
 void tw_store_release(trawl_archive *ar);
-/* Store the findings of node n (scanned) for its new blob (lib/protect/findings.c);
+/* Store the findings of node n (scanned) for its new blob (lib/archive/findings.c);
  * returns 0 or -1 with the archive's message set. */
 int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n);
 /* Delete contents no item uses any more (after replaced families), with
@@ -105,7 +121,19 @@ trawl_status tw_store_compact(trawl_archive *ar);
  * row.  Called by the extractor threads, or by the writer when they did not. */
 void tw_text_key(tw_node *n, const char *text, size_t len);
 
-/* Reader side (any thread, own connection). */
+/* Reader side: the walker's resume checks and the extractor threads' "is
+ * this content known" look-ups.  Each thread opens a reader of its own (a
+ * read-only connection apart from the writer's), so that they never wait
+ * on the writer's connection. */
+typedef struct tw_ar_reader tw_ar_reader;
+/* Open a reader on the archive's file; NULL when it cannot be opened.
+ * Close it with tw_ar_reader_close() (NULL is fine) from the thread that
+ * used it. */
+tw_ar_reader *tw_ar_reader_open(trawl_archive *ar);
+void tw_ar_reader_close(tw_ar_reader *rd);
+/* Non-zero when the archive has no input yet: nothing to resume. */
+int tw_ar_reader_fresh(tw_ar_reader *rd);
+
 typedef struct tw_file_state {
 	int found;
 	int64_t size, mtime, item_id;
@@ -114,15 +142,18 @@ typedef struct tw_file_state {
 	int has_sha;
 	int64_t inputs;  /* inputs it stands for: parts of a split container, else 0 (1) */
 } tw_file_state;
-int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs);
+/* What the archive holds of the input at `path` (fs->found is 0 when it
+ * holds nothing); returns 0, or -1 when the look-up failed. */
+int tw_ar_file_state(tw_ar_reader *rd, const char *path, tw_file_state *fs);
 /* Non-zero when a content with this digest is stored, extracted and used
- * by an item outside the family `replacing` (0: none).  `*cache` holds a
- * prepared statement between calls (finalize it). */
-int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
-		   int64_t replacing);
-/* Keys of the parts of split container `item` already committed. */
-int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
-		       size_t *n);
+ * by an item outside the family `replacing` (0: none).  0 when rd is NULL
+ * or the look-up fails: the content is extracted again. */
+int tw_ar_known(tw_ar_reader *rd, const tw_digest *d, int64_t replacing);
+/* Keys of the parts of split container `item` already committed, in no
+ * order: *keys (caller frees) holds *n of them.  Returns 0, or -1 when the
+ * look-up failed (then *n is 0). */
+int tw_ar_part_keys(tw_ar_reader *rd, int64_t item, int format, uint64_t **keys,
+		    size_t *n);
 
 /* ---------------------------------------------------------------- derived: people and conversations */
 
@@ -136,13 +167,6 @@ int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
  * (or tw_ar_rollback()).  Every function returns TRAWL_OK or a status with
  * the archive's message set (trawl_archive_errmsg()).
  */
-
-/* A transaction for a pass or an edit that must land whole.  tw_ar_begin()
- * takes the write lock at once; tw_ar_rollback() keeps the archive's
- * message (the failure that led to it). */
-trawl_status tw_ar_begin(trawl_archive *ar);
-trawl_status tw_ar_commit(trawl_archive *ar);
-void tw_ar_rollback(trawl_archive *ar);
 
 /* Select the pending emails: those the derived data has not seen yet (no
  * conversation), or every email when some were deleted since the last pass
@@ -370,5 +394,181 @@ trawl_status tw_ar_thread_store(trawl_archive *ar, const tw_ar_thread_set *rows,
 trawl_status tw_ar_item_thread(trawl_archive *ar, int64_t id, int *found, int64_t *thread_id);
 
 /* ---------------------------------------------------------------- marks, findings, evidence, export */
+
+/* Selections.  A reader below that works on what a query matched takes
+ * `sel`: the name of a selection, a temporary set of contents (blob ids)
+ * on the archive's connection that the search layer filled from the query
+ * (tw_query_temp() in lib/search/search.c; the name is an identifier
+ * chosen by the caller, "tw_" and a few letters).  NULL stands for every
+ * content.  A selection lives until it is filled again or the archive is
+ * closed. */
+
+/* Tags, notes and saved searches (lib/archive/marks.c; the parts that run
+ * queries are in lib/investigate/marks.c).  Tags and notes are keyed by
+ * the content's SHA-256, so they survive re-ingest and every copy of a
+ * content carries them. */
+
+/* Add the tags add[0..nadd) to every content of selection `sel` (not
+ * NULL; a tag already there stays), then take the tags remove[0..nremove)
+ * off them.
+ * Names are valid and lowercase (the caller checked them).  Runs in the
+ * caller's transaction; the archive's message is set on failure. */
+trawl_status tw_ar_tags_apply(trawl_archive *ar, const char *sel,
+			      const char *const *add, size_t nadd,
+			      const char *const *remove, size_t nremove);
+/* Save the search `name` for `query`, replacing one of that name; the
+ * caller checked both. */
+trawl_status tw_ar_saved_put(trawl_archive *ar, const char *name, const char *query);
+
+/* Findings (lib/archive/findings.c; the scanner and the reports are in
+ * lib/protect/).  A finding belongs to a content.  Its value is never
+ * stored: only TW_FINDING_HASH_BYTES of SHA-256(salt || value), with one
+ * random salt per archive, and a masked preview. */
+
+/* Version of the validators (lib/protect/validate.c) whose findings are
+ * stored with a content; bump it when they change, so that `trawl scan`
+ * redoes older work. */
+#define TW_SCAN_VERSION 1
+
+/* Replace the findings of content `blob` with f (NULL or empty: none) and
+ * record the content scanned by TW_SCAN_VERSION.  In the caller's
+ * transaction; the archive's message is set on failure. */
+trawl_status tw_ar_findings_replace(trawl_archive *ar, int64_t blob, const tw_findings *f);
+
+/* A content to scan again. */
+typedef struct tw_ar_scan_text {
+	int64_t blob;
+	int scanned;      /* already scanned by TW_SCAN_VERSION: nothing loaded */
+	const char *text; /* its extracted text, NULL when it has none */
+	size_t len;
+	const char *type, *mime, *ext; /* of the content and its first item, or NULL */
+} tw_ar_scan_text;
+/* Call fn for each of blobs[0..n), in that order: with its text when
+ * `rescan` is set or it was not scanned by TW_SCAN_VERSION yet, else with
+ * ->scanned set.  The row is valid during the call only; fn may write
+ * (tw_ar_findings_replace, transactions) and returns non-zero to stop. */
+trawl_status tw_ar_scan_texts(trawl_archive *ar, const int64_t *blobs, size_t n, int rescan,
+			      int (*fn)(const tw_ar_scan_text *t, void *ud), void *ud);
+
+/* Which findings a report keeps: those of the types named in
+ * types[0..ntypes) (every type when ntypes is 0) with at least
+ * min_confidence. */
+typedef struct tw_ar_finding_filter {
+	const char *const *types;
+	size_t ntypes;
+	double min_confidence;
+} tw_ar_finding_filter;
+/* The findings of the contents of selection `sel` (NULL: every content),
+ * each with the content's first item, its family path, custodian label and
+ * sender (of the message it is, or came in), by item then offset.  Rows
+ * are valid during the call; fn returns non-zero to stop. */
+trawl_status tw_ar_findings_list(trawl_archive *ar, const char *sel,
+				 const tw_ar_finding_filter *flt, trawl_finding_fn fn, void *ud);
+/* The same findings counted by type, per sender or per document and
+ * type (`grouping`), largest groups first. */
+trawl_status tw_ar_findings_groups(trawl_archive *ar, const char *sel,
+				   const tw_ar_finding_filter *flt,
+				   trawl_finding_grouping grouping,
+				   trawl_finding_group_fn fn, void *ud);
+
+/* Evidence (lib/archive/evidence.c): what verification, the manifest and
+ * the export read (the checks and formats are in lib/verify/ and
+ * lib/protect/). */
+
+/* One item of a distinct content: its first occurrence. */
+typedef struct tw_ar_first_item {
+	int64_t id, blob;
+	int64_t date;     /* the content's date, 0 when it has none */
+	const char *path; /* family path, or NULL */
+} tw_ar_first_item;
+/* The first item of each content of selection `sel` (NULL: every
+ * content), oldest content first (undated last), then by item id; with
+ * emails_only, messages only.  Rows are valid during the call; fn returns
+ * non-zero to stop. */
+trawl_status tw_ar_first_items(trawl_archive *ar, const char *sel, int emails_only,
+			       int (*fn)(const tw_ar_first_item *it, void *ud), void *ud);
+/* The Message-ID of content `blob` in *out (caller frees), NULL when it
+ * is no message or has none. */
+trawl_status tw_ar_message_id(trawl_archive *ar, int64_t blob, char **out);
+/* The DKIM check of a message content, kept for dkim: queries. */
+typedef struct tw_ar_dkim {
+	int64_t blob;
+	const char *result, *reason;               /* result: "pass", "fail", ... */
+	const char *domain, *selector, *algorithm; /* of the deciding signature, or NULL */
+	int64_t signatures;
+	int weak;
+	int64_t checked;                           /* UTC seconds */
+} tw_ar_dkim;
+/* Record (or replace) the DKIM result of r->blob.  Needs a writable
+ * archive; the caller holds the transaction. */
+trawl_status tw_ar_dkim_put(trawl_archive *ar, const tw_ar_dkim *r);
+/* The recorded DKIM result of item id's content in *out (caller frees),
+ * NULL when none was recorded. */
+trawl_status tw_ar_dkim_result(trawl_archive *ar, int64_t id, char **out);
+/* An input file as the archive recorded it. */
+typedef struct tw_ar_original {
+	const char *path;
+	int64_t size;
+	int64_t item_id;              /* its item, 0 when it has none */
+	const unsigned char *sha256;  /* 32 bytes, or NULL when unknown */
+} tw_ar_original;
+/* The input files holding a content of selection `sel` (in them, or
+ * anywhere in their families), or every input file when sel is NULL, by
+ * path.  Rows are valid during the call; fn returns non-zero to stop. */
+trawl_status tw_ar_originals(trawl_archive *ar, const char *sel,
+			     int (*fn)(const tw_ar_original *o, void *ud), void *ud);
+/* Every item with a path and a content digest: its SHA-256 (32 bytes)
+ * and family path, by path then digest in byte order (no locale), so
+ * that the manifest of an archive is reproducible.  fn returns non-zero
+ * to stop. */
+trawl_status tw_ar_manifest_rows(trawl_archive *ar,
+				 int (*fn)(const unsigned char *sha256, const char *path, void *ud),
+				 void *ud);
+/* Senders of the messages of selection `sel` with a valid date, and the
+ * zone offsets of their dates with counts: by sender, most used zone
+ * first. */
+trawl_status tw_ar_sender_zones(trawl_archive *ar, const char *sel, trawl_zone_fn fn, void *ud);
+/* The document family of each of ids[0..n) in tops[0..n): the outermost
+ * ancestor that is not an mbox or a folder of messages (a message in an
+ * mbox is a family of its own; an attachment belongs to its message). */
+trawl_status tw_ar_family_tops(trawl_archive *ar, const int64_t *ids, size_t n, int64_t *tops);
+
+/* Where the exact bytes of an item are (lib/archive/item.c; re-located
+ * through the extractors by lib/investigate/raw.c). */
+typedef struct tw_ar_chain {
+	char *disk;   /* the file on disk the item's family came from, or NULL */
+	char **locs;  /* locators from the file's child down to the item */
+	size_t nloc;  /* 0: the item is the file itself */
+} tw_ar_chain;
+/* Fill *out (release it with tw_ar_chain_release()); TRAWL_ENOTFOUND when
+ * the item (or an ancestor) is missing, TRAWL_ELIMIT when it is nested
+ * deeper than 128 levels. */
+trawl_status tw_ar_item_chain(trawl_archive *ar, int64_t id, tw_ar_chain *out);
+void tw_ar_chain_release(tw_ar_chain *c);
+
+/* The communication graph (lib/archive/graph.c; its layout and formats
+ * are in lib/investigate/graph.c).  People are persons of lib/investigate/
+ * people.c's grouping, or an address that belongs to none. */
+
+/* The people who sent or received messages of selection `sel` (NULL:
+ * every message), most active first: id (person, or address when it has
+ * none), label, main address, messages sent and received.  Rows are valid
+ * during the call; fn returns non-zero to stop. */
+trawl_status tw_ar_graph_people(trawl_archive *ar, const char *sel,
+				int (*fn)(const trawl_graph_node *n, void *ud), void *ud);
+/* "wrote to": sender and recipient (ids as above), distinct messages of
+ * the selection, and their first and last date. */
+typedef struct tw_ar_graph_link {
+	int64_t from, to;
+	int64_t messages;
+	int64_t first, last; /* UTC seconds, valid when has_dates */
+	int has_dates;
+} tw_ar_graph_link;
+/* The links of at least min_messages messages, in no order; fn returns
+ * non-zero to stop. */
+trawl_status tw_ar_graph_links(trawl_archive *ar, const char *sel, int64_t min_messages,
+			       int (*fn)(const tw_ar_graph_link *l, void *ud), void *ud);
+/* Messages of the selection with a sender and at least one recipient. */
+trawl_status tw_ar_graph_messages(trawl_archive *ar, const char *sel, int64_t *n);
 
 #endif /* TW_ARCHIVE_H */

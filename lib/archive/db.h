@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "tw.h"
+#include "archive/archive.h"
 
 /* Totals of recent queries, valid while the archive has not changed
  * (lib/search/count.c): the pages and orders of one search count once. */
@@ -35,14 +35,6 @@ struct trawl_archive {
 	unsigned counts_next;
 };
 
-/* Set the archive's error message; returns st. */
-trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
-	TW_PRINTF(3, 4);
-/* TRAWL_OK when `ar` may be written; else TRAWL_EREADONLY with the
- * archive's message set.  Every public function that writes to the archive
- * calls it first, so that a write on a read-only handle fails the same way
- * everywhere instead of as whatever SQLite says halfway through. */
-trawl_status tw_writable(trawl_archive *ar);
 /* Record a SQLite failure as TRAWL_EDB with the database's message. */
 trawl_status tw_dbfail(trawl_archive *ar, const char *what);
 /* The status of the database's last failure, for a caller whose message is
@@ -54,7 +46,8 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out);
 /* Run SQL without results. */
 trawl_status tw_exec(trawl_archive *ar, const char *sql);
 /* A cached prepared statement (reset, bindings cleared).  Slots: store.c
- * from 0, people_db.c 36-39, lib/search/ from 40, findings.c from 48 (up to 63). */
+ * from 0, people_db.c 36-39, lib/search/ from 40, findings.c from 48,
+ * evidence.c from 56 (up to 63). */
 sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
 /* A statement prepared for one use (finalize it); NULL with the archive's
  * message set to "<what>: <SQLite's error>" on failure. */

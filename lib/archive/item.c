@@ -1,10 +1,11 @@
 /*
- * item.c - reading items back: metadata, text and the exact original bytes.
+ * item.c - reading items back: metadata, text, and where the exact
+ * original bytes are.
  *
- * Originals are never copied into the archive.  The raw bytes of an item
- * are found again from the file on disk: directly for a file, by offset for
- * an mbox message, and for anything deeper by re-running the extractors in
- * "locating" mode along the chain of locators stored with the items.
+ * Originals are never copied into the archive.  What the archive keeps is
+ * the way back to them: the file on disk a family came from and the chain
+ * of locators stored with its items (tw_ar_item_chain()), which
+ * lib/investigate/raw.c follows through the extractors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "archive/archive.h"
-#include "extract/extract.h"
+#include "archive/db.h"
 
 /* trawl_item plus the strings it owns. */
 typedef struct item_priv {
@@ -294,38 +295,34 @@ trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out, size_t *
 
 /* ---------------------------------------------------------------- raw bytes */
 
-static trawl_status stream_file(trawl_archive *ar, const char *path,
-				trawl_write_fn fn, void *ud)
+void tw_ar_chain_release(tw_ar_chain *c)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char buf[65536];
-	size_t n;
+	size_t i;
 
-	if (!f)
-		return tw_fail(ar, TRAWL_EIO, "cannot open original '%s': %m", path);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (fn(buf, n, ud)) {
-			fclose(f);
-			return tw_fail(ar, TRAWL_EIO, "writing output failed");
-		}
-	}
-	fclose(f);
-	return TRAWL_OK;
+	for (i = 0; i < c->nloc; i++)
+		free(c->locs[i]);
+	free(c->locs);
+	free(c->disk);
+	memset(c, 0, sizeof(*c));
 }
 
-trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, void *ud)
+trawl_status tw_ar_item_chain(trawl_archive *ar, int64_t id, tw_ar_chain *out)
 {
-	char *locs[128];
-	size_t nloc = 0, i;
+	enum { MAX_LOCS = 128 };
 	int64_t cur = id;
-	char *disk = NULL;
-	trawl_status st = TRAWL_OK;
-	sqlite3_stmt *s = prep(ar, "SELECT parent_id, locator, path FROM items WHERE id=?");
-	tw_buf data;
+	size_t i;
+	sqlite3_stmt *s;
 	uint64_t failures = tw_alloc_failures();
 
+	memset(out, 0, sizeof(*out));
+	s = prep(ar, "SELECT parent_id, locator, path FROM items WHERE id=?");
 	if (!s)
 		return TRAWL_EDB;
+	out->locs = tw_calloc(MAX_LOCS, sizeof(*out->locs));
+	if (!out->locs) {
+		sqlite3_finalize(s);
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	}
 	/* Collect locators up to the file on disk. */
 	for (;;) {
 		int64_t parent;
@@ -333,123 +330,36 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 		sqlite3_bind_int64(s, 1, cur);
 		if (sqlite3_step(s) != SQLITE_ROW) {
 			sqlite3_finalize(s);
-			for (i = 0; i < nloc; i++)
-				free(locs[i]);
+			tw_ar_chain_release(out);
 			return tw_fail(ar, TRAWL_ENOTFOUND, "no item with id %lld", (long long)cur);
 		}
 		parent = sqlite3_column_int64(s, 0);
 		if (!parent) {
-			disk = tw_strdup((const char *)sqlite3_column_text(s, 2));
+			out->disk = tw_strdup((const char *)sqlite3_column_text(s, 2));
 			sqlite3_reset(s);
 			break;
 		}
-		if (nloc == TW_ARRAY_LEN(locs)) {
+		if (out->nloc == MAX_LOCS) {
 			sqlite3_finalize(s);
-			for (i = 0; i < nloc; i++)
-				free(locs[i]);
+			tw_ar_chain_release(out);
 			return tw_fail(ar, TRAWL_ELIMIT, "item %lld is nested too deeply", (long long)id);
 		}
-		locs[nloc++] = tw_strdup((const char *)sqlite3_column_text(s, 1));
+		out->locs[out->nloc++] = tw_strdup((const char *)sqlite3_column_text(s, 1));
 		sqlite3_reset(s);
 		cur = parent;
 	}
 	sqlite3_finalize(s);
 	/* A locator or the path lost: the bytes found would be another's. */
 	if (tw_alloc_failures() != failures) {
-		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
-		goto out;
+		tw_ar_chain_release(out);
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
 	}
 	/* Reverse: root's child first. */
-	for (i = 0; i < nloc / 2; i++) {
-		char *t = locs[i];
+	for (i = 0; i < out->nloc / 2; i++) {
+		char *t = out->locs[i];
 
-		locs[i] = locs[nloc - 1 - i];
-		locs[nloc - 1 - i] = t;
+		out->locs[i] = out->locs[out->nloc - 1 - i];
+		out->locs[out->nloc - 1 - i] = t;
 	}
-	if (!disk) {
-		st = tw_fail(ar, TRAWL_ENOTFOUND, "item %lld has no file on disk", (long long)id);
-		goto out;
-	}
-	if (nloc == 0) {
-		st = stream_file(ar, disk, fn, ud);
-		goto out;
-	}
-	tw_buf_init(&data, (size_t)1 << 34);
-	{
-		FILE *f = fopen(disk, "rb");
-		size_t first = 0;
-
-		if (!f) {
-			st = tw_fail(ar, TRAWL_EIO, "cannot open original '%s': %m", disk);
-			tw_buf_release(&data);
-			goto out;
-		}
-		if (locs[0] && strncmp(locs[0], "mbox:", 5) == 0) {
-			uint64_t off = strtoull(locs[0] + 5, NULL, 10), got;
-			tw_mbox *mb = NULL;
-
-			if (fseeko(f, (off_t)off, SEEK_SET) != 0 ||
-			    !(mb = tw_mbox_open_file(f, off, 0)) ||
-			    tw_mbox_next(mb, &data, &got) != 1 || got != off) {
-				if (mb)
-					tw_mbox_close(mb, NULL);
-				fclose(f);
-				if (tw_alloc_failures() != failures)
-					st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading '%s'", disk);
-				else
-					st = tw_fail(ar, TRAWL_ECORRUPT,
-						     "the mbox '%s' changed since it was ingested (no message at offset %llu)",
-						     disk, (unsigned long long)off);
-				tw_buf_release(&data);
-				goto out;
-			}
-			tw_mbox_close(mb, NULL);
-			first = 1;
-		} else {
-			unsigned char buf[65536];
-			size_t n;
-
-			while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-				tw_buf_append(&data, buf, n);
-		}
-		fclose(f);
-		if (first < nloc) {
-			tw_buf found;
-			tw_extract_args args;
-			tw_node *root = tw_node_new("file", NULL, 0);
-
-			tw_buf_init(&found, (size_t)1 << 34);
-			memset(&args, 0, sizeof(args));
-			args.locate = (const char *const *)locs + first;
-			args.nlocate = nloc - first;
-			args.found = &found;
-			if (root)
-				tw_extract(root, (const unsigned char *)data.data, data.len, &args);
-			tw_node_free(root);
-			/* The original, or the way down to the item, lost bytes:
-			 * what was found is not the item's. */
-			if (tw_alloc_failures() != failures) {
-				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding item %lld",
-					     (long long)id);
-			} else if (!found.data && nloc - first) {
-				/* An empty child is found with no bytes: tell them apart. */
-				st = tw_fail(ar, TRAWL_ENOTFOUND,
-					     "could not find item %lld inside '%s' again (the original changed?)",
-					     (long long)id, disk);
-			} else if (found.len && fn(found.data, found.len, ud)) {
-				st = tw_fail(ar, TRAWL_EIO, "writing output failed");
-			}
-			tw_buf_release(&found);
-		} else if (tw_alloc_failures() != failures) {
-			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading item %lld", (long long)id);
-		} else if (data.len && fn(data.data, data.len, ud)) {
-			st = tw_fail(ar, TRAWL_EIO, "writing output failed");
-		}
-	}
-	tw_buf_release(&data);
-out:
-	free(disk);
-	for (i = 0; i < nloc; i++)
-		free(locs[i]);
-	return st;
+	return TRAWL_OK;
 }

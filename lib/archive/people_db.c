@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "archive/archive.h"
+#include "archive/db.h"
 
 /* Cached statements (tw_stmt slots): address ids and texts, asked once
  * per DN or paired address during the pass after an ingest. */

@@ -1,6 +1,6 @@
 /*
- * store.c - writing extraction results into the archive, and the few
- * lookups the pipeline needs (resume state, known contents).
+ * store.c - writing extraction results into the archive (the look-ups of
+ * the walker and the extractor threads are in reader.c).
  *
  * Only the writer thread calls the tw_store_* writers, inside transactions
  * the pipeline opens and commits; one unit (an input file with all its
@@ -9,8 +9,7 @@
  * once per SHA-256 (blobs); every occurrence is an item pointing at its
  * blob.  Texts are stored and indexed once per content too (texts, fts):
  * the copies of a message filed in several folders differ in their headers
- * but share one text, found by its key (tw_text_key()).  The reader-side lookups take a connection of their own so that
- * extractor threads never share the writer's.
+ * but share one text, found by its key (tw_text_key()).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "archive/archive.h"
+#include "archive/db.h"
 
 enum {
 	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_GET, S_TEXT_INS,
@@ -991,106 +991,4 @@ trawl_status tw_store_compact(trawl_archive *ar)
 	sqlite3_wal_checkpoint_v2(ar->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_busy_timeout(ar->db, TW_BUSY_TIMEOUT_MS);
 	return TRAWL_OK;
-}
-
-/* ---------------------------------------------------------------- reader side */
-
-int tw_store_file_state(sqlite3 *db, const char *path, tw_file_state *fs)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	memset(fs, 0, sizeof(*fs));
-	rc = sqlite3_prepare_v2(db,
-				"SELECT f.size, f.mtime, f.item_id, f.done, b.sha256,"
-				" (SELECT substr(c.locator, 1, instr(c.locator, ':')) FROM items c"
-				"  WHERE c.parent_id=f.item_id LIMIT 1), b.nchildren"
-				" FROM files f"
-				" LEFT JOIN items i ON i.id=f.item_id"
-				" LEFT JOIN blobs b ON b.id=i.blob_id WHERE f.path=?",
-				-1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		fs->found = 1;
-		fs->size = sqlite3_column_int64(s, 0);
-		fs->mtime = sqlite3_column_int64(s, 1);
-		fs->item_id = sqlite3_column_int64(s, 2);
-		fs->done = sqlite3_column_int(s, 3);
-		if (sqlite3_column_bytes(s, 4) == 32) {
-			memcpy(fs->sha256, sqlite3_column_blob(s, 4), 32);
-			fs->has_sha = 1;
-		}
-		/* A committed split container stands for all its parts. */
-		const char *prefix = (const char *)sqlite3_column_text(s, 5);
-
-		if (prefix && (!strcmp(prefix, tw_split_prefix(TW_SPLIT_MBOX)) ||
-			       !strcmp(prefix, tw_split_prefix(TW_SPLIT_PST))))
-			fs->inputs = sqlite3_column_int64(s, 6);
-	}
-	sqlite3_finalize(s);
-	return 0;
-}
-
-int tw_store_known(sqlite3 *db, sqlite3_stmt **cache, const tw_digest *d,
-		   int64_t replacing)
-{
-	int found;
-
-	/* Known means stored, extracted, and with its first occurrence (the
-	 * item holding its children, dup=0) in a family that stays: if that
-	 * family is being replaced, the content is extracted again, or its
-	 * children would go with the old family. */
-	if (!*cache &&
-	    sqlite3_prepare_v3(db,
-			       "SELECT 1 FROM blobs b WHERE b.sha256=?1 AND b.extracted=1"
-			       " AND EXISTS (SELECT 1 FROM items i WHERE i.blob_id=b.id AND i.dup=0"
-			       "  AND coalesce(i.root_id, i.id) != ?2)",
-			       -1, SQLITE_PREPARE_PERSISTENT, cache, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_blob(*cache, 1, d->sha256, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(*cache, 2, replacing);
-	found = sqlite3_step(*cache) == SQLITE_ROW;
-	sqlite3_reset(*cache);
-	return found;
-}
-
-int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
-		       size_t *n)
-{
-	const char *prefix = tw_split_prefix(format);
-	size_t plen = strlen(prefix), cap = 0;
-	sqlite3_stmt *s;
-
-	*keys = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT locator FROM items WHERE parent_id=?", -1, &s,
-			       NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(s, 1, item);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *loc = (const char *)sqlite3_column_text(s, 0);
-
-		if (!loc || strncmp(loc, prefix, plen) != 0)
-			continue;
-		if (*n == cap) {
-			uint64_t *p;
-
-			cap = cap ? cap * 2 : 256;
-			p = tw_realloc(*keys, cap * sizeof(**keys));
-			if (!p) {
-				/* Partial keys would take committed parts again. */
-				sqlite3_finalize(s);
-				free(*keys);
-				*keys = NULL;
-				*n = 0;
-				return -1;
-			}
-			*keys = p;
-		}
-		(*keys)[(*n)++] = strtoull(loc + plen, NULL, 10);
-	}
-	sqlite3_finalize(s);
-	return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "archive/archive.h"
+#include "archive/db.h"
 
 /* ---------------------------------------------------------------- the pass */
 

@@ -32,7 +32,7 @@ typedef struct tw_walker {
 	const char *const *roots;
 	size_t nroots;
 	const trawl_limits *limits;
-	sqlite3 *db;                /* read-only connection for resume checks */
+	tw_ar_reader *rd;           /* the walker's own reader, for resume checks */
 	int fresh;                  /* the archive had no inputs: nothing to check */
 	const volatile int *cancel;
 	/* Hands a task to the extractor threads; blocks while the queue is full.

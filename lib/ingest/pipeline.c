@@ -220,8 +220,7 @@ typedef struct run {
 
 typedef struct worker {
 	run *r;
-	sqlite3 *db;
-	sqlite3_stmt *known_stmt;
+	tw_ar_reader *rd;    /* own read handle, or NULL: every content is new */
 	int64_t replacing;   /* family the current task replaces, or 0 */
 	pthread_t th;
 } worker;
@@ -230,7 +229,7 @@ static int known(const tw_digest *d, void *ud)
 {
 	worker *w = ud;
 
-	if (tw_store_known(w->db, &w->known_stmt, d, w->replacing))
+	if (tw_ar_known(w->rd, d, w->replacing))
 		return 1;
 	/* First to claim extracts; anyone later records a duplicate. */
 	return !claimed_add(&w->r->claims, d->sha256);
@@ -522,21 +521,18 @@ static void *walker_main(void *p)
 	w.ud = r;
 	w.skipped = &r->skipped;
 	w.bytes_skipped = &r->bytes_skipped;
-	if (tw_db_open(r->ar->path, 1, &w.db) == SQLITE_OK) {
-		sqlite3_stmt *s = NULL;
-
+	w.rd = tw_ar_reader_open(r->ar);
+	if (w.rd) {
 		/* On a new archive there is nothing to resume: skip the look-ups. */
-		if (sqlite3_prepare_v2(w.db, "SELECT 1 FROM files LIMIT 1", -1, &s, NULL) == SQLITE_OK)
-			w.fresh = sqlite3_step(s) != SQLITE_ROW;
 		uint64_t failures = tw_alloc_failures();
 
-		sqlite3_finalize(s);
+		w.fresh = tw_ar_reader_fresh(w.rd);
 		tw_walk(&w);
 		/* The walker may have skipped an input it could not describe. */
 		if (tw_alloc_failures() != failures)
 			atomic_store(&r->oom, 1);
 	}
-	sqlite3_close_v2(w.db);
+	tw_ar_reader_close(w.rd);
 	queue_close(&r->tasks, 0);
 	return NULL;
 }
@@ -694,7 +690,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	atomic_store(&r->workers_left, njobs);
 	for (i = 0; i < njobs; i++) {
 		workers[i].r = r;
-		tw_db_open(ar->path, 1, &workers[i].db);
+		workers[i].rd = tw_ar_reader_open(ar);
 		pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
 	}
 	pthread_create(&walker, NULL, walker_main, r);
@@ -707,7 +703,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			tw_unit_result res;
 
 			if (!in_txn) {
-				rc = tw_exec(ar, "BEGIN IMMEDIATE");
+				rc = tw_ar_begin(ar);
 				if (rc)
 					goto stop;
 				in_txn = 1;
@@ -751,7 +747,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 				r->cancel = 1;
 				queue_close(&r->tasks, 1);
 				if (in_txn)
-					sqlite3_exec(ar->db, "ROLLBACK", NULL, NULL, NULL);
+					tw_ar_rollback(ar);
 				in_txn = 0;
 				/* Ids remembered by the writer may be rolled back. */
 				tw_store_release(ar);
@@ -766,7 +762,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			       done)) {
 			int64_t c0 = tw_now_ms();
 
-			rc = tw_exec(ar, "COMMIT");
+			rc = tw_ar_commit(ar);
 			writer_ms += tw_now_ms() - c0;
 			in_txn = 0;
 			if (rc) {
@@ -789,12 +785,11 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 		}
 	}
 	if (in_txn)
-		rc = rc ? rc : tw_exec(ar, "COMMIT");
+		rc = rc ? rc : tw_ar_commit(ar);
 	pthread_join(walker, NULL);
 	for (i = 0; i < njobs; i++) {
 		pthread_join(workers[i].th, NULL);
-		sqlite3_finalize(workers[i].known_stmt);
-		sqlite3_close_v2(workers[i].db);
+		tw_ar_reader_close(workers[i].rd);
 	}
 	if (have_counter)
 		pthread_join(counter, NULL);
@@ -827,12 +822,12 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			rc = r2;
 	}
 	{
-		char saved[sizeof(ar->errmsg)];
+		char saved[1024];
 
-		memcpy(saved, ar->errmsg, sizeof(saved));
+		snprintf(saved, sizeof(saved), "%s", trawl_archive_errmsg(ar));
 		tw_store_source_end(ar, source, &st);
 		if (rc)
-			memcpy(ar->errmsg, saved, sizeof(saved));
+			tw_fail(ar, rc, "%s", saved);
 	}
 	if (rc == TRAWL_ECANCELLED)
 		tw_fail(ar, rc, "ingest interrupted; run the same command again to resume");

@@ -149,7 +149,7 @@ static int split_begin(split_walk *sw, tw_walker *w, const char *path,
 	if (fs->found && !fs->done && fs->size == m->size && fs->mtime == m->mtime) {
 		/* Resume a partly committed container. */
 		m->item_id = fs->item_id;
-		if (tw_store_part_keys(w->db, fs->item_id, format, &sw->done, &sw->ndone)) {
+		if (tw_ar_part_keys(w->rd, fs->item_id, format, &sw->done, &sw->ndone)) {
 			/* Without them committed parts would come again:
 			 * the container waits for the next run. */
 			tw_node_free(m->node);
@@ -299,7 +299,7 @@ static int walk_file(tw_walker *w, const char *path, const struct stat *sb)
 	FILE *f;
 	tw_task *t;
 
-	if (w->fresh || tw_store_file_state(w->db, path, &fs) != 0)
+	if (w->fresh || tw_ar_file_state(w->rd, path, &fs) != 0)
 		memset(&fs, 0, sizeof(fs));
 	if (fs.found && fs.done && fs.size == (int64_t)sb->st_size) {
 		tw_digest d;

@@ -3,9 +3,10 @@
  * "wrote to" as directed edges weighted by the number of messages, and its
  * export as Graphviz DOT and GEXF 1.2 (Gephi).
  *
- * The graph is computed in one grouped query over sender and recipient
- * rows of the matching messages (people from lib/people.c's grouping), so
- * an edge counts distinct messages, not recipients.  The writers escape
+ * The people and links come from the archive (lib/archive/graph.c: one
+ * grouped query each over the sender and recipient rows of the matching
+ * messages, people from lib/investigate/people.c's grouping), so an edge
+ * counts distinct messages, not recipients.  The writers escape
  * everything that comes from the evidence: names and addresses are hostile
  * text and end up inside XML attributes and DOT strings.
  */
@@ -39,136 +40,117 @@ void trawl_graph_free(trawl_graph *g)
 	free(p);
 }
 
-typedef struct nstat {
-	int64_t total;
-	size_t idx;
-	int keep;
-} nstat;
+/* The graph being built from the archive's rows. */
+typedef struct build {
+	graph_priv *p;
+	tw_intmap node_of; /* person id -> index in nodes */
+	size_t cap_n, cap_e;
+	size_t max_nodes;
+	int oom;
+} build;
+
+static int add_node(const trawl_graph_node *row, void *ud)
+{
+	build *b = ud;
+	trawl_graph *g = &b->p->pub;
+	trawl_graph_node *n;
+
+	if (b->max_nodes && g->nnodes >= b->max_nodes)
+		return 1;
+	if (g->nnodes == b->cap_n) {
+		size_t cap = b->cap_n ? b->cap_n * 2 : 256;
+
+		n = tw_realloc(g->nodes, cap * sizeof(*n));
+		if (!n)
+			goto oom;
+		g->nodes = n;
+		b->cap_n = cap;
+	}
+	n = &g->nodes[g->nnodes];
+	n->id = row->id;
+	n->label = gkeep(b->p, row->label);
+	n->addr = gkeep(b->p, row->addr);
+	n->sent = row->sent;
+	n->received = row->received;
+	if (tw_intmap_put(&b->node_of, n->id, (int64_t)g->nnodes))
+		goto oom;
+	g->nnodes++;
+	return 0;
+oom:
+	b->oom = 1;
+	return 1;
+}
+
+static int add_edge(const tw_ar_graph_link *l, void *ud)
+{
+	build *b = ud;
+	trawl_graph *g = &b->p->pub;
+	int64_t from, to;
+	trawl_graph_edge *e;
+
+	/* Links to people left out (max_nodes) are left out too. */
+	if (!tw_intmap_get(&b->node_of, l->from, &from) || !tw_intmap_get(&b->node_of, l->to, &to))
+		return 0;
+	if (g->nedges == b->cap_e) {
+		size_t cap = b->cap_e ? b->cap_e * 2 : 256;
+
+		e = tw_realloc(g->edges, cap * sizeof(*e));
+		if (!e) {
+			b->oom = 1;
+			return 1;
+		}
+		g->edges = e;
+		b->cap_e = cap;
+	}
+	e = &g->edges[g->nedges++];
+	memset(e, 0, sizeof(*e));
+	e->source = (size_t)from;
+	e->target = (size_t)to;
+	e->messages = l->messages;
+	if (l->has_dates) {
+		e->first = l->first;
+		e->last = l->last;
+		e->has_dates = 1;
+	}
+	return 0;
+}
 
 trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_graph_opts *opts,
 			     trawl_graph **out, trawl_syntax_error *err)
 {
-	graph_priv *p;
+	build b;
 	trawl_graph *g;
 	trawl_status st;
-	int all = 1, rc;
-	char sql[1500];
-	sqlite3_stmt *s = NULL;
-	tw_intmap node_of;
-	size_t cap_e = 0, i;
+	int all = 1;
+	size_t i;
 	int64_t min_msgs = opts && opts->min_messages > 1 ? opts->min_messages : 1;
-	size_t max_nodes = opts ? opts->max_nodes : 0;
-	const char *qj;
+	const char *sel;
 	uint64_t failures = tw_alloc_failures();
 
 	*out = NULL;
-	memset(&node_of, 0, sizeof(node_of));
+	memset(&b, 0, sizeof(b));
+	b.max_nodes = opts ? opts->max_nodes : 0;
 	if (query && *query) {
 		st = tw_query_temp(ar, query, "tw_gq", NULL, &all, err);
 		if (st)
 			return st;
 	}
-	p = tw_calloc(1, sizeof(*p));
-	if (!p)
+	b.p = tw_calloc(1, sizeof(*b.p));
+	if (!b.p)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
-	g = &p->pub;
-	g->query = gkeep(p, query ? query : "");
-	qj = all ? "" : " JOIN temp.tw_gq x ON x.blob_id=f.blob_id";
+	g = &b.p->pub;
+	g->query = gkeep(b.p, query ? query : "");
+	sel = all ? NULL : "tw_gq";
 	/* People of the graph: those who sent or received within it. */
-	snprintf(sql, sizeof(sql),
-		 "SELECT s.pid, coalesce(p.name, a.addr), coalesce(p.addr, a.addr), s.sent, s.received"
-		 " FROM (SELECT coalesce(ad.person_id, ad.id) AS pid,"
-		 "  count(DISTINCT CASE WHEN f.role=0 THEN f.blob_id END) AS sent,"
-		 "  count(DISTINCT CASE WHEN f.role IN (1,2,3) THEN f.blob_id END) AS received"
-		 "  FROM email_addrs f%s JOIN addrs ad ON ad.id=f.addr_id"
-		 "  WHERE f.role IN (0,1,2,3) GROUP BY 1) s"
-		 " LEFT JOIN persons p ON p.id=s.pid LEFT JOIN addrs a ON a.id=s.pid"
-		 " ORDER BY s.sent + s.received DESC, s.pid",
-		 qj);
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "building the graph");
+	st = tw_ar_graph_people(ar, sel, add_node, &b);
+	if (!st && !b.oom)
+		st = tw_ar_graph_links(ar, sel, min_msgs, add_edge, &b);
+	if (!st && !b.oom)
+		st = tw_ar_graph_messages(ar, sel, &g->messages);
+	if (b.oom)
+		goto oom;
+	if (st)
 		goto fail;
-	}
-	{
-		size_t cap = 0;
-
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			trawl_graph_node *n;
-
-			if (max_nodes && g->nnodes >= max_nodes)
-				break;
-			if (g->nnodes == cap) {
-				cap = cap ? cap * 2 : 256;
-				n = tw_realloc(g->nodes, cap * sizeof(*n));
-				if (!n)
-					goto oom;
-				g->nodes = n;
-			}
-			n = &g->nodes[g->nnodes];
-			n->id = sqlite3_column_int64(s, 0);
-			n->label = gkeep(p, (const char *)sqlite3_column_text(s, 1));
-			n->addr = gkeep(p, (const char *)sqlite3_column_text(s, 2));
-			n->sent = sqlite3_column_int64(s, 3);
-			n->received = sqlite3_column_int64(s, 4);
-			if (tw_intmap_put(&node_of, n->id, (int64_t)g->nnodes))
-				goto oom;
-			g->nnodes++;
-		}
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	snprintf(sql, sizeof(sql),
-		 "SELECT coalesce(fa.person_id, fa.id), coalesce(ra.person_id, ra.id),"
-		 " count(DISTINCT f.blob_id), min(b.date), max(b.date)"
-		 " FROM email_addrs f%s JOIN addrs fa ON fa.id=f.addr_id"
-		 " JOIN email_addrs r ON r.blob_id=f.blob_id AND r.role IN (1,2,3)"
-		 " JOIN addrs ra ON ra.id=r.addr_id LEFT JOIN blobs b ON b.id=f.blob_id"
-		 " WHERE f.role=0 GROUP BY 1, 2 HAVING count(DISTINCT f.blob_id) >= %lld",
-		 qj, (long long)min_msgs);
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "building the graph");
-		goto fail;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t a, b;
-		trawl_graph_edge *e;
-
-		if (!tw_intmap_get(&node_of, sqlite3_column_int64(s, 0), &a) ||
-		    !tw_intmap_get(&node_of, sqlite3_column_int64(s, 1), &b))
-			continue;
-		if (g->nedges == cap_e) {
-			cap_e = cap_e ? cap_e * 2 : 256;
-			e = tw_realloc(g->edges, cap_e * sizeof(*e));
-			if (!e)
-				goto oom;
-			g->edges = e;
-		}
-		e = &g->edges[g->nedges++];
-		memset(e, 0, sizeof(*e));
-		e->source = (size_t)a;
-		e->target = (size_t)b;
-		e->messages = sqlite3_column_int64(s, 2);
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
-			e->first = sqlite3_column_int64(s, 3);
-			e->last = sqlite3_column_int64(s, 4);
-			e->has_dates = 1;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		st = tw_dbfail(ar, "building the graph");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(DISTINCT f.blob_id) FROM email_addrs f%s"
-		 " WHERE f.role=0 AND EXISTS(SELECT 1 FROM email_addrs r WHERE r.blob_id=f.blob_id"
-		 " AND r.role IN (1,2,3))",
-		 qj);
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		g->messages = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	s = NULL;
 	/* Nodes without any edge left (filters) are dropped; indexes remapped. */
 	{
 		size_t *map = tw_malloc((g->nnodes ? g->nnodes : 1) * sizeof(*map));
@@ -198,14 +180,13 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 	/* A name or address lost on the way: no graph with blank nodes. */
 	if (tw_alloc_failures() != failures)
 		goto oom;
-	tw_intmap_release(&node_of);
+	tw_intmap_release(&b.node_of);
 	*out = g;
 	return TRAWL_OK;
 oom:
 	st = tw_fail(ar, TRAWL_ENOMEM, "out of memory building the graph");
 fail:
-	sqlite3_finalize(s);
-	tw_intmap_release(&node_of);
+	tw_intmap_release(&b.node_of);
 	trawl_graph_free(g);
 	return st;
 }

@@ -649,31 +649,6 @@ static int cmp_fam(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* The document family of an item: its outermost ancestor that is not an
- * mbox or a folder of messages (a message in an mbox is a family of its
- * own; an attachment belongs to its message). */
-static int64_t family_top(sqlite3_stmt *q, int64_t id)
-{
-	int64_t cur = id;
-	int guard = 0;
-
-	while (guard++ < 64) {
-		int64_t parent = 0;
-		int parent_is_mbox = 0;
-
-		sqlite3_bind_int64(q, 1, cur);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			parent = sqlite3_column_int64(q, 0);
-			parent_is_mbox = sqlite3_column_int(q, 1);
-		}
-		sqlite3_reset(q);
-		if (!parent || parent_is_mbox)
-			break;
-		cur = parent;
-	}
-	return cur;
-}
-
 /* ---------------------------------------------------------------- driver */
 
 trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_export_opts *opts,
@@ -800,29 +775,37 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 	if (opts->format == TRAWL_EXPORT_CONCORDANCE) {
 		/* Families together, each in id order, numbered in that order. */
 		fam *f = tw_calloc(sel->n ? sel->n : 1, sizeof(*f));
-		sqlite3_stmt *q = NULL;
+		int64_t *ids = tw_calloc(sel->n ? sel->n : 1, sizeof(*ids));
+		int64_t *tops = tw_calloc(sel->n ? sel->n : 1, sizeof(*tops));
 		const char *prefix = opts->prefix && *opts->prefix ? opts->prefix : "TRAWL";
 		size_t a, b;
 
-		if (!f) {
-			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		if (!f || !ids || !tops) {
+			free(f);
+			free(ids);
+			free(tops);
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory grouping families");
 			goto done;
 		}
-		if (sqlite3_prepare_v2(ar->db,
-				       "SELECT i.parent_id, coalesce((SELECT b.type='mbox' FROM items p"
-				       " JOIN blobs b ON b.id=p.blob_id WHERE p.id=i.parent_id), 0)"
-				       " FROM items i WHERE i.id=?",
-				       -1, &q, NULL) != SQLITE_OK) {
+		for (i = 0; i < sel->n; i++)
+			ids[i] = sel->v[i].id;
+		/* The document family of an item: its outermost ancestor that is
+		 * not an mbox or a folder of messages (a message in an mbox is a
+		 * family of its own; an attachment belongs to its message). */
+		st = tw_ar_family_tops(ar, ids, sel->n, tops);
+		if (st) {
 			free(f);
-			st = tw_dbfail(ar, "grouping families");
+			free(ids);
+			free(tops);
 			goto done;
 		}
 		for (i = 0; i < sel->n; i++) {
 			f[i].id = sel->v[i].id;
-			f[i].top = family_top(q, sel->v[i].id);
+			f[i].top = tops[i];
 			f[i].idx = i;
 		}
-		sqlite3_finalize(q);
+		free(ids);
+		free(tops);
 		qsort(f, sel->n, sizeof(*f), cmp_fam);
 		for (a = 0; a < sel->n && st == TRAWL_OK; a = b) {
 			char beg[64], end[64], parent[64] = "";
@@ -839,7 +822,7 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 				if (i > a)
 					snprintf(parent, sizeof(parent), "%s", beg);
 				if (export_item(&x, &sel->v[f[i].idx], cn, beg, end, i > a ? parent : ""))
-					st = x.oom || !x.ar->errmsg[0] ? TRAWL_ENOMEM : TRAWL_EIO;
+					st = x.oom || !trawl_archive_errmsg(x.ar)[0] ? TRAWL_ENOMEM : TRAWL_EIO;
 			}
 		}
 		free(f);

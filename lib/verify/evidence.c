@@ -5,7 +5,9 @@
  *
  * Everything here works from the exact original bytes (trawl_item_raw),
  * never from what extraction made of them, because that is what a third
- * party can check again.
+ * party can check again.  What is read from and kept in the archive goes
+ * through lib/archive/evidence.c; the contents a query selects come from
+ * the search layer as a selection ("tw_esel").
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,16 +23,6 @@
 
 /* ---------------------------------------------------------------- selection */
 
-static int sel_blob(int64_t blob, void *ud)
-{
-	sqlite3_stmt *s = ud;
-
-	sqlite3_bind_int64(s, 1, blob);
-	sqlite3_step(s);
-	sqlite3_reset(s);
-	return 0;
-}
-
 void tw_sel_free(tw_sel *s)
 {
 	size_t i;
@@ -43,69 +35,64 @@ void tw_sel_free(tw_sel *s)
 	free(s);
 }
 
+typedef struct sel_fill {
+	tw_sel *s;
+	int oom;
+} sel_fill;
+
+static int add_item(const tw_ar_first_item *it, void *ud)
+{
+	sel_fill *f = ud;
+	tw_sel *s = f->s;
+	tw_sel_item *v;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+
+		v = tw_realloc(s->v, cap * sizeof(*v));
+		if (!v) {
+			f->oom = 1;
+			return 1;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	v = &s->v[s->n++];
+	v->id = it->id;
+	v->blob = it->blob;
+	v->date = it->date;
+	v->path = tw_strdup(it->path);
+	if (!v->path && it->path) {
+		/* An export or a report would name the item nowhere. */
+		f->oom = 1;
+		return 1;
+	}
+	return 0;
+}
+
 trawl_status tw_select(trawl_archive *ar, const char *query, int emails_only, tw_sel **out,
 		       trawl_syntax_error *err)
 {
-	sqlite3_stmt *ins = NULL, *q = NULL;
 	trawl_status st;
-	tw_sel *s;
+	sel_fill f;
 
 	*out = NULL;
-	st = tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_esel(blob_id INTEGER PRIMARY KEY);"
-			 "DELETE FROM tw_esel;");
+	st = tw_query_temp(ar, query ? query : "", "tw_esel", NULL, NULL, err);
 	if (st)
 		return st;
-	if (sqlite3_prepare_v2(ar->db, "INSERT OR IGNORE INTO tw_esel VALUES(?)", -1, &ins, NULL) !=
-	    SQLITE_OK)
-		return tw_dbfail(ar, "selecting items");
-	st = tw_search_blobs(ar, query, sel_blob, ins, err);
-	sqlite3_finalize(ins);
-	if (st)
-		return st;
-	s = tw_calloc(1, sizeof(*s));
-	if (!s)
+	memset(&f, 0, sizeof(f));
+	f.s = tw_calloc(1, sizeof(*f.s));
+	if (!f.s)
 		return TRAWL_ENOMEM;
 	/* One item per content, its first occurrence, oldest first. */
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT (SELECT min(id) FROM items WHERE blob_id=b.id) AS iid, b.id, b.date,"
-			       " (SELECT path FROM items WHERE blob_id=b.id ORDER BY id LIMIT 1), b.type"
-			       " FROM tw_esel e JOIN blobs b ON b.id=e.blob_id"
-			       " WHERE iid IS NOT NULL AND (?1 = 0 OR b.type = 'email')"
-			       " ORDER BY b.date IS NULL, b.date, iid",
-			       -1, &q, NULL) != SQLITE_OK) {
-		free(s);
-		return tw_dbfail(ar, "selecting items");
+	st = tw_ar_first_items(ar, "tw_esel", emails_only, add_item, &f);
+	if (st == TRAWL_OK && f.oom)
+		st = TRAWL_ENOMEM;
+	if (st) {
+		tw_sel_free(f.s);
+		return st;
 	}
-	sqlite3_bind_int(q, 1, emails_only);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		tw_sel_item *it;
-
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 256;
-			tw_sel_item *v = tw_realloc(s->v, cap * sizeof(*v));
-
-			if (!v) {
-				sqlite3_finalize(q);
-				tw_sel_free(s);
-				return TRAWL_ENOMEM;
-			}
-			s->v = v;
-			s->cap = cap;
-		}
-		it = &s->v[s->n++];
-		it->id = sqlite3_column_int64(q, 0);
-		it->blob = sqlite3_column_int64(q, 1);
-		it->date = sqlite3_column_int64(q, 2);
-		it->path = tw_strdup((const char *)sqlite3_column_text(q, 3));
-		if (!it->path && sqlite3_column_text(q, 3)) {
-			/* An export or a report would name the item nowhere. */
-			sqlite3_finalize(q);
-			tw_sel_free(s);
-			return tw_fail(ar, TRAWL_ENOMEM, "out of memory selecting items");
-		}
-	}
-	sqlite3_finalize(q);
-	*out = s;
+	*out = f.s;
 	return TRAWL_OK;
 }
 
@@ -133,7 +120,6 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 {
 	tw_dkim_keys *keys = NULL;
 	tw_sel *sel = NULL;
-	sqlite3_stmt *put = NULL, *mid = NULL;
 	trawl_status st;
 	size_t i;
 	char msg[512];
@@ -157,16 +143,7 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 	st = tw_select(ar, query, 1, &sel, err);
 	if (st)
 		goto out;
-	if ((store && sqlite3_prepare_v2(ar->db,
-					 "INSERT OR REPLACE INTO dkim(blob_id, result, reason, domain, selector,"
-					 " algorithm, signatures, weak, checked) VALUES(?,?,?,?,?,?,?,?,?)",
-					 -1, &put, NULL) != SQLITE_OK) ||
-	    sqlite3_prepare_v2(ar->db, "SELECT message_id FROM emails WHERE blob_id=?", -1, &mid,
-			       NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "preparing DKIM results");
-		goto out;
-	}
-	if (store && (st = tw_exec(ar, "BEGIN IMMEDIATE")))
+	if (store && (st = tw_ar_begin(ar)))
 		goto out;
 	for (i = 0; i < sel->n; i++) {
 		tw_buf raw;
@@ -175,6 +152,7 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 		trawl_dkim_sig sigs[16];
 		size_t k;
 		trawl_status rs;
+		char *msgid = NULL;
 		int stop;
 		uint64_t failures = tw_alloc_failures();
 
@@ -184,7 +162,7 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 		if (rs != TRAWL_OK) {
 			/* The original is gone or changed: nothing to verify. */
 			res.result = "nokey";
-			res.reason = tw_asprintf("original not readable: %s", ar->errmsg);
+			res.reason = tw_asprintf("original not readable: %s", trawl_archive_errmsg(ar));
 		} else {
 			tw_dkim_verify(raw.data ? raw.data : "", raw.len, keys, opts && opts->dns, &res);
 		}
@@ -214,41 +192,43 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 		}
 		pub.sigs = sigs;
 		pub.nsigs = k;
-		sqlite3_bind_int64(mid, 1, sel->v[i].blob);
-		if (sqlite3_step(mid) == SQLITE_ROW)
-			pub.message_id = (const char *)sqlite3_column_text(mid, 0);
-		if (put) {
+		st = tw_ar_message_id(ar, sel->v[i].blob, &msgid);
+		pub.message_id = msgid;
+		if (store && st == TRAWL_OK) {
+			/* The signature that decided the result is recorded with it. */
 			const tw_dkim_sigres *first = res.nsigs ? &res.sigs[0] : NULL;
+			tw_ar_dkim rec;
 
 			for (k = 0; k < res.nsigs; k++)
 				if (!strcmp(res.sigs[k].result, res.result)) {
 					first = &res.sigs[k];
 					break;
 				}
-			sqlite3_bind_int64(put, 1, sel->v[i].blob);
-			sqlite3_bind_text(put, 2, res.result, -1, SQLITE_STATIC);
-			sqlite3_bind_text(put, 3, res.reason, -1, SQLITE_STATIC);
-			sqlite3_bind_text(put, 4, first ? first->domain : NULL, -1, SQLITE_STATIC);
-			sqlite3_bind_text(put, 5, first ? first->selector : NULL, -1, SQLITE_STATIC);
-			sqlite3_bind_text(put, 6, first ? first->algorithm : NULL, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(put, 7, (int64_t)res.nsigs);
-			sqlite3_bind_int(put, 8, res.weak);
-			sqlite3_bind_int64(put, 9, (int64_t)time(NULL));
-			if (sqlite3_step(put) != SQLITE_DONE)
-				st = tw_dbfail(ar, "recording DKIM result");
-			sqlite3_reset(put);
+			memset(&rec, 0, sizeof(rec));
+			rec.blob = sel->v[i].blob;
+			rec.result = res.result;
+			rec.reason = res.reason;
+			rec.domain = first ? first->domain : NULL;
+			rec.selector = first ? first->selector : NULL;
+			rec.algorithm = first ? first->algorithm : NULL;
+			rec.signatures = (int64_t)res.nsigs;
+			rec.weak = res.weak;
+			rec.checked = (int64_t)time(NULL);
+			st = tw_ar_dkim_put(ar, &rec);
 		}
 		stop = fn ? fn(&pub, ud) : 0;
-		sqlite3_reset(mid);
+		free(msgid);
 		tw_dkim_res_release(&res);
 		if (st || stop)
 			break;
 	}
-	if (store)
-		st = st ? (sqlite3_exec(ar->db, "ROLLBACK", NULL, NULL, NULL), st) : tw_exec(ar, "COMMIT");
+	if (store) {
+		if (st)
+			tw_ar_rollback(ar);
+		else
+			st = tw_ar_commit(ar);
+	}
 out:
-	sqlite3_finalize(put);
-	sqlite3_finalize(mid);
 	tw_sel_free(sel);
 	tw_dkim_keys_free(keys);
 	return st;
@@ -288,74 +268,58 @@ static int hash_file(const char *path, char hex[65], int64_t *size, int *err)
 	return *err ? -1 : 0;
 }
 
+typedef struct check_run {
+	trawl_check_fn fn;
+	void *ud;
+} check_run;
+
+static int check_one(const tw_ar_original *o, void *ud)
+{
+	check_run *r = ud;
+	trawl_check c;
+	char want[65] = "", got[65] = "";
+	int e = 0;
+	int64_t size = -1;
+	struct stat sb;
+
+	memset(&c, 0, sizeof(c));
+	c.path = o->path;
+	c.id = o->item_id;
+	if (o->sha256) {
+		tw_hex(o->sha256, 32, want);
+		c.expected = want;
+	}
+	if (!c.path)
+		return 0;
+	if (lstat(c.path, &sb) != 0) {
+		c.status = "missing";
+	} else if (hash_file(c.path, got, &size, &e) != 0) {
+		c.status = "unreadable";
+	} else {
+		c.actual = got;
+		if (c.expected)
+			c.status = strcmp(got, want) ? "changed" : "ok";
+		else
+			c.status = size == o->size ? "ok" : "changed";
+	}
+	c.size = size;
+	return r->fn(&c, r->ud);
+}
+
 trawl_status trawl_verify_originals(trawl_archive *ar, const char *query, trawl_check_fn fn,
 				    void *ud, trawl_syntax_error *err)
 {
-	sqlite3_stmt *q = NULL;
-	trawl_status st = TRAWL_OK;
-	const char *sql;
-	int rc;
+	check_run r = {fn, ud};
+	const char *sel = NULL;
 
 	if (query && *query) {
-		sqlite3_stmt *ins = NULL;
+		trawl_status st = tw_query_temp(ar, query, "tw_esel", NULL, NULL, err);
 
-		st = tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_esel(blob_id INTEGER PRIMARY KEY);"
-				 "DELETE FROM tw_esel;");
 		if (st)
 			return st;
-		if (sqlite3_prepare_v2(ar->db, "INSERT OR IGNORE INTO tw_esel VALUES(?)", -1, &ins,
-				       NULL) != SQLITE_OK)
-			return tw_dbfail(ar, "selecting items");
-		st = tw_search_blobs(ar, query, sel_blob, ins, err);
-		sqlite3_finalize(ins);
-		if (st)
-			return st;
-		sql = "SELECT f.path, f.size, f.item_id, b.sha256 FROM files f"
-		      " LEFT JOIN items i ON i.id=f.item_id LEFT JOIN blobs b ON b.id=i.blob_id"
-		      " WHERE f.item_id IN (SELECT coalesce(it.root_id, it.id) FROM items it"
-		      "  WHERE it.blob_id IN (SELECT blob_id FROM tw_esel)) ORDER BY f.path";
-	} else {
-		sql = "SELECT f.path, f.size, f.item_id, b.sha256 FROM files f"
-		      " LEFT JOIN items i ON i.id=f.item_id LEFT JOIN blobs b ON b.id=i.blob_id"
-		      " ORDER BY f.path";
+		sel = "tw_esel";
 	}
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "listing originals");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		trawl_check c;
-		char want[65] = "", got[65] = "";
-		int e = 0;
-		int64_t size = -1;
-		struct stat sb;
-
-		memset(&c, 0, sizeof(c));
-		c.path = (const char *)sqlite3_column_text(q, 0);
-		c.id = sqlite3_column_int64(q, 2);
-		if (sqlite3_column_bytes(q, 3) == 32) {
-			tw_hex(sqlite3_column_blob(q, 3), 32, want);
-			c.expected = want;
-		}
-		if (!c.path)
-			continue;
-		if (lstat(c.path, &sb) != 0) {
-			c.status = "missing";
-		} else if (hash_file(c.path, got, &size, &e) != 0) {
-			c.status = "unreadable";
-		} else {
-			c.actual = got;
-			if (c.expected)
-				c.status = strcmp(got, want) ? "changed" : "ok";
-			else
-				c.status = size == sqlite3_column_int64(q, 1) ? "ok" : "changed";
-		}
-		c.size = size;
-		if (fn(&c, ud))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		st = tw_dbfail(ar, "listing originals");
-	sqlite3_finalize(q);
-	return st;
+	return tw_ar_originals(ar, sel, check_one, &r);
 }
 
 /* ---------------------------------------------------------------- manifest */
@@ -383,59 +347,64 @@ static void manifest_line(tw_buf *b, const char *hex, const char *path)
 	}
 }
 
+typedef struct manifest_run {
+	EVP_MD_CTX *c;
+	tw_buf line;
+	int64_t n;
+	trawl_line_fn fn;
+	void *ud;
+	int oom; /* a line was lost: the hash is not the manifest's */
+} manifest_run;
+
+static int manifest_row(const unsigned char *sha256, const char *path, void *ud)
+{
+	manifest_run *m = ud;
+	char hex[65];
+
+	tw_hex(sha256, 32, hex);
+	manifest_line(&m->line, hex, path);
+	if (tw_buf_failed(&m->line)) {
+		m->oom = 1;
+		return 1;
+	}
+	EVP_DigestUpdate(m->c, m->line.data, m->line.len);
+	EVP_DigestUpdate(m->c, "\n", 1);
+	m->n++;
+	/* A reader that stops still gets the hash of the whole manifest. */
+	if (m->fn && m->fn(m->line.data, m->ud))
+		m->fn = NULL;
+	return 0;
+}
+
 trawl_status trawl_manifest(trawl_archive *ar, trawl_line_fn fn, void *ud, char hash[65],
 			    int64_t *lines)
 {
-	sqlite3_stmt *q;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	manifest_run m;
 	unsigned char d[32];
 	unsigned dl = 32;
-	tw_buf line;
-	int rc;
-	int64_t n = 0;
-	trawl_status st = TRAWL_OK;
+	trawl_status st;
 
 	hash[0] = '\0';
-	if (!c || !EVP_DigestInit_ex(c, tw_md_sha256(), NULL)) {
-		EVP_MD_CTX_free(c);
+	memset(&m, 0, sizeof(m));
+	m.fn = fn;
+	m.ud = ud;
+	m.c = EVP_MD_CTX_new();
+	if (!m.c || !EVP_DigestInit_ex(m.c, tw_md_sha256(), NULL)) {
+		EVP_MD_CTX_free(m.c);
 		return TRAWL_ENOMEM;
 	}
-	/* BINARY collation: the order does not depend on any locale. */
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT b.sha256, i.path FROM items i JOIN blobs b ON b.id=i.blob_id"
-			       " WHERE length(b.sha256)=32 AND i.path IS NOT NULL"
-			       " ORDER BY i.path COLLATE BINARY, b.sha256",
-			       -1, &q, NULL) != SQLITE_OK) {
-		EVP_MD_CTX_free(c);
-		return tw_dbfail(ar, "reading the manifest");
-	}
-	tw_buf_init(&line, 1 << 20);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		char hex[65];
-
-		tw_hex(sqlite3_column_blob(q, 0), 32, hex);
-		manifest_line(&line, hex, (const char *)sqlite3_column_text(q, 1));
-		if (tw_buf_failed(&line)) {
-			/* A short line would change the hash a publication cites. */
-			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
-			break;
-		}
-		EVP_DigestUpdate(c, line.data, line.len);
-		EVP_DigestUpdate(c, "\n", 1);
-		n++;
-		if (fn && fn(line.data, ud))
-			fn = NULL;
-	}
-	if (st == TRAWL_OK && rc != SQLITE_DONE)
-		st = tw_dbfail(ar, "reading the manifest");
-	sqlite3_finalize(q);
-	tw_buf_release(&line);
-	EVP_DigestFinal_ex(c, d, &dl);
-	EVP_MD_CTX_free(c);
+	tw_buf_init(&m.line, 1 << 20);
+	st = tw_ar_manifest_rows(ar, manifest_row, &m);
+	if (st == TRAWL_OK && m.oom)
+		/* A short line would change the hash a publication cites. */
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	tw_buf_release(&m.line);
+	EVP_DigestFinal_ex(m.c, d, &dl);
+	EVP_MD_CTX_free(m.c);
 	if (st == TRAWL_OK)
 		tw_hex(d, 32, hash);
 	if (lines)
-		*lines = n;
+		*lines = m.n;
 	return st;
 }
 
@@ -504,7 +473,6 @@ static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, 
 	tw_hdrs hs;
 	size_t n, i, nrec = 0, k;
 	char *m;
-	sqlite3_stmt *q;
 
 	*out = NULL;
 	if (!p)
@@ -599,13 +567,12 @@ static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, 
 	}
 	tw_hdrs_release(&hs);
 	free(m);
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT d.result FROM items i JOIN dkim d ON d.blob_id=i.blob_id WHERE i.id=?",
-			       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, id);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			pub->dkim = keep(p, tw_strdup((const char *)sqlite3_column_text(q, 0)));
-		sqlite3_finalize(q);
+	{
+		char *dkim = NULL;
+
+		/* A failed look-up leaves the result out, as if none were kept. */
+		if (tw_ar_dkim_result(ar, id, &dkim) == TRAWL_OK)
+			pub->dkim = keep(p, dkim);
 	}
 	/* A header, hop or field lost on the way: no partial provenance. */
 	if (tw_alloc_failures() != failures) {
@@ -683,34 +650,9 @@ trawl_status trawl_provenance_query(trawl_archive *ar, const char *query, trawl_
 trawl_status trawl_sender_zones(trawl_archive *ar, const char *query, trawl_zone_fn fn, void *ud,
 				trawl_syntax_error *err)
 {
-	sqlite3_stmt *ins = NULL, *q = NULL;
-	trawl_status st;
-	int rc;
+	trawl_status st = tw_query_temp(ar, query ? query : "", "tw_esel", NULL, NULL, err);
 
-	st = tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_esel(blob_id INTEGER PRIMARY KEY);"
-			 "DELETE FROM tw_esel;");
 	if (st)
 		return st;
-	if (sqlite3_prepare_v2(ar->db, "INSERT OR IGNORE INTO tw_esel VALUES(?)", -1, &ins, NULL) !=
-	    SQLITE_OK)
-		return tw_dbfail(ar, "selecting messages");
-	st = tw_search_blobs(ar, query, sel_blob, ins, err);
-	sqlite3_finalize(ins);
-	if (st)
-		return st;
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT a.addr, e.tz, count(*) FROM tw_esel s JOIN emails e ON e.blob_id=s.blob_id"
-			       " JOIN email_addrs ea ON ea.blob_id=e.blob_id AND ea.role=0"
-			       " JOIN addrs a ON a.id=ea.addr_id WHERE e.date_status=0"
-			       " GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2",
-			       -1, &q, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "counting zones");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (fn((const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
-		       sqlite3_column_int64(q, 2), ud))
-			break;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		st = tw_dbfail(ar, "counting zones");
-	sqlite3_finalize(q);
-	return st;
+	return tw_ar_sender_zones(ar, "tw_esel", fn, ud);
 }
