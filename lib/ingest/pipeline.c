@@ -216,6 +216,9 @@ typedef struct run {
 	 * (walker or worker): the run ends with TRAWL_ENOMEM, and the input,
 	 * not recorded as done, is taken again by the next run. */
 	_Atomic int oom;
+	/* The walker could not open its reader on the archive: it walked
+	 * nothing, and the run must not end as if the dump were empty. */
+	_Atomic int no_reader;
 } run;
 
 typedef struct worker {
@@ -509,6 +512,7 @@ static void *walker_main(void *p)
 	run *r = p;
 	tw_walker w;
 	sigset_t set;
+	uint64_t failures;
 
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -521,11 +525,15 @@ static void *walker_main(void *p)
 	w.ud = r;
 	w.skipped = &r->skipped;
 	w.bytes_skipped = &r->bytes_skipped;
+	failures = tw_alloc_failures();
 	w.rd = tw_ar_reader_open(r->ar);
-	if (w.rd) {
+	if (!w.rd) {
+		if (tw_alloc_failures() != failures)
+			atomic_store(&r->oom, 1);
+		else
+			atomic_store(&r->no_reader, 1);
+	} else {
 		/* On a new archive there is nothing to resume: skip the look-ups. */
-		uint64_t failures = tw_alloc_failures();
-
 		w.fresh = tw_ar_reader_fresh(w.rd);
 		tw_walk(&w);
 		/* The walker may have skipped an input it could not describe. */
@@ -810,6 +818,9 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	st.inputs_total = atomic_load(&r->total);
 	st.bytes_total = atomic_load(&r->total_bytes);
 	st.writer_seconds = (double)writer_ms / 1000.0;
+	if (rc == TRAWL_OK && atomic_load(&r->no_reader))
+		rc = tw_fail(ar, TRAWL_EDB, "cannot open archive '%s' a second time to check what is"
+			     " already ingested; nothing was ingested", trawl_archive_path(ar));
 	if (rc == TRAWL_OK && atomic_load(&r->oom))
 		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory: some inputs were not ingested;"
 			     " run the same command again to take them");
