@@ -16,12 +16,15 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 
 PKGS := gmime-3.0 sqlite3 libarchive libxml-2.0 libmagic uchardet libcrypto \
-        libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8
+        libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8 \
+        icu-uc
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype \
               -lharfbuzz -lgumbo -lmujs -lm -lpthread
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# lib/text/: Snowball stemmers and CLD2 (C++, reached through lib/text/cld2.cc).
+TEXT_LIBS  := -lstemmer -lcld2 -lstdc++
 
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 SAN  :=
@@ -36,14 +39,19 @@ endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
               -Iinclude -Ilib $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
-LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lm
+LIBS := $(PKG_LIBS) $(TEXT_LIBS) $(MUPDF_LIBS) -lm
+# The one C++ file (the CLD2 shim): no exceptions or RTTI cross into C.
+CXX ?= c++
+ALL_CXXFLAGS := -std=c++11 $(filter-out -Wstrict-prototypes,$(WARN)) $(CFLAGS) $(SAN) \
+                -fno-exceptions -fno-rtti -Ilib
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
+LIB_CXX_SRC := $(sort $(wildcard lib/*/*.cc))
 # cli/main.c is built twice: trawl-full (every command) and trawl (the
 # front: reading commands itself, the rest through trawl-full; see main.c).
 CLI_SRC := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c server/*.c)))
 WEB_SRC := $(sort $(wildcard web/*))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX_SRC:%.cc=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -60,6 +68,10 @@ all: $(BUILD)/trawl
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -MMD -MP -c -o $@ $<
 
 # The web UI is embedded in the binary as a generated C table.
 $(BUILD)/web_assets.c: $(WEB_SRC) tools/embed.sh

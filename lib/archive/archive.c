@@ -9,7 +9,8 @@
  *
  * Extracted text is stored zlib-compressed in `texts`; the FTS5 index reads
  * it back through the view `fts_src`, which decompresses with the SQL
- * function tw_inflate() registered on every connection trawl opens.
+ * function tw_inflate() registered on every connection trawl opens, as are
+ * the FTS5 tokenizer `trawl` and tw_lang() (fts.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <zlib.h>
 
 #include "archive/archive.h"
+#include "archive/fts.h"
 
 static const char *const migrations[] = {
 	/* 1: the core data model */
@@ -153,6 +155,26 @@ static const char *const migrations[] = {
 	 "CREATE VIEW props_text AS SELECT p.rowid AS seq, p.blob_id, p.key,"
 	 "  coalesce(p.value, v.value) AS value FROM props p"
 	 "  LEFT JOIN prop_values v ON v.id=p.value_id;"),
+	/* 9: words of every script are findable, and match their inflections:
+	 * fts is rebuilt with the tokenizer `trawl` (lib/text/text.h: CJK and
+	 * Thai cut by dictionary, Snowball stems colocated with the words),
+	 * and the language of each text is kept in text_lang, which a trigger
+	 * fills for new texts and the tokenizer reads to stem query words.
+	 * Everything else (tags, notes, people) lives in other tables. */
+	("CREATE TABLE text_lang(id INTEGER PRIMARY KEY, lang TEXT);"
+	 "INSERT INTO text_lang SELECT id, tw_lang(subject, body) FROM texts;"
+	 "CREATE INDEX text_lang_lang ON text_lang(lang);"
+	 "CREATE TRIGGER texts_lang_ins AFTER INSERT ON texts BEGIN"
+	 "  INSERT OR REPLACE INTO text_lang VALUES(new.id, tw_lang(new.subject, new.body));"
+	 " END;"
+	 "CREATE TRIGGER texts_lang_del AFTER DELETE ON texts BEGIN"
+	 "  DELETE FROM text_lang WHERE id = old.id;"
+	 " END;"
+	 "DROP TABLE fts;"
+	 "CREATE VIRTUAL TABLE fts USING fts5(subject, body, names,"
+	 "  content='fts_src', content_rowid='blob_id', tokenize='trawl');"
+	 "INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(4.0, 1.0, 2.0)');"
+	 "INSERT INTO fts(fts) VALUES('rebuild');"),
 };
 
 #define SCHEMA_VERSION ((int)TW_ARRAY_LEN(migrations))
@@ -302,6 +324,9 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out)
 	sqlite3_create_function(db, "tw_inflate", 1,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
 				NULL, sql_inflate, NULL, NULL);
+	rc = tw_fts_register(db);
+	if (rc != SQLITE_OK)
+		return rc;
 	sqlite3_busy_timeout(db, TW_BUSY_TIMEOUT_MS);
 	sqlite3_exec(db,
 		     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"

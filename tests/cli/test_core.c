@@ -336,13 +336,18 @@ static void test_stats_json(void **state)
 
 /* The trawl program answers the reading commands without loading the
  * extraction libraries, and hands the others to trawl-full beside it; a
- * missing trawl-full is a clear error, not a crash. */
+ * missing trawl-full is a clear error, not a crash.  It does load the
+ * text layer (ICU, Snowball, CLD2): FTS5 calls the tokenizer `trawl` on
+ * the words of every query it answers. */
 static void test_front_and_full(void **state)
 {
 	char *out = NULL, *err = NULL, alone[700];
 
 	assert_int_equal(run_cmd(&out, NULL, "readelf -d '%s' | grep NEEDED", trawl_bin()), 0);
 	assert_non_null(strstr(out, "libsqlite3"));
+	assert_non_null(strstr(out, "libicuuc"));
+	assert_non_null(strstr(out, "libstemmer"));
+	assert_null(strstr(out, "libicui18n"));
 	assert_null(strstr(out, "libgmime"));
 	assert_null(strstr(out, "libarchive"));
 	assert_null(strstr(out, "libpst"));

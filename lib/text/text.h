@@ -1,0 +1,135 @@
+/*
+ * text.h - the text layer: language detection, word breaking, folding and
+ * stemming, so that everything in a leak is findable.
+ *
+ * It sits between base (tw.h) and archive: it includes only base headers
+ * and knows nothing of SQLite; lib/archive/fts.c adapts it to an FTS5
+ * custom tokenizer named `trawl`, and a future backend would adapt it to
+ * its own text search.  Every function here is thread-safe: the state it
+ * needs (Snowball stemmers, the ICU break iterator) is kept per thread and
+ * created on first use, so a process that only meets Latin text never
+ * opens an ICU break iterator.
+ *
+ * THE TOKEN CONTRACT (what the index holds and what a query asks for)
+ *
+ *   Words.  A word is a maximal run of letters, digits and combining marks
+ *   (the characters unicode61 keeps); runs that hold Han, Hiragana,
+ *   Katakana, Hangul, Thai, Lao, Khmer or Myanmar are cut further into words
+ *   by ICU's dictionary word break, so 映画 and 公開 are words inside a
+ *   Japanese sentence written without spaces.
+ *
+ *   Folded form.  Every word is indexed as its folded form: lower case, and
+ *   Latin letters without their diacritics ("Négociations" -> "negociations",
+ *   "ΆΝΘΡΩΠΟΣ" -> "άνθρωπος", "ЁЖ" -> "ёж"): the same token unicode61
+ *   remove_diacritics 2 produced, so queries that matched before still do.
+ *
+ *   Stem.  When the text's language has a Snowball stemmer and the stem of
+ *   a word differs from its folded form, the stem is indexed too, at the
+ *   same position (colocated), prefixed by TW_STEM_MARK, a byte folding
+ *   never produces: "salaries" -> "salaries" + "\x01salari".  A stem is
+ *   the folded form of the Snowball stem of the lower-case word.
+ *
+ *   Language of a text.  Detected from the text itself (tw_lang_detect on
+ *   its first TW_LANG_SCAN bytes), so that indexing and deleting a text
+ *   always give the same tokens.  Texts in no detectable language, or in
+ *   one without a stemmer, get folded forms only (or the stems of the
+ *   fallback language a caller names).
+ *
+ *   Queries.  A query word is matched in one of three ways, chosen by the
+ *   caller through tw_tok_mode:
+ *     TW_TOK_STEM   (an unquoted word) any inflection: the folded word OR,
+ *                   for each query language L, its L stem marked and
+ *                   unmarked (unmarked because a word equal to its own stem
+ *                   is indexed without a stem token): all emitted as
+ *                   colocated synonyms.  Query languages are the languages
+ *                   the archive holds (the caller passes them);
+ *     TW_TOK_EXACT  (a quoted phrase, or =word) the folded forms only;
+ *     TW_TOK_PREFIX (word*) the folded form only, as a prefix.
+ *   In FTS5 query text the planner says "exact" by starting the string
+ *   with TW_EXACT_MARK ('='): "=salary" and "=pay rise" match those words
+ *   exactly; "salary" and "pay rise" match their inflections.  '=' is
+ *   never part of a word, so the mark cannot be confused with text.
+ *
+ *   Offsets.  Every token carries the byte offsets [start, end) of its word
+ *   in the original UTF-8 text (colocated tokens those of their word), so a
+ *   snippet highlights the inflection that matched.
+ */
+#ifndef TW_TEXT_H
+#define TW_TEXT_H
+
+#include "tw.h"
+
+/* Prefix of a stem token.  Folding never produces control characters. */
+#define TW_STEM_MARK '\x01'
+/* First byte of FTS5 query text that asks for exact words. */
+#define TW_EXACT_MARK '='
+/* Longest word indexed, in bytes; longer runs are cut (as a word). */
+#define TW_WORD_MAX 256
+/* Bytes of a text that language detection looks at. */
+#define TW_LANG_SCAN 1024
+/* Most query languages considered. */
+#define TW_LANG_MAX 16
+
+/* ---------------------------------------------------------------- languages */
+
+/*
+ * The language of `len` bytes of UTF-8 (invalid bytes are skipped), as an
+ * ISO 639-1 code ("en", "fr", "zh"...), or NULL when it cannot be told
+ * (too little text, no letters).  Looks at most at the first TW_LANG_SCAN
+ * bytes, so the time is bounded.  Thread-safe; the result is a static
+ * string.  Recent results are remembered by a hash of the bytes looked at,
+ * so the extractor threads can detect a text's language ahead of the
+ * writer, which then finds it at the cost of a hash.
+ */
+const char *tw_lang_detect(const char *utf8, size_t len);
+
+/* Non-zero when `lang` (ISO 639-1) has a Snowball stemmer. */
+int tw_lang_has_stemmer(const char *lang);
+
+/* ---------------------------------------------------------------- tokens */
+
+typedef enum tw_tok_mode {
+	TW_TOK_DOC,    /* a text being indexed: folded forms + stems */
+	TW_TOK_STEM,   /* query words matching their inflections */
+	TW_TOK_EXACT,  /* query words matching exactly (folded forms) */
+	TW_TOK_PREFIX  /* query prefix: folded forms only */
+} tw_tok_mode;
+
+/* Flag of a token at the same position as the previous one. */
+#define TW_TOK_COLOCATED 1
+
+/*
+ * Called for each token: `tok`/`n` (not NUL-terminated, valid only during
+ * the call), TW_TOK_COLOCATED or 0, and the byte offsets [start, end) of
+ * its word in the text.  Returns 0 to go on; anything else stops
+ * tw_tokenize, which returns it.
+ */
+typedef int (*tw_token_fn)(void *ud, int flags, const char *tok, size_t n,
+			   size_t start, size_t end);
+
+/*
+ * Cut `len` bytes of UTF-8 text into tokens by the contract above.
+ * TW_TOK_DOC: stems in `langs[0]` when given, else in the language
+ * detected from the text, else in `langs[1]` when given (the fallback).
+ * TW_TOK_STEM: stems in each of the `nlangs` languages of `langs`.  Other
+ * modes ignore `langs`.  Invalid UTF-8 bytes separate words.  Returns 0,
+ * the callback's non-zero value, or -1 when memory runs out.
+ */
+int tw_tokenize(const char *text, size_t len, tw_tok_mode mode,
+		const char *const *langs, int nlangs, tw_token_fn fn, void *ud);
+
+/*
+ * Fold one word as the index does (lower case, Latin diacritics removed)
+ * into `out` (NUL-terminated, at most TW_WORD_MAX bytes + 1).  Returns the
+ * length.  For tests and tools.
+ */
+size_t tw_fold_word(const char *w, size_t n, char out[TW_WORD_MAX + 1]);
+
+/*
+ * Free this thread's stemmers and break iterator (threads that end do it
+ * themselves; this is for a main thread before exit, to keep leak checkers
+ * quiet).  The next call simply creates them again.
+ */
+void tw_text_thread_release(void);
+
+#endif
