@@ -41,7 +41,14 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
 ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
 LIBS := $(PKG_LIBS) $(TEXT_LIBS) $(MUPDF_LIBS) -lm
 # The one C++ file (the CLD2 shim): no exceptions or RTTI cross into C.
-CXX ?= c++
+# Its compiler follows CC, so that both sides share sanitizer runtimes.
+ifneq ($(findstring clang,$(CC)),)
+CXX := $(subst clang,clang++,$(CC))
+else ifneq ($(findstring gcc,$(CC)),)
+CXX := $(subst gcc,g++,$(CC))
+else
+CXX := c++
+endif
 ALL_CXXFLAGS := -std=c++11 $(filter-out -Wstrict-prototypes,$(WARN)) $(CFLAGS) $(SAN) \
                 -fno-exceptions -fno-rtti -Ilib
 

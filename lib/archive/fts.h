@@ -11,7 +11,8 @@
 /*
  * Register on `db`:
  *   - the FTS5 tokenizer "trawl" (lib/text/text.h gives the token
- *     contract).  Arguments: `lang L1,L2...` names languages (ISO 639-1)
+ *     contract).  Arguments: `lang L1,L2...` names languages (ISO 639-1;
+ *     tokenize="trawl lang 'fr,en'" quotes the list)
  *     that are always query languages, the first also stemming texts whose
  *     language cannot be detected.  Query languages are otherwise those of
  *     the table text_lang that hold a share of the texts (read when the

@@ -376,8 +376,8 @@ static int dictionary_run(struct tok *k, size_t start, size_t end)
 	struct tstate *t = k->ts;
 	const unsigned char *s = (const unsigned char *)k->text;
 	UErrorCode err = U_ZERO_ERROR;
-	size_t need = end - start + 1, n16 = 0, i = start;
-	int32_t a, b;
+	size_t need = end - start + 1, i = start;
+	int32_t a, b, n16 = 0;
 	int rc = 0;
 
 	if (!t->bi && !t->bi_failed) {
@@ -413,13 +413,13 @@ static int dictionary_run(struct tok *k, size_t start, size_t end)
 			t->u16_off[n16] = i;
 			if (c > 0xFFFF)
 				t->u16_off[n16 + 1] = i;
-			U16_APPEND((UChar *)t->u16, n16, (int32_t)t->u16_cap, c, bad);
+			U16_APPEND(t->u16, n16, (int32_t)t->u16_cap, c, bad);
 			(void)bad;
 		}
 		i += l;
 	}
 	t->u16_off[n16] = end;
-	ubrk_setText(t->bi, t->u16, (int32_t)n16, &err);
+	ubrk_setText(t->bi, t->u16, n16, &err);
 	if (U_FAILURE(err))
 		return word(k, start, end);
 	a = ubrk_first(t->bi);
