@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ingest/ingest.h"
+#include "text/text.h"
 #include "investigate/investigate.h"
 #include "protect/scan.h"
 
@@ -253,6 +254,14 @@ static void compress_tree(run *r, tw_node *n, size_t *plain)
 				compress_tree(r, n->first_child, plain);
 				continue;
 			}
+		}
+		if (!n->known) {
+			/* Languages are detected here, in parallel: the
+			 * writer (text_lang, the tokenizer) then finds them in
+			 * tw_lang_detect's memo. */
+			tw_lang_detect(n->text.data, n->text.len);
+			if (n->email && n->email->subject)
+				tw_lang_detect(n->email->subject, strlen(n->email->subject));
 		}
 		if (!n->known && n->text.len > 64) {
 			n->ztext = tw_deflate(n->text.data, n->text.len, &n->zlen);

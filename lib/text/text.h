@@ -66,7 +66,7 @@
 /* Longest word indexed, in bytes; longer runs are cut (as a word). */
 #define TW_WORD_MAX 256
 /* Bytes of a text that language detection looks at. */
-#define TW_LANG_SCAN 1024
+#define TW_LANG_SCAN 512
 /* Most query languages considered. */
 #define TW_LANG_MAX 16
 

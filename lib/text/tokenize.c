@@ -40,7 +40,22 @@ static const char *const stem_langs[] = {
 };
 #define NSTEM ((int)TW_ARRAY_LEN(stem_langs))
 
+/*
+ * Stems of recent words, by language: words follow Zipf's law, so most
+ * are stemmed again and again, and Snowball costs several times the rest
+ * of the tokenizer.  Direct-mapped by a hash of language and word; short
+ * words only.
+ */
+#define STEM_CACHE 8192 /* a power of two */
+#define STEM_CACHED 24  /* longest word and stem kept, in bytes */
+
+struct stem_entry {
+	unsigned char used, lang, wn, sn;
+	char w[STEM_CACHED], st[STEM_CACHED];
+};
+
 struct tstate {
+	struct stem_entry *cache; /* STEM_CACHE entries, allocated on first use */
 	struct sb_stemmer *stem[NSTEM];
 	unsigned char tried[NSTEM];
 	UBreakIterator *bi;
@@ -65,6 +80,7 @@ static void tstate_free(void *p)
 			sb_stemmer_delete(t->stem[i]);
 	if (t->bi)
 		ubrk_close(t->bi);
+	free(t->cache);
 	free(t->u16);
 	free(t->u16_off);
 	free(t);
@@ -308,6 +324,52 @@ size_t tw_fold_word(const char *w, size_t n, char out[TW_WORD_MAX + 1])
 	return fold_bytes(w, n, out, 1);
 }
 
+/*
+ * The folded Snowball stem of the lower-case word `w` in language `ix`
+ * into out (TW_WORD_MAX + 1 bytes), its length in *outn (0 without a
+ * stemmer).  Returns -1 when memory runs out.
+ */
+static int stem(struct tstate *t, int ix, const char *w, size_t wn, char *out, size_t *outn)
+{
+	struct sb_stemmer *st = stemmer(t, ix);
+	struct stem_entry *e = NULL;
+	const sb_symbol *s;
+
+	*outn = 0;
+	if (!st)
+		return 0;
+	if (wn < STEM_CACHED) {
+		uint64_t h = 1469598103934665603ull ^ (uint64_t)ix;
+
+		for (size_t i = 0; i < wn; i++)
+			h = (h ^ (unsigned char)w[i]) * 1099511628211ull;
+		if (!t->cache)
+			t->cache = calloc(STEM_CACHE, sizeof(*t->cache));
+		if (t->cache) {
+			e = &t->cache[(h ^ (h >> 32)) & (STEM_CACHE - 1)];
+			if (e->used && e->lang == ix && e->wn == wn && !memcmp(e->w, w, wn)) {
+				memcpy(out, e->st, e->sn);
+				out[e->sn] = '\0';
+				*outn = e->sn;
+				return 0;
+			}
+		}
+	}
+	s = sb_stemmer_stem(st, (const sb_symbol *)w, (int)wn);
+	if (!s)
+		return -1;
+	*outn = fold_bytes((const char *)s, (size_t)sb_stemmer_length(st), out, 1);
+	if (e && *outn < STEM_CACHED) {
+		e->used = 1;
+		e->lang = (unsigned char)ix;
+		e->wn = (unsigned char)wn;
+		e->sn = (unsigned char)*outn;
+		memcpy(e->w, w, wn);
+		memcpy(e->st, out, *outn);
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- words */
 
 struct tok {
@@ -325,30 +387,28 @@ static int word(struct tok *k, size_t start, size_t end)
 {
 	char folded[TW_WORD_MAX + 1], lower[TW_WORD_MAX + 1];
 	char seen[TW_LANG_MAX][TW_WORD_MAX + 2];
-	int nseen = 0, rc;
-	size_t fn;
+	int nseen = 0, rc, ascii = 1;
+	size_t fn, ln;
 
+	for (size_t j = start; j < end && ascii; j++)
+		ascii = (unsigned char)k->text[j] < 0x80;
 	fn = fold_bytes(k->text + start, end - start, folded, 1);
 	if (!fn)
 		return 0;
 	rc = k->fn(k->ud, 0, folded, fn, start, end);
 	if (rc || !k->nstems || (folded[0] >= '0' && folded[0] <= '9'))
 		return rc;
-	fold_bytes(k->text + start, end - start, lower, 0);
+	if (ascii)
+		memcpy(lower, folded, fn + 1);
+	ln = ascii ? fn : fold_bytes(k->text + start, end - start, lower, 0);
 	for (int i = 0; i < k->nstems; i++) {
-		struct sb_stemmer *st = stemmer(k->ts, k->stems[i]);
-		const sb_symbol *s;
 		char *mk = seen[nseen];
 		size_t sn;
 		int dup = 0, same;
 
-		if (!st)
-			continue;
-		s = sb_stemmer_stem(st, (const sb_symbol *)lower, (int)strlen(lower));
-		if (!s)
-			return -1;
 		mk[0] = TW_STEM_MARK;
-		sn = fold_bytes((const char *)s, (size_t)sb_stemmer_length(st), mk + 1, 1);
+		if (stem(k->ts, k->stems[i], lower, ln, mk + 1, &sn) < 0)
+			return -1;
 		same = sn == fn && !memcmp(mk + 1, folded, fn);
 		/* The index holds a stem only when it differs from its word;
 		 * a query asks for it always (its inflections have it). */
