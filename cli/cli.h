@@ -1,9 +1,13 @@
 /*
  * cli.h - shared pieces of the `trawl` command: the command table,
  * option helpers, output conventions (colour, JSON) and error reporting.
+ * The JSON shapes themselves are in json/, shared with server/.
  *
  * Commands use only the public API (trawl.h).  Exit statuses:
  *   0 success, 1 failure, 2 usage or query syntax error, 3 not found.
+ * TRAWL_EREADONLY is a failure (1), not a usage error: commands that write
+ * open the archive writable, so it only comes from a file or medium that
+ * cannot be written, which no change to the command line fixes.
  */
 #ifndef TRAWL_CLI_H
 #define TRAWL_CLI_H
@@ -13,6 +17,7 @@
 #include <jansson.h>
 
 #include "trawl.h"
+#include "../json/json.h" /* the JSON shapes (tj_*), shared with server/ */
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
@@ -34,11 +39,19 @@ trawl_archive *cli_open(const char *opt, unsigned flags);
 void cli_syntax_error(const char *query, const trawl_syntax_error *err);
 /* Join argv[from..argc) with spaces (caller frees). */
 char *cli_join(int argc, char **argv, int from);
+/*
+ * The start of a command that runs a query: argv[from..argc) joined into
+ * *query, its syntax checked (err filled), then the archive opened with
+ * `flags`.  Returns EXIT_OK with *query (caller frees) and *ar (caller
+ * closes); otherwise prints why (a syntax error with its caret) and returns
+ * the exit status, EXIT_USAGE for a bad query and EXIT_FAIL for the rest,
+ * with nothing to free.
+ */
+int cli_query_open(int argc, char **argv, int from, const char *archive, unsigned flags,
+		   char **query, trawl_archive **ar, trawl_syntax_error *err);
 /* Colour wanted on this stream (--color, NO_COLOR, isatty). */
 int cli_color(FILE *f);
 extern int cli_color_mode; /* -1 never, 0 auto, 1 always */
-/* ISO 8601 UTC for a timestamp, into buf (>= 32 bytes). */
-const char *cli_iso(int64_t t, char *buf, size_t n);
 /* Date in the original zone: "2001-05-14 16:39 -0700". */
 const char *cli_local(int64_t t, int tz, char *buf, size_t n);
 /* Human size: 1.2 MB. */
@@ -47,25 +60,11 @@ const char *cli_size(int64_t b, char *buf, size_t n);
 void cli_json_print(json_t *v, FILE *f);
 /* Parse a positive integer option; prints an error and returns -1 on junk. */
 int cli_int(const char *opt, const char *s, int64_t *out);
+/* An item ID argument, "123" or "id:123"; like cli_int() on junk. */
+int cli_item_id(const char *arg, int64_t *out);
 /* Snippet with highlight marks replaced by ANSI bold (colour) or removed. */
 char *cli_snippet(const char *s, int color);
 
-/* JSON shapes shared by the CLI and the web API (cli/json.c); each returns
- * a new reference, NULL when out of memory. */
-json_t *cli_jstr(const char *s); /* string or null */
-json_t *cli_hit_json(const trawl_hit *h);
-json_t *cli_item_json(const trawl_item *it, const char *text);
-json_t *cli_stats_json(trawl_archive *ar, const trawl_stats *s);
-json_t *cli_error_json(const trawl_error *e);
-/* Investigation shapes (cli/json_inv.c). */
-json_t *cli_thread_msg_json(const trawl_thread_msg *m);
-json_t *cli_thread_json(const trawl_thread *t);
-json_t *cli_person_json(const trawl_person *p);
-json_t *cli_contact_json(const trawl_contact *c);
-json_t *cli_bucket_json(const trawl_bucket *b);
-json_t *cli_facets_json(const trawl_facets *f);
-json_t *cli_graph_json(const trawl_graph *g);
-json_t *cli_note_json(const trawl_note *n);
 /* Evidence text on one terminal line: control characters become '?'. */
 void cli_print_safe(FILE *f, const char *s);
 

@@ -47,7 +47,7 @@ static int print_line(const trawl_batch_line *l, void *ud)
 		json_t *j = json_pack("{s:I, s:s, s:o, s:o}", "line", (json_int_t)l->line, "query",
 				      l->query, "hits",
 				      l->status == TRAWL_OK ? json_integer(l->hits) : json_null(), "error",
-				      cli_jstr(l->error));
+				      tj_str(l->error));
 
 		cli_json_print(j, stdout);
 		json_decref(j);

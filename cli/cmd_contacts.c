@@ -38,15 +38,15 @@ static int print_contact(const trawl_contact *c, void *ud)
 		return 1;
 	o->shown++;
 	if (o->json) {
-		json_t *j = cli_contact_json(c);
+		json_t *j = tj_contact(c);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
 		return 0;
 	}
 	if (c->has_dates) {
-		cli_iso(c->first, a, sizeof(a));
-		cli_iso(c->last, b, sizeof(b));
+		tj_iso(c->first, a, sizeof(a));
+		tj_iso(c->last, b, sizeof(b));
 		a[10] = b[10] = '\0';
 	}
 	printf("%6lld -> %6lld <-  %s..%s  id:%-6lld ", (long long)c->sent, (long long)c->received, a,

@@ -107,20 +107,9 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!strcmp(opts.out, "-") && isatty(STDOUT_FILENO) && opts.format == TRAWL_EXPORT_MBOX)
 		cli_error("note: writing an mbox to a terminal; redirect to a file");
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	s = trawl_export(ar, query, &opts, &st, &err);
 	if (s == TRAWL_ESYNTAX) {
 		cli_syntax_error(query, &err);

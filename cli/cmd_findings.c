@@ -15,31 +15,13 @@ struct out {
 	int64_t limit, shown, total;
 };
 
-static json_t *finding_json(const trawl_finding *f)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "type", json_string(f->type));
-	json_object_set_new(o, "id", json_integer(f->id));
-	json_object_set_new(o, "confidence", json_real(f->confidence));
-	json_object_set_new(o, "preview", json_string(f->preview ? f->preview : ""));
-	json_object_set_new(o, "subtype", f->subtype ? json_string(f->subtype) : json_null());
-	json_object_set_new(o, "offset", json_integer(f->offset));
-	json_object_set_new(o, "length", json_integer(f->length));
-	json_object_set_new(o, "hash", json_string(f->hash ? f->hash : ""));
-	json_object_set_new(o, "path", f->path ? json_string(f->path) : json_null());
-	json_object_set_new(o, "person", f->person ? json_string(f->person) : json_null());
-	json_object_set_new(o, "label", f->label ? json_string(f->label) : json_null());
-	return o;
-}
-
 static int print_finding(const trawl_finding *f, void *ud)
 {
 	struct out *o = ud;
 
 	o->total++;
 	if (o->json) {
-		json_t *j = finding_json(f);
+		json_t *j = tj_finding(f);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
@@ -158,20 +140,9 @@ int cmd_findings(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	o.limit = limit;
 	if (o.json || list) {
 		st = trawl_findings(ar, query, &opts, print_finding, &o, &err);
@@ -221,40 +192,34 @@ int cmd_findings(int argc, char **argv)
 /* ---------------------------------------------------------------- show */
 
 struct show {
-	json_t *arr;
 	int n;
 };
 
 static int show_one(const trawl_finding *f, void *ud)
 {
 	struct show *s = ud;
+	char *pv = cli_snippet(f->preview ? f->preview : "", 0);
 
-	if (s->arr) {
-		json_array_append_new(s->arr, finding_json(f));
-	} else {
-		char *pv = cli_snippet(f->preview ? f->preview : "", 0);
-
-		if (!s->n)
-			printf("findings:\n");
-		printf("  %-8s %-16s %4.2f  %-24s at %lld\n", f->type, f->subtype ? f->subtype : "",
-		       f->confidence, pv, (long long)f->offset);
-		free(pv);
-	}
+	if (!s->n)
+		printf("findings:\n");
+	printf("  %-8s %-16s %4.2f  %-24s at %lld\n", f->type, f->subtype ? f->subtype : "",
+	       f->confidence, pv, (long long)f->offset);
+	free(pv);
 	s->n++;
 	return 0;
 }
 
 int cli_show_findings(trawl_archive *ar, int64_t id, json_t *obj)
 {
-	struct show s = {NULL, 0};
+	struct show s = {0};
 
-	if (obj)
-		s.arr = json_array();
-	if (trawl_item_findings(ar, id, show_one, &s) != TRAWL_OK) {
-		json_decref(s.arr);
-		return -1;
+	if (obj) {
+		json_t *arr = tj_item_findings(ar, id);
+
+		if (!arr)
+			return -1;
+		json_object_set_new(obj, "findings", arr);
+		return 0;
 	}
-	if (obj)
-		json_object_set_new(obj, "findings", s.arr);
-	return 0;
+	return trawl_item_findings(ar, id, show_one, &s) == TRAWL_OK ? 0 : -1;
 }

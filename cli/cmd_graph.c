@@ -80,20 +80,9 @@ int cmd_graph(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	st = trawl_graph_get(ar, query, &opts, &g, &err);
 	if (st == TRAWL_OK && output) {
 		out = fopen(output, "wb");
@@ -106,7 +95,7 @@ int cmd_graph(int argc, char **argv)
 		if (format) {
 			st = trawl_graph_write(g, (trawl_graph_format)format, write_out, out);
 		} else {
-			json_t *j = cli_graph_json(g);
+			json_t *j = tj_graph(g);
 
 			cli_json_print(j, out);
 			json_decref(j);

@@ -5,9 +5,13 @@
 
 #include "cli.h"
 
-/* The field list comes from the library, so help and grammar agree. */
+/* The field list comes from the library's field table, so help and grammar
+ * agree. */
 static void query_help(void)
 {
+	const char *name, *help;
+	size_t i;
+
 	fputs("The trawl query language (full reference: docs/query.md)\n\n"
 	      "  budget report        both words (anywhere in subject, body or file names)\n"
 	      "  \"quarterly report\"   the phrase\n"
@@ -16,19 +20,12 @@ static void query_help(void)
 	      "  field:value          value may be a \"quoted phrase\"\n\n"
 	      "Fields:\n",
 	      stdout);
-	fputs("  from, to, cc, bcc, recipient, contact: a whole address matches exactly;\n"
-	      "      anything else matches part of an address, or of a display name\n"
-	      "      the archive has seen with that address\n"
-	      "  subject, body: words in that part of the text\n"
-	      "  date: 2001 | 2001-05 | 2001-05-14 | A..B | A.. | ..B (UTC)\n"
-	      "  has: attachment | error | pii (any finding)\n"
-	      "  pii: ssn | card | iban | phone | email | password | key | dob | ip | any\n"
-	      "  dkim: pass | fail | nokey | none   (results of 'trawl verify --dkim')\n"
-	      "  filename, path: part of the name / family path; * and ? are wildcards\n"
-	      "  id: item id   mid: Message-ID   type: email, pdf, word, spreadsheet,\n"
-	      "      presentation, archive, html, text, image, mbox, other\n"
-	      "  ext: docx   mime: image/*   author: name   label: custodian\n"
-	      "  size: 100 | 10k | >10MB | <=1g | 1k..2m     depth: 0 | >1 | 1..3\n",
+	for (i = 0; (name = trawl_query_field(i, &help)) != NULL; i++)
+		printf("  %-10s %s\n", name, help);
+	fputs("\nIn from, to, cc, bcc, recipient and contact, a whole address matches\n"
+	      "exactly; anything else matches part of an address, or of a display name\n"
+	      "the archive has seen with that address.  Dates are UTC.  In filename and\n"
+	      "path, * and ? are wildcards.\n",
 	      stdout);
 }
 

@@ -29,12 +29,12 @@ static int print_note(const trawl_note *n, void *ud)
 	char iso[40];
 
 	if (*(int *)ud) {
-		json_t *j = cli_note_json(n);
+		json_t *j = tj_note(n);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
 	} else {
-		printf("note %lld  %s\n  ", (long long)n->id, cli_iso(n->created, iso, sizeof(iso)));
+		printf("note %lld  %s\n  ", (long long)n->id, tj_iso(n->created, iso, sizeof(iso)));
 		cli_print_safe(stdout, n->text);
 		putchar('\n');
 	}
@@ -48,7 +48,7 @@ int cmd_note(int argc, char **argv)
 		{"json", no_argument, NULL, 'J'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *archive = NULL, *del = NULL, *arg;
+	const char *archive = NULL, *del = NULL;
 	int json = 0, c, rc = EXIT_OK;
 	int64_t id = 0, note = 0;
 	trawl_archive *ar;
@@ -73,10 +73,7 @@ int cmd_note(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		arg = argv[optind];
-		if (!strncmp(arg, "id:", 3))
-			arg += 3;
-		if (cli_int("ID", arg, &id))
+		if (cli_item_id(argv[optind], &id))
 			return EXIT_USAGE;
 		if (optind + 1 < argc) {
 			text = cli_join(argc, argv, optind + 1);

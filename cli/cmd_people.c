@@ -50,15 +50,15 @@ static int print_person(const trawl_person *p, void *ud)
 
 	o->shown++;
 	if (o->json) {
-		json_t *j = cli_person_json(p);
+		json_t *j = tj_person(p);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
 		return 0;
 	}
 	if (p->has_dates) {
-		cli_iso(p->first, a, sizeof(a));
-		cli_iso(p->last, b, sizeof(b));
+		tj_iso(p->first, a, sizeof(a));
+		tj_iso(p->last, b, sizeof(b));
 		a[10] = b[10] = '\0';
 	}
 	printf("%sid:%-6lld%s ", o->color ? "\033[1m" : "", (long long)p->id, o->color ? "\033[0m" : "");
@@ -97,7 +97,7 @@ static void print_details(const trawl_person *p, int color)
 	printf("\nsent:      %lld messages\nreceived:  %lld messages\n", (long long)p->sent,
 	       (long long)p->received);
 	if (p->has_dates)
-		printf("seen:      %s .. %s\n", cli_iso(p->first, a, sizeof(a)), cli_iso(p->last, b, sizeof(b)));
+		printf("seen:      %s .. %s\n", tj_iso(p->first, a, sizeof(a)), tj_iso(p->last, b, sizeof(b)));
 	printf("addresses:\n");
 	for (i = 0; i < p->naddrs; i++) {
 		fputs("  ", stdout);
@@ -211,7 +211,7 @@ int cmd_people(int argc, char **argv)
 			st = trawl_person_get(ar, id, &p);
 		if (st == TRAWL_OK) {
 			if (o.json) {
-				json_t *j = cli_person_json(p);
+				json_t *j = tj_person(p);
 
 				cli_json_print(j, stdout);
 				json_decref(j);

@@ -18,49 +18,52 @@ static void zone(int tz, char *buf, size_t n)
 	snprintf(buf, n, "%c%02d%02d", tz < 0 ? '-' : '+', a / 60, a % 60);
 }
 
+/* `key`: the time in UTC, and "zone": its original offset; both null
+ * without a time. */
+static void json_time(json_t *o, const char *key, int has, int64_t t, int tz)
+{
+	char buf[64];
+
+	if (!has) {
+		json_object_set_new(o, key, json_null());
+		json_object_set_new(o, "zone", json_null());
+		return;
+	}
+	json_object_set_new(o, key, json_string(tj_iso(t, buf, sizeof(buf))));
+	zone(tz, buf, sizeof(buf));
+	json_object_set_new(o, "zone", json_string(buf));
+}
+
 static json_t *prov_json(const trawl_provenance *p)
 {
 	json_t *o = json_object(), *hops = json_array(), *orig = json_object();
-	char buf[64];
 	size_t i;
 
 	json_object_set_new(o, "id", json_integer(p->id));
-	json_object_set_new(o, "path", cli_jstr(p->path));
-	json_object_set_new(o, "message_id", cli_jstr(p->message_id));
-	json_object_set_new(o, "from", cli_jstr(p->from));
-	json_object_set_new(o, "date", p->has_date ? json_string(cli_iso(p->date, buf, sizeof(buf))) : json_null());
-	if (p->has_date) {
-		zone(p->tz_offset, buf, sizeof(buf));
-		json_object_set_new(o, "zone", json_string(buf));
-	} else {
-		json_object_set_new(o, "zone", json_null());
-	}
-	json_object_set_new(o, "mailer", cli_jstr(p->mailer));
-	json_object_set_new(o, "dkim", cli_jstr(p->dkim));
+	json_object_set_new(o, "path", tj_str(p->path));
+	json_object_set_new(o, "message_id", tj_str(p->message_id));
+	json_object_set_new(o, "from", tj_str(p->from));
+	json_time(o, "date", p->has_date, p->date, p->tz_offset);
+	json_object_set_new(o, "mailer", tj_str(p->mailer));
+	json_object_set_new(o, "dkim", tj_str(p->dkim));
 	for (i = 0; i < p->norigin; i++)
-		json_object_set_new(orig, p->origin[i].key, cli_jstr(p->origin[i].value));
+		json_object_set_new(orig, p->origin[i].key, tj_str(p->origin[i].value));
 	json_object_set_new(o, "originating", orig);
 	for (i = 0; i < p->nhops; i++) {
 		const trawl_hop *h = &p->hops[i];
 		json_t *j = json_object();
 
 		json_object_set_new(j, "hop", json_integer(h->index));
-		json_object_set_new(j, "from", cli_jstr(h->from_host));
-		json_object_set_new(j, "from_rdns", cli_jstr(h->from_rdns));
-		json_object_set_new(j, "ip", cli_jstr(h->from_ip));
-		json_object_set_new(j, "by", cli_jstr(h->by_host));
-		json_object_set_new(j, "protocol", cli_jstr(h->protocol));
-		json_object_set_new(j, "id", cli_jstr(h->id));
-		json_object_set_new(j, "for", cli_jstr(h->for_addr));
-		json_object_set_new(j, "time", h->has_time ? json_string(cli_iso(h->time, buf, sizeof(buf))) : json_null());
-		if (h->has_time) {
-			zone(h->tz_offset, buf, sizeof(buf));
-			json_object_set_new(j, "zone", json_string(buf));
-		} else {
-			json_object_set_new(j, "zone", json_null());
-		}
+		json_object_set_new(j, "from", tj_str(h->from_host));
+		json_object_set_new(j, "from_rdns", tj_str(h->from_rdns));
+		json_object_set_new(j, "ip", tj_str(h->from_ip));
+		json_object_set_new(j, "by", tj_str(h->by_host));
+		json_object_set_new(j, "protocol", tj_str(h->protocol));
+		json_object_set_new(j, "id", tj_str(h->id));
+		json_object_set_new(j, "for", tj_str(h->for_addr));
+		json_time(j, "time", h->has_time, h->time, h->tz_offset);
 		json_object_set_new(j, "parsed", json_boolean(h->parsed));
-		json_object_set_new(j, "raw", cli_jstr(h->raw));
+		json_object_set_new(j, "raw", tj_str(h->raw));
 		json_array_append_new(hops, j);
 	}
 	json_object_set_new(o, "hops", hops);
@@ -285,7 +288,7 @@ static int on_prov(const trawl_provenance *p, void *ud)
 			csv_field(h->protocol);
 			putchar(',');
 			if (h->has_time)
-				printf("%s", cli_iso(h->time, buf, sizeof(buf)));
+				printf("%s", tj_iso(h->time, buf, sizeof(buf)));
 			putchar(',');
 			if (h->has_time) {
 				zone(h->tz_offset, buf, sizeof(buf));
@@ -397,20 +400,9 @@ int cmd_provenance(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	if (s.mode == 1)
 		printf("id,message_id,from,hop,from_host,from_rdns,ip,by,protocol,time,zone,parsed,mailer,originating_ip\n");
 	st = trawl_provenance_query(ar, query, on_prov, &s, &err);

@@ -40,7 +40,7 @@ static int print_saved(const trawl_saved *s, void *ud)
 		hits = -1;
 	if (c->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:o}", "name", s->name, "query", s->query,
-				      "created", cli_iso(s->created, iso, sizeof(iso)), "hits",
+				      "created", tj_iso(s->created, iso, sizeof(iso)), "hits",
 				      hits >= 0 ? json_integer(hits) : json_null());
 
 		cli_json_print(j, stdout);

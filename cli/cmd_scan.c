@@ -73,20 +73,9 @@ int cmd_scan(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, 0);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, 0, &query, &ar, &err);
+	if (rc)
+		return rc;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -19,7 +19,7 @@ static int print_hit(const trawl_hit *h, void *ud)
 
 	o->shown++;
 	if (o->json) {
-		json_t *j = cli_hit_json(h);
+		json_t *j = tj_hit(h);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
@@ -64,7 +64,7 @@ static trawl_status print_facets(trawl_archive *ar, const char *query, int json,
 	if (st)
 		return st;
 	if (json) {
-		json_t *j = cli_facets_json(f);
+		json_t *j = tj_facets(f);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
@@ -173,20 +173,9 @@ int cmd_search(int argc, char **argv)
 	}
 	if (all)
 		opts.limit = INT64_MAX;
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	o.color = !o.json && cli_color(stdout);
 	if (count && opts.by_thread) {
 		trawl_search_opts one = opts;

@@ -37,7 +37,7 @@ static int add_tag(const char *name, int64_t count, void *ud)
 
 static int add_note(const trawl_note *n, void *ud)
 {
-	json_array_append_new((json_t *)ud, cli_note_json(n));
+	json_array_append_new((json_t *)ud, tj_note(n));
 	return 0;
 }
 
@@ -184,7 +184,7 @@ int cmd_show(int argc, char **argv)
 		{"provenance", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
-	const char *archive = NULL, *arg;
+	const char *archive = NULL;
 	int mode = 0, c, rc = EXIT_OK, prov = 0;
 	int64_t id;
 	trawl_archive *ar;
@@ -208,10 +208,7 @@ int cmd_show(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	arg = argv[optind];
-	if (!strncmp(arg, "id:", 3))
-		arg += 3;
-	if (cli_int("ID", arg, &id))
+	if (cli_item_id(argv[optind], &id))
 		return EXIT_USAGE;
 	ar = cli_open(archive, TRAWL_OPEN_READONLY);
 	if (!ar)
@@ -233,7 +230,7 @@ int cmd_show(int argc, char **argv)
 			if (mode == 'T') {
 				safe_print(text);
 			} else if (mode == 'J') {
-				json_t *o = cli_item_json(it, text), *marks = json_array();
+				json_t *o = tj_item(it, text), *marks = json_array();
 
 				trawl_item_tags(ar, id, add_tag, marks);
 				json_object_set_new(o, "tags", marks);

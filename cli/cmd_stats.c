@@ -70,7 +70,7 @@ int cmd_stats(int argc, char **argv)
 	types = json_object();
 	trawl_stats_by_type(ar, add_type, types);
 	if (json) {
-		json_t *o = cli_stats_json(ar, &s);
+		json_t *o = tj_stats(ar, &s);
 
 		cli_json_print(o, stdout);
 		json_decref(o);
@@ -88,8 +88,8 @@ int cmd_stats(int argc, char **argv)
 		printf("duplicates   %lld items whose content occurs elsewhere\n", (long long)s.duplicates);
 		printf("errors       %lld (see 'trawl errors')\n", (long long)s.errors);
 		if (s.first_date)
-			printf("dates        %s .. %s\n", cli_iso(s.first_date, a, sizeof(a)),
-			       cli_iso(s.last_date, b, sizeof(b)));
+			printf("dates        %s .. %s\n", tj_iso(s.first_date, a, sizeof(a)),
+			       tj_iso(s.last_date, b, sizeof(b)));
 		printf("archive      %s in %lld ingest runs\n", cli_size(s.archive_bytes, asz, sizeof(asz)),
 		       (long long)s.sources);
 		printf("by type     ");
@@ -113,7 +113,7 @@ static int print_error(const trawl_error *e, void *ud)
 
 	o->n++;
 	if (o->json) {
-		json_t *j = cli_error_json(e);
+		json_t *j = tj_error(e);
 
 		cli_json_print(j, stdout);
 		json_decref(j);

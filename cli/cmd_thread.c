@@ -102,7 +102,7 @@ int cmd_thread(int argc, char **argv)
 			size_t i;
 
 			for (i = 0; i < t->nmsgs; i++) {
-				json_t *o = cli_thread_msg_json(&t->msgs[i]);
+				json_t *o = tj_thread_msg(&t->msgs[i]);
 
 				json_object_set_new(o, "thread", json_integer(t->thread_id));
 				cli_json_print(o, stdout);

@@ -42,7 +42,7 @@ static int collect(const trawl_bucket *b, void *ud)
 
 	a->total += b->count;
 	if (a->json) {
-		json_t *j = cli_bucket_json(b);
+		json_t *j = tj_bucket(b);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
@@ -108,20 +108,9 @@ int cmd_timeline(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	st = trawl_timeline(ar, query, by, collect, &a, &undated, &err);
 	if (st == TRAWL_OK && a.oom)
 		st = TRAWL_ENOMEM;

@@ -31,8 +31,8 @@ static int on_check(const trawl_check *c, void *ud)
 		o->unreadable++;
 	if (o->json) {
 		json_t *j = json_pack("{s:I, s:s, s:s, s:o, s:o, s:I}", "id", (json_int_t)c->id, "path",
-				      c->path, "status", c->status, "expected", cli_jstr(c->expected),
-				      "actual", cli_jstr(c->actual), "size", (json_int_t)c->size);
+				      c->path, "status", c->status, "expected", tj_str(c->expected),
+				      "actual", tj_str(c->actual), "size", (json_int_t)c->size);
 
 		cli_json_print(j, stdout);
 		json_decref(j);
@@ -63,19 +63,19 @@ static int on_dkim(const trawl_dkim_result *r, void *ud)
 		size_t i;
 
 		json_object_set_new(j, "id", json_integer(r->id));
-		json_object_set_new(j, "path", cli_jstr(r->path));
-		json_object_set_new(j, "message_id", cli_jstr(r->message_id));
+		json_object_set_new(j, "path", tj_str(r->path));
+		json_object_set_new(j, "message_id", tj_str(r->message_id));
 		json_object_set_new(j, "dkim", json_string(r->result));
-		json_object_set_new(j, "reason", cli_jstr(r->reason));
+		json_object_set_new(j, "reason", tj_str(r->reason));
 		json_object_set_new(j, "weak", json_boolean(r->weak));
 		for (i = 0; i < r->nsigs; i++)
 			json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:b}",
-							   "domain", cli_jstr(r->sigs[i].domain),
-							   "selector", cli_jstr(r->sigs[i].selector),
-							   "algorithm", cli_jstr(r->sigs[i].algorithm),
-							   "canonicalization", cli_jstr(r->sigs[i].canon),
+							   "domain", tj_str(r->sigs[i].domain),
+							   "selector", tj_str(r->sigs[i].selector),
+							   "algorithm", tj_str(r->sigs[i].algorithm),
+							   "canonicalization", tj_str(r->sigs[i].canon),
 							   "result", r->sigs[i].result,
-							   "reason", cli_jstr(r->sigs[i].reason),
+							   "reason", tj_str(r->sigs[i].reason),
 							   "weak", r->sigs[i].weak));
 		json_object_set_new(j, "signatures", a);
 		cli_json_print(j, stdout);
@@ -153,20 +153,9 @@ int cmd_verify(int argc, char **argv)
 		cli_error("--keys and --dns go with --dkim");
 		return EXIT_USAGE;
 	}
-	query = cli_join(argc, argv, optind);
-	if (!query)
-		return EXIT_FAIL;
-	memset(&err, 0, sizeof(err));
-	if (trawl_query_check(query, &err) != TRAWL_OK) {
-		cli_syntax_error(query, &err);
-		free(query);
-		return EXIT_USAGE;
-	}
-	ar = cli_open(archive, dkim && dopts.store ? 0 : TRAWL_OPEN_READONLY);
-	if (!ar) {
-		free(query);
-		return EXIT_FAIL;
-	}
+	rc = cli_query_open(argc, argv, optind, archive, dkim && dopts.store ? 0 : TRAWL_OPEN_READONLY, &query, &ar, &err);
+	if (rc)
+		return rc;
 	if (dkim)
 		st = trawl_verify_dkim(ar, query, &dopts, on_dkim, &o, &err);
 	else

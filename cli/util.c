@@ -1,6 +1,7 @@
 /*
  * util.c - what the commands share: errors, the archive to open, query
- * errors with a caret, colour, dates, sizes, JSON output, snippets.
+ * errors with a caret, the opening of a query command, colour, dates,
+ * sizes, JSON output, snippets.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -82,6 +83,29 @@ char *cli_join(int argc, char **argv, int from)
 	return s;
 }
 
+int cli_query_open(int argc, char **argv, int from, const char *archive, unsigned flags,
+		   char **query, trawl_archive **ar, trawl_syntax_error *err)
+{
+	*ar = NULL;
+	*query = cli_join(argc, argv, from);
+	if (!*query)
+		return EXIT_FAIL;
+	memset(err, 0, sizeof(*err));
+	if (trawl_query_check(*query, err) != TRAWL_OK) {
+		cli_syntax_error(*query, err);
+		free(*query);
+		*query = NULL;
+		return EXIT_USAGE;
+	}
+	*ar = cli_open(archive, flags);
+	if (!*ar) {
+		free(*query);
+		*query = NULL;
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 int cli_color(FILE *f)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -91,19 +115,6 @@ int cli_color(FILE *f)
 	if (nc && *nc)
 		return 0;
 	return isatty(fileno(f));
-}
-
-const char *cli_iso(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm)) {
-		snprintf(buf, n, "?");
-		return buf;
-	}
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
 }
 
 const char *cli_local(int64_t t, int tz, char *buf, size_t n)
@@ -158,6 +169,13 @@ int cli_int(const char *opt, const char *s, int64_t *out)
 	return 0;
 }
 
+int cli_item_id(const char *arg, int64_t *out)
+{
+	if (!strncmp(arg, "id:", 3))
+		arg += 3;
+	return cli_int("ID", arg, out);
+}
+
 char *cli_snippet(const char *s, int color)
 {
 	size_t n = s ? strlen(s) : 0, i, o = 0;
@@ -187,4 +205,14 @@ char *cli_snippet(const char *s, int color)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* Print evidence text on a terminal line: control characters become '?'. */
+void cli_print_safe(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		fputc(c < 32 || c == 127 ? '?' : c, f);
+	}
 }

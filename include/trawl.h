@@ -11,6 +11,35 @@
  * Ownership is stated at each declaration.  Strings handed to callbacks are
  * owned by the library and valid only during the callback.  The library
  * prints nothing and reads no user configuration.
+ *
+ * Statuses.  Each function lists what it returns besides TRAWL_OK.  "DB"
+ * stands for the database failing: TRAWL_EDB, or TRAWL_EBUSY when another
+ * connection kept the archive locked past the busy timeout (30 s).  A
+ * function that takes a query also returns TRAWL_ESYNTAX for one that does
+ * not parse, with `err` (may be NULL) saying where.  Functions that write
+ * to the archive return TRAWL_EREADONLY, before changing anything, on a
+ * handle that cannot write (trawl_archive_writable()).
+ *
+ * Threads.  A handle is not locked: use each trawl_archive from one thread
+ * at a time (it may pass between threads between calls); for parallel
+ * work, open one handle per thread, as `trawl serve` does.  Handles on the
+ * same archive, in one process or several, may be used at once: the
+ * archive is in WAL mode, so any number of readers run while one writer
+ * (trawl_ingest, or any other writing function) commits, each query
+ * seeing only committed data.  Writers take turns: one that waits for the
+ * lock past the busy timeout fails with TRAWL_EBUSY or TRAWL_EDB.
+ * trawl_ingest runs threads of its own, with connections of their own;
+ * its progress callback, like every callback, runs on the caller's thread
+ * before the function returns.  From a callback of a function that takes
+ * a query, do not call the library on the same handle: the iteration in
+ * progress reads per-handle temporary tables that another call may refill
+ * (use a second handle); callbacks of the other functions may.  Results
+ * owned by the caller (trawl_item, trawl_thread, trawl_person,
+ * trawl_graph, trawl_facets, trawl_provenance, strings to free()) hold no
+ * reference to the handle: any thread may read them, also after
+ * trawl_archive_close(), until they are freed.  Functions without a handle
+ * (trawl_status_str, trawl_limits_default, trawl_query_check,
+ * trawl_query_field, trawl_graph_write) may be called from any thread.
  */
 #ifndef TRAWL_H
 #define TRAWL_H
@@ -39,10 +68,12 @@ typedef enum trawl_status {
 	TRAWL_EVERSION,     /* archive schema is newer than this library */
 	TRAWL_EBUSY,        /* the archive is locked by another writer */
 	TRAWL_ECANCELLED,   /* the caller asked to stop */
-	TRAWL_EEMPTY        /* input has no content (0 bytes) */
+	TRAWL_EEMPTY,       /* input has no content (0 bytes) */
+	TRAWL_EREADONLY     /* a write on an archive opened read-only */
 } trawl_status;
 
-/* A static, lowercase, one-word-ish name for a status ("encrypted", ...). */
+/* A static, lowercase, one-word-ish name for a status ("encrypted", ...);
+ * "unknown" for a value outside the enum.  Never NULL. */
 const char *trawl_status_str(trawl_status st);
 
 /* ---------------------------------------------------------------- archive */
@@ -55,21 +86,36 @@ enum {
 };
 
 /*
- * Open (and with TRAWL_OPEN_CREATE, create and migrate) the archive at
- * `path`.  On success *out owns the handle; release it with
- * trawl_archive_close().  On failure *out may still hold a handle whose
- * trawl_archive_errmsg() explains the failure; close it too.
+ * Open (and with TRAWL_OPEN_CREATE, create) the archive at `path`; a
+ * writable open migrates an older schema.  *out is owned by the caller:
+ * trawl_archive_close().  On failure *out still holds a handle, whose
+ * trawl_archive_errmsg() explains the failure (NULL only on TRAWL_ENOMEM);
+ * close it too.
+ * Returns TRAWL_ENOTFOUND (no file there, unless TRAWL_OPEN_CREATE on a
+ * writable open),
+ * TRAWL_EINVAL (not a regular file), TRAWL_ECORRUPT (not a SQLite
+ * database), TRAWL_EVERSION (schema newer than this library, or older and
+ * the open read-only), TRAWL_ENOMEM, DB.
  */
 trawl_status trawl_archive_open(const char *path, unsigned flags,
 				trawl_archive **out);
+/* Finalize and free everything of `ar`; NULL is allowed. */
 void trawl_archive_close(trawl_archive *ar);
 
-/* Message for the last failure on `ar`; owned by `ar`, valid until the next
- * call on it.  Never NULL. */
+/* Message for the last failure on `ar` (not cleared by success; after
+ * TRAWL_ENOMEM it may be an older one); "out of memory" for a NULL `ar`.
+ * Owned by `ar`, valid until the next call on it.  Never NULL. */
 const char *trawl_archive_errmsg(const trawl_archive *ar);
 
-/* Path of the archive file; owned by `ar`. */
+/* Path of the archive file as given to trawl_archive_open(); owned by
+ * `ar`, valid until trawl_archive_close(). */
 const char *trawl_archive_path(const trawl_archive *ar);
+
+/* Non-zero when `ar` takes writes: it was opened without
+ * TRAWL_OPEN_READONLY and SQLite could open the file for writing (it opens
+ * a file it may not write read-only, silently).  When zero, every writing
+ * function returns TRAWL_EREADONLY. */
+int trawl_archive_writable(const trawl_archive *ar);
 
 /* ---------------------------------------------------------------- ingest */
 
@@ -84,7 +130,7 @@ typedef struct trawl_limits {
 	uint32_t max_seconds;       /* time per input file (default 120) */
 } trawl_limits;
 
-/* Fill `lim` with the documented defaults. */
+/* Fill `lim` with the documented defaults.  Needs no handle. */
 void trawl_limits_default(trawl_limits *lim);
 
 typedef struct trawl_ingest_stats {
@@ -107,7 +153,8 @@ typedef struct trawl_ingest_stats {
 				  near `seconds`, the archive is the bottleneck */
 } trawl_ingest_stats;
 
-/* Called from the ingest's own thread about every `progress_ms`; returning
+/* Called on the thread that called trawl_ingest() about every
+ * `progress_ms`, with counts so far (valid during the call); returning
  * non-zero cancels the ingest (everything committed so far is kept). */
 typedef int (*trawl_progress_fn)(const trawl_ingest_stats *st, void *ud);
 
@@ -129,7 +176,10 @@ typedef struct trawl_ingest_opts {
  * size or mtime changed are re-ingested and their old items replaced.  Every
  * input ends as indexed, duplicate or error; `out` (may be NULL) receives
  * the counts.  Returns TRAWL_OK when the run completed, even if some inputs
- * failed; a failure status means the run itself could not go on.
+ * failed (missing, unreadable, corrupt, encrypted: recorded, see
+ * trawl_errors()); a failure status means the run itself could not go on:
+ * TRAWL_EREADONLY, TRAWL_ECANCELLED (the progress callback asked; what was
+ * committed is kept and a new run resumes), TRAWL_ENOMEM, DB.
  */
 trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			  size_t n, const trawl_ingest_opts *opts,
@@ -193,19 +243,22 @@ typedef int (*trawl_hit_fn)(const trawl_hit *hit, void *ud);
 
 /*
  * Run `query` (the language in docs/query.md) and call `fn` for each hit in
- * order.  On TRAWL_ESYNTAX `err` (may be NULL) says where.  `total` (may be
- * NULL) receives the number of hits of the whole query, regardless of
- * limit/offset.
+ * order; `fn` stopping early is not a failure.  `opts` may be NULL
+ * (defaults).  `total` (may be NULL) receives the number of hits of the
+ * whole query, regardless of limit/offset.
+ * Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB.
  */
 trawl_status trawl_search(trawl_archive *ar, const char *query,
 			  const trawl_search_opts *opts, trawl_hit_fn fn,
 			  void *ud, int64_t *total, trawl_syntax_error *err);
 
-/* Count the hits of `query` (distinct contents). */
+/* Count the hits of `query` (distinct contents).  Returns TRAWL_ESYNTAX,
+ * TRAWL_ENOMEM, DB. */
 trawl_status trawl_count(trawl_archive *ar, const char *query, int64_t *count,
 			 trawl_syntax_error *err);
 
-/* Check the syntax of a query without running it. */
+/* Check the syntax of a query without running it; needs no handle.
+ * Returns TRAWL_ESYNTAX (`err`, may be NULL, says where), TRAWL_ENOMEM. */
 trawl_status trawl_query_check(const char *query, trawl_syntax_error *err);
 
 /* The i-th field of the query language ("from", "date", ...), with a
@@ -277,18 +330,27 @@ typedef struct trawl_item {
 	int text_truncated;
 } trawl_item;
 
-/* Load item `id`.  *out is owned by the caller: trawl_item_free(). */
+/* Load item `id`.  *out (NULL on failure) is owned by the caller, strings
+ * and arrays included: trawl_item_free().  Returns TRAWL_ENOTFOUND,
+ * TRAWL_ENOMEM, DB. */
 trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out);
+/* NULL is allowed. */
 void trawl_item_free(trawl_item *it);
 
-/* The extracted text of item `id`, UTF-8, NUL-terminated; *out is owned by
- * the caller (free()). */
+/* The extracted text of item `id`, UTF-8, NUL-terminated ("" for an item
+ * without text); *out (NULL on failure) is owned by the caller: free().
+ * `len` may be NULL.  Returns TRAWL_ENOTFOUND (no such item),
+ * TRAWL_ECORRUPT (the stored text does not decompress), DB. */
 trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out,
 			     size_t *len);
 
 /* Write the exact original bytes of item `id` (a file, an mbox message, an
- * attachment or an archive member) through `fn`, in chunks.  `fn` returns
- * non-zero to stop, which makes this return TRAWL_EIO. */
+ * attachment or an archive member) through `fn`, in chunks valid during
+ * the call; the original is read again from disk.  `fn` returns non-zero
+ * to stop, which makes this return TRAWL_EIO.  Also returns
+ * TRAWL_ENOTFOUND (no such item, or the original no longer holds it),
+ * TRAWL_EIO (the original cannot be read), TRAWL_ECORRUPT (an mbox changed
+ * since it was ingested), TRAWL_ELIMIT (nested more than 128 deep), DB. */
 typedef int (*trawl_write_fn)(const void *buf, size_t len, void *ud);
 trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn,
 			    void *ud);
@@ -311,9 +373,12 @@ typedef struct trawl_stats {
 	int64_t archive_bytes; /* size of the archive file(s) */
 } trawl_stats;
 
+/* Returns DB. */
 trawl_status trawl_stats_get(trawl_archive *ar, trawl_stats *out);
 
-/* Counts by kind/type: fn(name, count) for each. */
+/* Distinct extracted contents by type (family), largest first:
+ * fn(name, count) for each; `name` valid during the call, non-zero stops.
+ * Returns DB. */
 typedef int (*trawl_count_fn)(const char *name, int64_t count, void *ud);
 trawl_status trawl_stats_by_type(trawl_archive *ar, trawl_count_fn fn, void *ud);
 
@@ -327,7 +392,8 @@ typedef struct trawl_error {
 
 typedef int (*trawl_error_fn)(const trawl_error *e, void *ud);
 
-/* Iterate over recorded errors, oldest first. */
+/* Iterate over recorded errors, oldest first; the strings are valid during
+ * the callback, non-zero stops.  Returns DB. */
 trawl_status trawl_errors(trawl_archive *ar, trawl_error_fn fn, void *ud);
 
 /* ---------------------------------------------------------------- findings */
@@ -364,12 +430,13 @@ typedef struct trawl_findings_opts {
 } trawl_findings_opts;
 
 /* Findings in the contents matching `query` (NULL or "" for all), by item
- * and offset.  TRAWL_EINVAL for an unknown type in opts->types. */
+ * and offset; `opts` may be NULL.  Returns TRAWL_EINVAL (an unknown type in
+ * opts->types), TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 trawl_status trawl_findings(trawl_archive *ar, const char *query,
 			    const trawl_findings_opts *opts, trawl_finding_fn fn,
 			    void *ud, trawl_syntax_error *err);
 
-/* Findings of one item's text. */
+/* Findings of one item's text (none for an unknown id).  Returns DB. */
 trawl_status trawl_item_findings(trawl_archive *ar, int64_t id,
 				 trawl_finding_fn fn, void *ud);
 
@@ -391,7 +458,8 @@ typedef struct trawl_finding_group {
 
 typedef int (*trawl_finding_group_fn)(const trawl_finding_group *g, void *ud);
 
-/* Counts of findings grouped as asked, largest first. */
+/* Counts of findings grouped as asked, largest first; the group is valid
+ * during the callback.  Returns as trawl_findings(). */
 trawl_status trawl_findings_summary(trawl_archive *ar, const char *query,
 				    const trawl_findings_opts *opts,
 				    trawl_finding_grouping grouping,
@@ -415,7 +483,11 @@ typedef struct trawl_scan_stats {
 } trawl_scan_stats;
 
 /* Scan (again) the texts of the contents matching `query` (NULL for all)
- * and replace their findings.  Needs a writable archive. */
+ * and replace their findings, committing every 500 contents; `opts` and
+ * `out` may be NULL.  Returns TRAWL_EREADONLY, TRAWL_ECANCELLED (the
+ * progress callback asked; what was scanned is kept), TRAWL_EUNSUPPORTED
+ * (no pattern engine compiles the patterns), TRAWL_ESYNTAX, TRAWL_ENOMEM,
+ * DB. */
 trawl_status trawl_scan(trawl_archive *ar, const char *query,
 			const trawl_scan_opts *opts, trawl_scan_stats *out,
 			trawl_syntax_error *err);
@@ -457,7 +529,11 @@ typedef int (*trawl_dkim_fn)(const trawl_dkim_result *r, void *ud);
  * (RFC 8463), simple and relaxed canonicalisation) of the messages matching
  * `query`, on their exact original bytes.  Keys come from opts->keys_file
  * and, only with opts->dns, from live DNS.  A message passes when one of
- * its signatures does.  TRAWL_ENOTFOUND when the key file cannot be read.
+ * its signatures does; a message whose original cannot be read is reported
+ * "nokey" with the reason.  The result is valid during the callback.
+ * Returns TRAWL_EREADONLY (opts->store on a read-only handle),
+ * TRAWL_ENOTFOUND (the key file cannot be read), TRAWL_ESYNTAX,
+ * TRAWL_ENOMEM, DB.
  */
 trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query,
 			       const trawl_dkim_opts *opts, trawl_dkim_fn fn,
@@ -475,7 +551,9 @@ typedef struct trawl_check {
 typedef int (*trawl_check_fn)(const trawl_check *c, void *ud);
 
 /* Re-hash the files on disk behind the items matching `query` (NULL: every
- * ingested file) and compare with what was recorded at ingest. */
+ * ingested file) and compare with what was recorded at ingest; a missing
+ * or unreadable file is a result, not a failure.  The check is valid
+ * during the callback.  Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 trawl_status trawl_verify_originals(trawl_archive *ar, const char *query,
 				    trawl_check_fn fn, void *ud,
 				    trawl_syntax_error *err);
@@ -485,8 +563,9 @@ trawl_status trawl_verify_originals(trawl_archive *ar, const char *query,
  * (family paths as recorded, sorted), and the SHA-256 of all those lines:
  * a hash of the whole archive's evidence that a publication can cite.  It
  * depends only on contents and paths, not on item ids or ingest order.
- * `fn` (may be NULL) receives each line without its newline; `hash` gets
- * 64 hex digits and a NUL.
+ * `fn` (may be NULL) receives each line without its newline (valid during
+ * the call; non-zero stops); `hash` gets 64 hex digits and a NUL, `lines`
+ * (may be NULL) the number of lines.  Returns TRAWL_ENOMEM, DB.
  */
 typedef int (*trawl_line_fn)(const char *line, void *ud);
 trawl_status trawl_manifest(trawl_archive *ar, trawl_line_fn fn, void *ud,
@@ -526,21 +605,27 @@ typedef struct trawl_provenance {
 } trawl_provenance;
 
 /* Header provenance of one message item, from its original bytes: the
- * Received chain as hops, originating-IP headers, the client.  *out is
- * owned by the caller: trawl_provenance_free(). */
+ * Received chain as hops, originating-IP headers, the client.  *out (NULL
+ * on failure) is owned by the caller: trawl_provenance_free() (NULL is
+ * allowed).  Returns TRAWL_EINVAL (not a message), the statuses of
+ * trawl_item_get() and trawl_item_raw() (the original cannot be read),
+ * TRAWL_ENOMEM. */
 trawl_status trawl_provenance_get(trawl_archive *ar, int64_t id,
 				  trawl_provenance **out);
 void trawl_provenance_free(trawl_provenance *p);
 
 typedef int (*trawl_provenance_fn)(const trawl_provenance *p, void *ud);
-/* Provenance of each message matching `query`, in date order; the
- * argument is valid during the callback only. */
+/* Provenance of each message matching `query`, in date order; messages
+ * whose original cannot be read are left out.  The argument is valid
+ * during the callback only; non-zero stops.  Returns TRAWL_ESYNTAX,
+ * TRAWL_ENOMEM, DB. */
 trawl_status trawl_provenance_query(trawl_archive *ar, const char *query,
 				    trawl_provenance_fn fn, void *ud,
 				    trawl_syntax_error *err);
 
 /* Time-zone offsets of the Date headers per sender, over the messages
- * matching `query`: fn(sender, minutes east of UTC, messages). */
+ * matching `query`: fn(sender, minutes east of UTC, messages), `sender`
+ * valid during the call.  Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 typedef int (*trawl_zone_fn)(const char *sender, int tz_offset, int64_t count,
 			     void *ud);
 trawl_status trawl_sender_zones(trawl_archive *ar, const char *query,
@@ -582,8 +667,11 @@ typedef struct trawl_export_stats {
  * findings of those types masked ("[REDACTED:ssn]"), messages rebuilt as
  * headers plus the masked text (attachments left out), originals that
  * cannot be masked left out, and a log "redactions.csv" (or OUT.redactions.csv
- * for single-file formats) says what was masked where.  Nothing is
- * written over: TRAWL_EINVAL when `out` exists.
+ * for single-file formats) says what was masked where.  Originals that
+ * cannot be read are counted in out->errors (may be NULL), not failures.
+ * Returns TRAWL_EINVAL (no output, `out` exists: nothing is written over,
+ * "-" for a format that writes files, a bad redaction list), TRAWL_EIO
+ * (creating or writing the output failed), TRAWL_ESYNTAX, TRAWL_ENOMEM, DB.
  */
 trawl_status trawl_export(trawl_archive *ar, const char *query,
 			  const trawl_export_opts *opts, trawl_export_stats *out,
@@ -620,12 +708,15 @@ typedef struct trawl_thread {
 } trawl_thread;
 
 /* The conversation of item `id` (an email; an attached message counts).
- * *out is owned by the caller: trawl_thread_free().  TRAWL_ENOTFOUND when
- * there is no such item or it is not an email. */
+ * *out (NULL on failure) is owned by the caller: trawl_thread_free().
+ * Returns TRAWL_ENOTFOUND (no such item, or not an email), TRAWL_ENOMEM,
+ * DB. */
 trawl_status trawl_thread_get(trawl_archive *ar, int64_t id, trawl_thread **out);
-/* The same by thread id (trawl_hit.thread_id, trawl_item.thread_id). */
+/* The same by thread id (trawl_hit.thread_id, trawl_item.thread_id).
+ * Returns TRAWL_ENOTFOUND (unknown id), TRAWL_ENOMEM, DB. */
 trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id,
 				    trawl_thread **out);
+/* NULL is allowed. */
 void trawl_thread_free(trawl_thread *t);
 
 /* ---------------------------------------------------------------- people */
@@ -677,25 +768,32 @@ typedef struct trawl_people_opts {
 typedef int (*trawl_person_fn)(const trawl_person *p, void *ud);
 
 /* People appearing in the messages matching `query` (NULL or "" for all),
- * with counts over those messages, busiest first. */
+ * with counts over those messages, busiest first; `opts` may be NULL.
+ * Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 trawl_status trawl_people(trawl_archive *ar, const char *query,
 			  const trawl_people_opts *opts, trawl_person_fn fn,
 			  void *ud, trawl_syntax_error *err);
 
 /* Resolve `spec` (a person id, an address, or part of a name or address
- * that fits one person only) to a person id.  TRAWL_ENOTFOUND when nothing
- * fits; TRAWL_EINVAL when several people fit (the message names some). */
+ * that fits one person only) to a person id.  Returns TRAWL_ENOTFOUND
+ * (nothing fits), TRAWL_EINVAL (an empty spec, or several people fit: the
+ * message names some), TRAWL_ENOMEM, DB. */
 trawl_status trawl_person_find(trawl_archive *ar, const char *spec, int64_t *id);
 
-/* One person with all counts.  *out is owned by the caller:
- * trawl_person_free(). */
+/* One person with all counts.  *out (NULL on failure) is owned by the
+ * caller: trawl_person_free() (NULL is allowed).  Returns TRAWL_ENOTFOUND,
+ * TRAWL_ENOMEM, DB. */
 trawl_status trawl_person_get(trawl_archive *ar, int64_t id, trawl_person **out);
 void trawl_person_free(trawl_person *p);
 
 /* Manual corrections (writable archive).  merge: the people of `a` and `b`
  * (person specs as in trawl_person_find) become one.  split: the addresses
  * given are taken out of their person into one of their own, and automatic
- * evidence no longer moves them.  Later edits win over earlier ones. */
+ * evidence no longer moves them.  Later edits win over earlier ones.
+ * Return TRAWL_EREADONLY, TRAWL_ENOTFOUND (a spec or address that is not
+ * in the archive), TRAWL_EINVAL (merge: both are one person already, or a
+ * spec fits several; split: no address, or not an address), TRAWL_ENOMEM,
+ * DB. */
 trawl_status trawl_people_merge(trawl_archive *ar, const char *a, const char *b);
 trawl_status trawl_people_split(trawl_archive *ar, const char *const *addrs, size_t n);
 
@@ -712,7 +810,8 @@ typedef struct trawl_contact {
 typedef int (*trawl_contact_fn)(const trawl_contact *c, void *ud);
 
 /* The correspondents of person `id` over the messages matching `query`
- * (NULL for all), busiest first; strings valid during the callback. */
+ * (NULL for all), busiest first (none for an unknown id); strings valid
+ * during the callback.  Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 trawl_status trawl_contacts(trawl_archive *ar, int64_t id, const char *query,
 			    trawl_contact_fn fn, void *ud, trawl_syntax_error *err);
 
@@ -744,8 +843,10 @@ typedef struct trawl_graph_opts {
 	size_t max_nodes;       /* keep only the busiest people (0: all) */
 } trawl_graph_opts;
 
-/* Who wrote to whom in the messages matching `query`.  *out is owned by
- * the caller: trawl_graph_free(). */
+/* Who wrote to whom in the messages matching `query`; `opts` may be NULL.
+ * *out (NULL on failure) is owned by the caller, its strings included:
+ * trawl_graph_free() (NULL is allowed).  Returns TRAWL_ESYNTAX,
+ * TRAWL_ENOMEM, DB. */
 trawl_status trawl_graph_get(trawl_archive *ar, const char *query,
 			     const trawl_graph_opts *opts, trawl_graph **out,
 			     trawl_syntax_error *err);
@@ -756,7 +857,9 @@ typedef enum trawl_graph_format {
 	TRAWL_GRAPH_GEXF        /* GEXF 1.2 (Gephi) */
 } trawl_graph_format;
 
-/* Write the graph in `format` through `fn` (TRAWL_EIO when fn fails). */
+/* Write the graph in `format` through `fn` (chunks valid during the call).
+ * Needs no handle.  Returns TRAWL_EINVAL (unknown format), TRAWL_EIO (`fn`
+ * returned non-zero). */
 trawl_status trawl_graph_write(const trawl_graph *g, trawl_graph_format format,
 			       trawl_write_fn fn, void *ud);
 
@@ -775,9 +878,10 @@ typedef struct trawl_bucket {
 typedef int (*trawl_bucket_fn)(const trawl_bucket *b, void *ud);
 
 /* Counts per period of the contents matching `query` by their date (UTC),
- * from the first to the last period, empty periods included.  `undated`
- * (may be NULL) receives the matches without a date.  TRAWL_ELIMIT when
- * the span needs more than 200,000 periods. */
+ * from the first to the last period, empty periods included; the bucket is
+ * valid during the callback.  `undated` (may be NULL) receives the matches
+ * without a date.  Returns TRAWL_EINVAL (unknown period), TRAWL_ELIMIT (the
+ * span needs more than 200,000 periods), TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 trawl_status trawl_timeline(trawl_archive *ar, const char *query, trawl_period by,
 			    trawl_bucket_fn fn, void *ud, int64_t *undated,
 			    trawl_syntax_error *err);
@@ -804,8 +908,9 @@ typedef struct trawl_facets {
 
 /* Counts of the contents matching `query` by sender, recipient, type,
  * year, month, tag, custodian label and extension; at most `limit` values
- * per facet (0: 10; year and month are never cut).  *out is owned by the
- * caller: trawl_facets_free(). */
+ * per facet (0: 10; year and month are never cut).  *out (NULL on failure)
+ * is owned by the caller, strings included: trawl_facets_free() (NULL is
+ * allowed).  Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 trawl_status trawl_facets_get(trawl_archive *ar, const char *query, size_t limit,
 			      trawl_facets **out, trawl_syntax_error *err);
 void trawl_facets_free(trawl_facets *f);
@@ -820,15 +925,18 @@ void trawl_facets_free(trawl_facets *f);
  * The writing functions need a writable archive.
  */
 
-/* Add and remove tags on every content matching `query`; `matched` (may be
- * NULL) receives the number of contents.  TRAWL_EINVAL for a bad tag name. */
+/* Add and remove tags on every content matching `query`, in one
+ * transaction; `matched` (may be NULL) receives the number of contents.
+ * Returns TRAWL_EREADONLY, TRAWL_EINVAL (a bad tag name), TRAWL_ESYNTAX,
+ * TRAWL_ENOMEM, DB. */
 trawl_status trawl_tag_query(trawl_archive *ar, const char *query,
 			     const char *const *add, size_t nadd,
 			     const char *const *remove, size_t nremove,
 			     int64_t *matched, trawl_syntax_error *err);
 
 /* Tags of item `id`: fn(tag, 1) for each.  All tags with their numbers of
- * contents: trawl_tags_list(). */
+ * contents: trawl_tags_list().  Names are valid during the callback,
+ * non-zero stops.  Return DB. */
 trawl_status trawl_item_tags(trawl_archive *ar, int64_t id, trawl_count_fn fn, void *ud);
 trawl_status trawl_tags_list(trawl_archive *ar, trawl_count_fn fn, void *ud);
 
@@ -841,11 +949,15 @@ typedef struct trawl_note {
 typedef int (*trawl_note_fn)(const trawl_note *n, void *ud);
 
 /* Attach a note to the content of item `id`; *note_id (may be NULL) gets
- * its id.  TRAWL_ENOTFOUND for an item without content. */
+ * its id.  Returns TRAWL_EREADONLY, TRAWL_EINVAL (empty), TRAWL_ELIMIT
+ * (over 1 MiB), TRAWL_ENOTFOUND (no item, or one without content),
+ * TRAWL_ENOMEM, DB. */
 trawl_status trawl_note_add(trawl_archive *ar, int64_t id, const char *text,
 			    int64_t *note_id);
-/* Notes of the content of item `id`, oldest first. */
+/* Notes of the content of item `id`, oldest first; the note is valid
+ * during the callback, non-zero stops.  Returns DB. */
 trawl_status trawl_notes(trawl_archive *ar, int64_t id, trawl_note_fn fn, void *ud);
+/* Returns TRAWL_EREADONLY, TRAWL_ENOTFOUND, DB. */
 trawl_status trawl_note_delete(trawl_archive *ar, int64_t note_id);
 
 typedef struct trawl_saved {
@@ -857,12 +969,17 @@ typedef struct trawl_saved {
 typedef int (*trawl_saved_fn)(const trawl_saved *s, void *ud);
 
 /* Save `query` under `name` (replacing one of the same name); the query
- * must parse (TRAWL_ESYNTAX otherwise). */
+ * must parse.  Returns TRAWL_EREADONLY, TRAWL_EINVAL (a name empty, over
+ * 128 bytes or with control characters), TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */
 trawl_status trawl_saved_add(trawl_archive *ar, const char *name, const char *query,
 			     trawl_syntax_error *err);
+/* Returns TRAWL_EREADONLY, TRAWL_ENOTFOUND, DB. */
 trawl_status trawl_saved_remove(trawl_archive *ar, const char *name);
+/* By name; the search is valid during the callback, non-zero stops.
+ * Returns DB. */
 trawl_status trawl_saved_list(trawl_archive *ar, trawl_saved_fn fn, void *ud);
-/* The query saved as `name`; *query is owned by the caller (free()). */
+/* The query saved as `name`; *query (NULL on failure) is owned by the
+ * caller: free().  Returns TRAWL_ENOTFOUND, TRAWL_ENOMEM, DB. */
 trawl_status trawl_saved_get(trawl_archive *ar, const char *name, char **query);
 
 /* ---------------------------------------------------------------- batch search */
@@ -885,9 +1002,12 @@ typedef struct trawl_batch_line {
 typedef int (*trawl_batch_fn)(const trawl_batch_line *l, void *ud);
 
 /* Run each line of `text` (len bytes; blank lines and lines starting with
- * '#' are skipped) as a query and report its hits through `fn`.  A line
- * that fails is reported and the others still run; `failed` (may be NULL)
- * counts them.  With opts->tag the archive must be writable. */
+ * '#' are skipped) as a query and report its hits through `fn` (the line is
+ * valid during the call; non-zero stops); `opts` may be NULL.  A line that
+ * fails (syntax, bad value, limit) is reported and the others still run;
+ * `failed` (may be NULL) counts them.  Returns TRAWL_EREADONLY (opts->tag on
+ * a read-only handle), TRAWL_EINVAL (a bad opts->tag), TRAWL_ENOMEM, and DB
+ * (which stops the run). */
 trawl_status trawl_batch(trawl_archive *ar, const char *text, size_t len,
 			 const trawl_batch_opts *opts, trawl_batch_fn fn, void *ud,
 			 size_t *failed);

@@ -446,6 +446,7 @@ const char *trawl_status_str(trawl_status st)
 		[TRAWL_EBUSY] = "busy",
 		[TRAWL_ECANCELLED] = "cancelled",
 		[TRAWL_EEMPTY] = "empty",
+		[TRAWL_EREADONLY] = "read-only",
 	};
 
 	if ((size_t)st < TW_ARRAY_LEN(names) && names[st])

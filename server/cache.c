@@ -6,7 +6,7 @@
  * timelines are asked for again and again (every page load of a shared
  * link, every reader of the same story), and a single search with its
  * count, snippets and facets costs tens of milliseconds of CPU.  Responses
- * to cacheable GET routes (see SRV_CACHE in routes.c) are kept, keyed by
+ * to cacheable GET routes (see SRV_CACHE in srv_routes[], routes.c) are kept, keyed by
  * the request URI, for as long as the archive's files (the database and
  * its write-ahead log) have not changed since the answer was computed, up
  * to SRV_CACHE_STABLE_MS; while they change (a running `trawl ingest`),
@@ -28,14 +28,21 @@
  *
  * Memory is bounded: at most SRV_CACHE_BYTES of bodies, each at most
  * SRV_CACHE_ITEM; the least recently used entries go first.
+ *
+ * This file knows requests only as tickets (cache.h): answering one,
+ * sending one to compute and queueing a refresh are its user's operations,
+ * so that http.c uses the cache and the pool without either calling back
+ * into it.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "server.h"
+#include "cache.h"
+#include "stats.h"
 
 #define NBUCKETS 4096
 
@@ -52,7 +59,7 @@ typedef struct entry {
 	uint64_t fp;                 /* archive fingerprint when it began */
 	int pending;
 	int refreshing;              /* a background refresh is queued or running */
-	srv_req *waiters;            /* parked while pending (srv_req.next_waiter) */
+	srv_cache_ticket *waiters;   /* parked while pending (next_waiter) */
 } entry;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -61,6 +68,8 @@ static entry *newest, *oldest;
 static size_t bytes;
 static uint64_t gen;
 static int64_t cache_ms = SRV_CACHE_MS;
+static const char *archive_path = "";
+static const srv_cache_ops *ops;
 
 static int64_t now_ms(void)
 {
@@ -85,7 +94,7 @@ static uint64_t fingerprint(void)
 		uint64_t v[4] = {0, 0, 0, 0};
 		size_t k;
 
-		snprintf(path, sizeof(path), "%s%s", srv_cfg.archive_path, suffix[i]);
+		snprintf(path, sizeof(path), "%s%s", archive_path, suffix[i]);
 		if (stat(path, &sb) == 0) {
 			v[0] = (uint64_t)sb.st_mtim.tv_sec;
 			v[1] = (uint64_t)sb.st_mtim.tv_nsec;
@@ -160,28 +169,21 @@ static entry *find(const char *key, uint64_t h)
 	return NULL;
 }
 
+void srv_cache_init(const char *path, const srv_cache_ops *o)
+{
+	archive_path = path;
+	ops = o;
+}
+
 void srv_cache_set_ms(int64_t ms)
 {
 	cache_ms = ms;
 }
 
 /* Queue a background refresh of `key` (the caller marked the entry). */
-static void refresh(const char *key, const struct srv_route *route, uint64_t g, uint64_t fp)
+static void refresh(const char *key, const void *route, uint64_t g, uint64_t fp)
 {
-	srv_req *f = calloc(1, sizeof(*f));
-
-	if (f) {
-		f->uri = strdup(key);
-		f->route = route;
-		f->method = "GET";
-		f->url = "(refresh)";
-		f->deferred = 1;
-		f->background = 1;
-		f->cache_owner = 1;
-		f->cache_gen = g;
-		f->cache_fp = fp;
-	}
-	if (!f || !f->uri || srv_pool_submit(f) != 0) {
+	if (ops->refresh(key, route, g, fp) != 0) {
 		entry *e;
 
 		pthread_mutex_lock(&mu);
@@ -189,12 +191,10 @@ static void refresh(const char *key, const struct srv_route *route, uint64_t g, 
 		if (e)
 			e->refreshing = 0;
 		pthread_mutex_unlock(&mu);
-		if (f)
-			srv_req_free(f);
 	}
 }
 
-int srv_cache_peek(const char *key, const struct srv_route *route, char **body, size_t *len,
+int srv_cache_peek(const char *key, const void *route, char **body, size_t *len,
 		   unsigned *status)
 {
 	uint64_t h = hash_key(key), fp, g = 0;
@@ -239,51 +239,26 @@ int srv_cache_peek(const char *key, const struct srv_route *route, char **body, 
 	return hit;
 }
 
-/* Answer a parked or parking request from a stored body: its response is
- * kept for libmicrohttpd's thread and the connection resumed. */
-static void answer(srv_req *r, const char *body, size_t len, unsigned status)
+srv_cache_result srv_cache_park(srv_cache_ticket *t)
 {
-	char *copy = malloc(len ? len : 1);
-	struct MHD_Response *resp;
-
-	if (!copy) {
-		srv_json(r, 500, NULL);
-		MHD_resume_connection(r->conn);
-		return;
-	}
-	memcpy(copy, body, len);
-	resp = MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(copy);
-		srv_json(r, 500, NULL);
-	} else {
-		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-		MHD_add_response_header(resp, "X-Trawl-Cache", "hit");
-		srv_queue(r, status, resp, SRV_APP);
-	}
-	MHD_resume_connection(r->conn);
-}
-
-srv_cache_result srv_cache_park(srv_req *r)
-{
-	const char *key = r->uri;
+	const char *key = t->key;
 	uint64_t h = hash_key(key), fp;
 	entry *e;
-	int64_t t;
+	int64_t now;
 
 	if (cache_ms <= 0)
 		return SRV_CACHE_BYPASS;
 	fp = fingerprint();
 	pthread_mutex_lock(&mu);
-	t = now_ms();
+	now = now_ms();
 	e = find(key, h);
-	if (e && !e->pending && t - e->born_ms > (e->fp == fp ? SRV_CACHE_STABLE_MS : cache_ms)) {
+	if (e && !e->pending && now - e->born_ms > (e->fp == fp ? SRV_CACHE_STABLE_MS : cache_ms)) {
 		drop(e);
 		e = NULL;
 	}
 	if (e && e->pending) {
-		r->next_waiter = e->waiters;
-		e->waiters = r;
+		t->next_waiter = e->waiters;
+		e->waiters = t;
 		pthread_mutex_unlock(&mu);
 		return SRV_CACHE_WAIT;
 	}
@@ -298,7 +273,7 @@ srv_cache_result srv_cache_park(srv_req *r)
 		pthread_mutex_unlock(&mu);
 		if (!copy)
 			return SRV_CACHE_BYPASS;
-		answer(r, copy, len, status);
+		ops->answer(t->req, copy, len, status);
 		free(copy);
 		return SRV_CACHE_HIT;
 	}
@@ -317,9 +292,9 @@ srv_cache_result srv_cache_park(srv_req *r)
 	e->next = buckets[h % NBUCKETS];
 	buckets[h % NBUCKETS] = e;
 	lru_push(e);
-	r->cache_owner = 1;
-	r->cache_gen = gen;
-	r->cache_fp = fp;
+	t->owner = 1;
+	t->gen = gen;
+	t->fp = fp;
 	pthread_mutex_unlock(&mu);
 	return SRV_CACHE_MISS;
 }
@@ -341,39 +316,40 @@ static void trim(const entry *keep)
 	}
 }
 
-void srv_cache_end(srv_req *r, const char *body, size_t len, unsigned status)
+void srv_cache_end(srv_cache_ticket *t, const char *body, size_t len, unsigned status)
 {
-	const char *key = r->uri;
+	const char *key = t->key;
 	uint64_t h = hash_key(key);
-	srv_req *waiters = NULL, *w, *next;
+	srv_cache_ticket *waiters = NULL, *w, *next;
 	int stored = 0;
 	entry *e;
 
+	t->owner = 0;
 	pthread_mutex_lock(&mu);
 	e = find(key, h);
 	/* An answer computed across a write may predate it: not kept. */
 	if (e && e->pending) {
 		waiters = e->waiters;
 		e->waiters = NULL;
-		if (body && r->cache_gen == gen && len <= SRV_CACHE_ITEM &&
+		if (body && t->gen == gen && len <= SRV_CACHE_ITEM &&
 		    (e->body = malloc(len ? len : 1)) != NULL) {
 			memcpy(e->body, body, len);
 			e->len = len;
 			e->status = status;
 			e->pending = 0;
 			e->born_ms = now_ms();
-			e->fp = r->cache_fp;
+			e->fp = t->fp;
 			bytes += len;
 			stored = 1;
 			trim(e);
 		} else {
 			drop(e);
 		}
-	} else if (e && r->background && e->refreshing) {
+	} else if (e && t->refresh && e->refreshing) {
 		char *nb = NULL;
 
 		e->refreshing = 0;
-		if (body && r->cache_gen == gen && len <= SRV_CACHE_ITEM && (nb = malloc(len ? len : 1))) {
+		if (body && t->gen == gen && len <= SRV_CACHE_ITEM && (nb = malloc(len ? len : 1))) {
 			memcpy(nb, body, len);
 			free(e->body);
 			bytes -= e->len;
@@ -381,7 +357,7 @@ void srv_cache_end(srv_req *r, const char *body, size_t len, unsigned status)
 			e->len = len;
 			e->status = status;
 			e->born_ms = now_ms();
-			e->fp = r->cache_fp;
+			e->fp = t->fp;
 			bytes += len;
 			trim(e);
 		}
@@ -391,12 +367,10 @@ void srv_cache_end(srv_req *r, const char *body, size_t len, unsigned status)
 	for (w = waiters; w; w = next) {
 		next = w->next_waiter;
 		w->next_waiter = NULL;
-		if (stored || (body && status)) {
-			answer(w, body, len, status);
-		} else if (srv_pool_submit(w) != 0) {
-			srv_error(w, 503, "busy", "the server has too many requests waiting; try again", NULL);
-			MHD_resume_connection(w->conn);
-		}
+		if (stored || (body && status))
+			ops->answer(w->req, body, len, status);
+		else
+			ops->retry(w->req);
 	}
 }
 

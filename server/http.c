@@ -9,6 +9,11 @@
  * handler.  Static UI files are served without a token because they hold no
  * evidence; everything under /api/ needs one when the peer is not trusted.
  *
+ * Work on the archive runs on the pool (pool.c) and cacheable answers go
+ * through the cache (cache.c); both are building blocks that know nothing
+ * of requests, and this file gives them what to do with one (srv_pool_ops,
+ * srv_cache_ops, installed by srv_http_start()).
+ *
  * Responses carry a Content-Security-Policy: the strict app policy for the
  * UI and the API, and a sandbox policy (no scripts, no network, opaque
  * origin) for the one endpoint that returns an email's own HTML.  Raw
@@ -21,7 +26,10 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "cache.h"
+#include "pool.h"
 #include "server.h"
+#include "stats.h"
 
 static const char csp_app[] =
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -40,6 +48,9 @@ static int64_t now_us(void)
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
+
+static void submit(srv_req *r);
+static void req_free(srv_req *r);
 
 /* ---------------------------------------------------------------- responses */
 
@@ -87,13 +98,12 @@ int srv_bytes(srv_req *r, unsigned status, const char *ctype, void *data, size_t
 {
 	struct MHD_Response *resp;
 
-	if (r->cache_owner) {
+	if (r->cache.owner) {
 		/* Answers that depend only on the archive and the URI: what
 		 * worked, and what was wrong with the request. */
 		int keep = (status == 200 || status == 400) && ctype && !strncmp(ctype, "application/json", 16);
 
-		srv_cache_end(r, keep ? data : NULL, len, status);
-		r->cache_owner = 0;
+		srv_cache_end(&r->cache, keep ? data : NULL, len, status);
 	}
 	resp = MHD_create_response_from_buffer(len, data,
 					       copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_MUST_FREE);
@@ -139,6 +149,10 @@ int srv_lib_error(srv_req *r, trawl_archive *ar, trawl_status st, const char *wh
 	unsigned status = 500;
 
 	snprintf(msg, sizeof(msg), "%s: %s", what, ar ? trawl_archive_errmsg(ar) : trawl_status_str(st));
+	/* The same answer as a server that has no writable handle at all
+	 * (routes.c): the request was right, this archive cannot take it. */
+	if (st == TRAWL_EREADONLY)
+		return srv_error(r, 503, "read_only", msg, NULL);
 	switch (st) {
 	case TRAWL_ENOTFOUND: status = 404; break;
 	case TRAWL_ESYNTAX:
@@ -558,7 +572,7 @@ static int dispatch(srv_req *r)
 	r->deferred = 1;
 	MHD_suspend_connection(r->conn);
 	if ((found->flags & SRV_CACHE) && r->uri) {
-		switch (srv_cache_park(r)) {
+		switch (srv_cache_park(&r->cache)) {
 		case SRV_CACHE_HIT:
 			SRV_COUNT(cache_hits, 1);
 			return MHD_YES;
@@ -570,25 +584,131 @@ static int dispatch(srv_req *r)
 			break;
 		}
 	}
-	if (srv_pool_submit(r) != 0) {
-		srv_error(r, 503, "busy", "the server has too many requests waiting; try again", NULL);
-		MHD_resume_connection(r->conn);
-	}
+	submit(r);
 	return MHD_YES;
 }
 
-void srv_run(srv_req *r)
+/* ---------------------------------------------------------------- the pool's and the cache's operations */
+
+/* Run r->route's handler (on a pool thread). */
+static void run_handler(srv_req *r)
 {
 	const srv_route *rt = r->route;
 
 	rt->fn(r);
-	if (r->cache_owner) {
+	if (r->cache.owner) {
 		/* Nothing cacheable came out: the parked requests compute. */
-		srv_cache_end(r, NULL, 0, 0);
-		r->cache_owner = 0;
+		srv_cache_end(&r->cache, NULL, 0, 0);
 	}
 	if (rt->flags & SRV_WRITE)
 		srv_cache_clear();
+}
+
+/* Give the request its response and hand it back to libmicrohttpd; a
+ * background refresh has nobody to answer. */
+static void finish(srv_req *r)
+{
+	if (r->background) {
+		if (r->cache.owner)
+			srv_cache_end(&r->cache, NULL, 0, 0);
+		req_free(r);
+		return;
+	}
+	if (!r->deferred_resp)
+		srv_error(r, 500, "internal", "the request produced no response", NULL);
+	MHD_resume_connection(r->conn);
+}
+
+static void pool_run(void *task, int background)
+{
+	run_handler(task);
+	finish(task);
+}
+
+static void pool_refuse(void *task, int background)
+{
+	srv_req *r = task;
+
+	if (!r->background)
+		srv_error(r, 503, "stopping", "the server is stopping", NULL);
+	finish(r);
+}
+
+static const srv_pool_ops pool_ops = {pool_run, pool_refuse};
+
+/* A suspended request goes to the pool; a full queue answers 503 now. */
+static void submit(srv_req *r)
+{
+	if (srv_pool_submit(r, 0) != 0) {
+		srv_error(r, 503, "busy", "the server has too many requests waiting; try again", NULL);
+		MHD_resume_connection(r->conn);
+	}
+}
+
+/* Answer a parked or parking request from a stored body: its response is
+ * kept for libmicrohttpd's thread and the connection resumed. */
+static void cache_answer(void *req, const char *body, size_t len, unsigned status)
+{
+	srv_req *r = req;
+	char *copy = malloc(len ? len : 1);
+	struct MHD_Response *resp;
+
+	if (!copy) {
+		srv_json(r, 500, NULL);
+		MHD_resume_connection(r->conn);
+		return;
+	}
+	memcpy(copy, body, len);
+	resp = MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(copy);
+		srv_json(r, 500, NULL);
+	} else {
+		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+		MHD_add_response_header(resp, "X-Trawl-Cache", "hit");
+		srv_queue(r, status, resp, SRV_APP);
+	}
+	MHD_resume_connection(r->conn);
+}
+
+static void cache_retry(void *req)
+{
+	submit(req);
+}
+
+/* A request with no connection that runs `route` for `key` on the pool
+ * and stores what it produces in place of the stale answer. */
+static int cache_refresh(const char *key, const void *route, uint64_t gen, uint64_t fp)
+{
+	srv_req *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->uri = strdup(key);
+	f->route = route;
+	f->method = "GET";
+	f->url = "(refresh)";
+	f->deferred = 1;
+	f->background = 1;
+	f->cache.key = f->uri;
+	f->cache.req = f;
+	f->cache.owner = 1;
+	f->cache.refresh = 1;
+	f->cache.gen = gen;
+	f->cache.fp = fp;
+	if (!f->uri || srv_pool_submit(f, 1) != 0) {
+		req_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+static const srv_cache_ops cache_ops = {cache_answer, cache_retry, cache_refresh};
+
+int srv_http_start(unsigned threads)
+{
+	srv_cache_init(srv_cfg.archive_path, &cache_ops);
+	return srv_pool_start(threads, &pool_ops);
 }
 
 /* ---------------------------------------------------------------- MHD glue */
@@ -603,59 +723,13 @@ void *srv_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 		/* Kept as the cache key; libmicrohttpd bounds it by its
 		 * connection memory (64 KiB). */
 		r->uri = uri ? strdup(uri) : NULL;
+		r->cache.key = r->uri;
+		r->cache.req = r;
 	}
 	return r;
 }
 
-/* Latencies in buckets growing by 10 %: 0.1 ms to about 2 min in 150. */
-#define LAT_BUCKETS 150
-static uint64_t lat[LAT_BUCKETS];
-
-static int lat_bucket(double us)
-{
-	int b = 0;
-	double edge = 100.0;
-
-	while (us > edge && b < LAT_BUCKETS - 1) {
-		edge *= 1.1;
-		b++;
-	}
-	return b;
-}
-
-void srv_latency_record(int64_t us)
-{
-	__atomic_add_fetch(&lat[lat_bucket((double)us)], 1, __ATOMIC_RELAXED);
-}
-
-uint64_t srv_latency_count(void)
-{
-	uint64_t n = 0;
-	int b;
-
-	for (b = 0; b < LAT_BUCKETS; b++)
-		n += __atomic_load_n(&lat[b], __ATOMIC_RELAXED);
-	return n;
-}
-
-double srv_latency_pct(double p)
-{
-	uint64_t n = srv_latency_count(), want, seen = 0;
-	double edge = 100.0;
-	int b;
-
-	if (!n)
-		return 0;
-	want = (uint64_t)(p / 100.0 * (double)n + 0.5);
-	for (b = 0; b < LAT_BUCKETS; b++, edge *= 1.1) {
-		seen += __atomic_load_n(&lat[b], __ATOMIC_RELAXED);
-		if (seen >= want)
-			return edge / 1000.0; /* the bucket's upper edge, ms */
-	}
-	return edge / 1000.0;
-}
-
-void srv_req_free(srv_req *r)
+static void req_free(srv_req *r)
 {
 	while (r->args) {
 		srv_arg_t *n = r->args->next;
@@ -678,11 +752,11 @@ void srv_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (r->url && !strncmp(r->url, "/api/", 5) && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		srv_latency_record(now_us() - r->started_us);
-	if (r->cache_owner)
-		srv_cache_end(r, NULL, 0, 0);
+	if (r->cache.owner)
+		srv_cache_end(&r->cache, NULL, 0, 0);
 	if (r->deferred_resp)
 		MHD_destroy_response(r->deferred_resp);
-	srv_req_free(r);
+	req_free(r);
 	*con_cls = NULL;
 }
 

@@ -15,7 +15,7 @@
 
 #include <gmime/gmime.h>
 
-#include "server.h"
+#include "mailhtml.h"
 
 void srv_mailhtml_init(void)
 {

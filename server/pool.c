@@ -8,15 +8,17 @@
  * requests, check them, answer from the cache and serve the UI files; a
  * request that needs the archive is suspended (MHD_suspend_connection),
  * queued here, run by one of these threads, and resumed with its response
- * ready (srv_req.deferred_resp, queued by http.c when libmicrohttpd calls
+ * ready (http.c keeps the response and queues it when libmicrohttpd calls
  * back).
  *
  * The queue is bounded (SRV_MAX_QUEUE): beyond it a request is answered
  * 503 at once rather than waiting without limit.  Background refreshes of
  * cached answers (cache.c) have a queue of their own and run only when no
- * client is waiting.  At shutdown the queue
- * is drained with 503s, so that every suspended connection is resumed
- * before the daemon stops, as libmicrohttpd requires.
+ * client is waiting.  At shutdown the queue is drained through
+ * srv_pool_ops.refuse (http.c answers 503), so that every suspended
+ * connection is resumed before the daemon stops, as libmicrohttpd
+ * requires.  Tasks are opaque here (pool.h): the pool calls nothing of
+ * http.c or cache.c but the operations it was started with.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,20 +27,28 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server.h"
+#include <pthread.h>
+
+#include "pool.h"
+#include "stats.h"
 
 #define SRV_MAX_QUEUE 4096
+
+typedef struct task {
+	void *task;
+	int64_t queued_us; /* when it entered the queue */
+} task;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
 /* Two queues: requests a client waits for, and background refreshes of
  * cached answers, which run only when no client request is waiting. */
-static srv_req *queue[2][SRV_MAX_QUEUE];
+static task queue[2][SRV_MAX_QUEUE];
 static size_t head[2], count[2];
 static int stopping;
 static unsigned turn;
 static pthread_t *threads;
-srv_counters srv_stats;
+static const srv_pool_ops *ops;
 
 static int64_t mono_us(void)
 {
@@ -57,21 +67,6 @@ void srv_pool_depth(size_t *client, size_t *background)
 }
 static unsigned nthreads;
 
-/* Give the request its response and hand it back to libmicrohttpd; a
- * background refresh has nobody to answer. */
-static void finish(srv_req *r)
-{
-	if (r->background) {
-		if (r->cache_owner)
-			srv_cache_end(r, NULL, 0, 0);
-		srv_req_free(r);
-		return;
-	}
-	if (!r->deferred_resp)
-		srv_error(r, 500, "internal", "the request produced no response", NULL);
-	MHD_resume_connection(r->conn);
-}
-
 static void *worker(void *arg)
 {
 	/* Below the polling threads: when the processor is short, answers
@@ -79,8 +74,7 @@ static void *worker(void *arg)
 	 * what is left (Linux: nice is per thread). */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	for (;;) {
-		srv_req *r;
-
+		task t;
 		int k;
 
 		pthread_mutex_lock(&mu);
@@ -94,31 +88,31 @@ static void *worker(void *arg)
 		 * so that answers served stale do not age without end under a
 		 * steady stream of misses. */
 		k = count[0] && (!count[1] || ++turn % 8) ? 0 : 1;
-		r = queue[k][head[k]];
+		t = queue[k][head[k]];
 		head[k] = (head[k] + 1) % SRV_MAX_QUEUE;
 		count[k]--;
 		pthread_mutex_unlock(&mu);
-		if (stopping && !r->background) {
-			srv_error(r, 503, "stopping", "the server is stopping", NULL);
-		} else if (!stopping) {
+		if (stopping) {
+			ops->refuse(t.task, k);
+		} else {
 			int64_t t0 = mono_us();
 
-			SRV_COUNT(queue_us, (uint64_t)(t0 - r->queued_us));
+			SRV_COUNT(queue_us, (uint64_t)(t0 - t.queued_us));
 			SRV_COUNT(pool_runs, 1);
-			if (r->background)
+			if (k)
 				SRV_COUNT(refreshes, 1);
-			srv_run(r);
+			ops->run(t.task, k);
 			SRV_COUNT(run_us, (uint64_t)(mono_us() - t0));
 		}
-		finish(r);
 	}
 	return NULL;
 }
 
-int srv_pool_start(unsigned n)
+int srv_pool_start(unsigned n, const srv_pool_ops *o)
 {
 	unsigned i;
 
+	ops = o;
 	threads = calloc(n, sizeof(*threads));
 	if (!threads)
 		return -1;
@@ -130,11 +124,9 @@ int srv_pool_start(unsigned n)
 	return nthreads ? 0 : -1;
 }
 
-/* Called from an access handler, with r->conn suspended by the caller;
- * returns -1 when the queue is full (the caller answers 503). */
-int srv_pool_submit(srv_req *r)
+int srv_pool_submit(void *t, int background)
 {
-	int k = r->background ? 1 : 0;
+	int k = background ? 1 : 0;
 
 	pthread_mutex_lock(&mu);
 	if (count[k] == SRV_MAX_QUEUE || stopping) {
@@ -142,8 +134,7 @@ int srv_pool_submit(srv_req *r)
 		SRV_COUNT(busy, 1);
 		return -1;
 	}
-	r->queued_us = mono_us();
-	queue[k][(head[k] + count[k]) % SRV_MAX_QUEUE] = r;
+	queue[k][(head[k] + count[k]) % SRV_MAX_QUEUE] = (task){t, mono_us()};
 	count[k]++;
 	pthread_cond_signal(&work);
 	pthread_mutex_unlock(&mu);

@@ -4,8 +4,8 @@
  * This file owns the process side of the server: options, the listening
  * address, the access token, the archive handles and the lifetime of the
  * libmicrohttpd daemon.  Requests themselves are handled in http.c (policy:
- * headers, limits, authentication, dispatch) and routes.c (one handler per
- * route).
+ * headers, limits, authentication, dispatch) and the route handlers
+ * (routes.c and routes_*.c, one handler per route, one table).
  *
  * Threads: libmicrohttpd runs a few threads, each polling its share of the
  * connections; requests that need the archive run on a separate pool
@@ -32,6 +32,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../cli/cli.h"
+#include "cache.h"
+#include "mailhtml.h"
+#include "pool.h"
 #include "server.h"
 
 srv_config srv_cfg;
@@ -341,6 +345,14 @@ int cmd_serve(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 		cli_error("serving read-only: tags and notes cannot be saved");
+	} else if (!trawl_archive_writable(writer)) {
+		/* The file cannot be written (permissions, read-only medium):
+		 * say so now, and let the session report it, rather than fail
+		 * each write. */
+		cli_error("archive '%s' cannot be written: serving read-only: tags and notes cannot be saved",
+			  srv_cfg.archive_path);
+		trawl_archive_close(writer);
+		writer = NULL;
 	}
 	if (trawl_archive_open(srv_cfg.archive_path, TRAWL_OPEN_READONLY, &probe) != TRAWL_OK) {
 		cli_error("%s", trawl_archive_errmsg(probe));
@@ -366,7 +378,7 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (srv_pool_start(srv_cfg.threads) != 0) {
+	if (srv_http_start(srv_cfg.threads) != 0) {
 		cli_error("cannot start the worker threads");
 		pthread_key_delete(reader_key);
 		trawl_archive_close(writer);

@@ -3,8 +3,17 @@
  * configuration, the request a handler receives, the route table and the
  * response helpers that put the security headers on every response.
  *
+ * Modules and the way they depend on each other (one way, downward):
+ *   serve.c (the command)  -> http.c, pool, cache, stats
+ *   routes*.c (handlers)   -> http.c's helpers (this header), mailhtml.h, stats.h, pool.h
+ *   http.c (policy, dispatch) -> cache.h, pool.h, stats.h
+ *   cache.c, pool.c, stats.c, mailhtml.c: building blocks that include
+ *   only their own header (and stats.h); http.c hands them its operations
+ *   (srv_cache_ops, srv_pool_ops) instead of them calling into it.
+ *
  * Layering: server/ uses only the public API (trawl.h) and the JSON shapes
- * of cli/json.c; it holds no SQL.  Names are `srv_` across files, static
+ * of json/ (json.h); it holds no SQL.  Only serve.c, the `trawl serve`
+ * command, uses cli/ (options, errors, exit statuses).  Names are `srv_` across files, static
  * otherwise.  Each libmicrohttpd worker thread reads through its own
  * trawl_archive handle (srv_archive()); the one writable handle, used only
  * for what reporters create (tags, notes), sits behind a mutex.
@@ -20,7 +29,9 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "../cli/cli.h"
+#include "trawl.h"
+#include "../json/json.h"
+#include "cache.h"
 
 /* Limits on what a client may send (all checked before any work). */
 #define SRV_MAX_BODY (64 * 1024)     /* request body bytes */
@@ -30,11 +41,6 @@
 #define SRV_MAX_RAW ((uint64_t)1 << 32) /* raw bytes served for one item */
 #define SRV_MAX_HTML (16u << 20)     /* bytes of one email's HTML part */
 #define SRV_MAX_PARAMS 4             /* {id}/{str} segments in a route */
-#define SRV_CACHE_MS 2000            /* cached answers while the archive changes */
-#define SRV_CACHE_STABLE_MS 600000   /* ... and while it does not */
-#define SRV_CACHE_STALE_MS 60000     /* oldest answer given while a fresh one is made */
-#define SRV_CACHE_BYTES (64u << 20)  /* bodies held by the response cache */
-#define SRV_CACHE_ITEM (4u << 20)    /* largest body cached */
 
 typedef struct srv_config {
 	char *archive_path;
@@ -75,16 +81,13 @@ struct srv_req {
 	char *seg_store;       /* storage behind param[] */
 	int64_t started_us;
 	char *uri;             /* path and query as received: the cache key */
-	int cache_owner;       /* this request computes a cache entry */
+	srv_cache_ticket cache; /* what cache.c knows of it (key: uri) */
 	const struct srv_route *route; /* the handler, when run by the pool */
 	int deferred;          /* responses are kept for libmicrohttpd's thread */
 	struct MHD_Response *deferred_resp;
 	unsigned deferred_status;
-	struct srv_req *next_waiter; /* cache.c: parked on the same answer */
 	srv_arg_t *args;       /* decoded arguments handed out by srv_arg() */
 	int background;        /* a cache refresh: no connection, nobody waiting */
-	uint64_t cache_gen, cache_fp; /* cache.c: when this request began computing */
-	int64_t queued_us;     /* when it entered the pool queue */
 };
 
 typedef int (*srv_handler)(srv_req *r);
@@ -156,10 +159,9 @@ const char *srv_header(srv_req *r, const char *name);
 /* Request body parsed as a JSON object; NULL and a queued 400 when not. */
 json_t *srv_body_json(srv_req *r, int *queued);
 
-/* Free a request (the connection's, or a background refresh). */
-void srv_req_free(srv_req *r);
-/* Run r->route's handler for a request the pool took (pool.c calls it). */
-void srv_run(srv_req *r);
+/* Install the cache's and the pool's operations and start `threads` pool
+ * threads (-1 when none start): http.c is what connects them to requests. */
+int srv_http_start(unsigned threads);
 
 /* Constant-time comparison of a presented token against the configured one. */
 int srv_token_ok(const char *presented, size_t len);
@@ -171,71 +173,5 @@ struct tw_asset {
 	size_t len;
 };
 extern const struct tw_asset tw_assets[];
-
-/* ---------------------------------------------------------------- cache.c */
-
-typedef enum srv_cache_result {
-	SRV_CACHE_BYPASS = 0, /* no cache for this request: compute, store nothing */
-	SRV_CACHE_HIT,        /* answered and resumed */
-	SRV_CACHE_WAIT,       /* parked: answered when the computing request ends */
-	SRV_CACHE_MISS        /* r->cache_owner: compute, then srv_cache_end() */
-} srv_cache_result;
-
-/* For a suspended request (r->deferred set) whose peek missed: answer it,
- * park it behind the request computing the same URI, or make it the one
- * that computes. */
-srv_cache_result srv_cache_park(srv_req *r);
-/* Store the answer of the computing request or refresh `r` (body NULL:
- * nothing to store) and answer the parked ones (or send them to the pool). */
-void srv_cache_end(srv_req *r, const char *body, size_t len, unsigned status);
-/* Forget every answer (after a write). */
-void srv_cache_clear(void);
-void srv_cache_free(void);
-void srv_cache_set_ms(int64_t ms); /* 0 turns the cache off */
-
-/* Without waiting: 1 and a copy of the answer when `key` is cached.  An
- * answer past --cache-ms while the archive changes is still given, once,
- * while a refresh of it (running `route`) is queued in the background. */
-int srv_cache_peek(const char *key, const struct srv_route *route, char **body, size_t *len,
-		   unsigned *status);
-
-/* Counters for GET /api/server (relaxed atomics: for operators, not proofs). */
-typedef struct srv_counters {
-	uint64_t requests;        /* API requests dispatched */
-	uint64_t cache_hits;      /* answered from memory on the polling threads */
-	uint64_t cache_stale;     /* of which past --cache-ms, refreshed behind */
-	uint64_t cache_waits;     /* parked behind the same request in the works */
-	uint64_t pool_runs;       /* handlers run on the pool */
-	uint64_t refreshes;       /* background refreshes run */
-	uint64_t queue_us;        /* total time requests waited in the pool queue */
-	uint64_t run_us;          /* total time handlers ran */
-	uint64_t busy;            /* 503s for a full queue */
-} srv_counters;
-extern srv_counters srv_stats;
-/* Time from request line to response sent, by request (http.c). */
-void srv_latency_record(int64_t us);
-/* The p-th percentile (0..100) of recorded latencies, in ms. */
-double srv_latency_pct(double p);
-uint64_t srv_latency_count(void);
-#define SRV_COUNT(field, n) __atomic_add_fetch(&srv_stats.field, (n), __ATOMIC_RELAXED)
-/* Requests waiting in the pool queues: client, background. */
-void srv_pool_depth(size_t *client, size_t *background);
-
-/* ---------------------------------------------------------------- pool.c */
-
-int srv_pool_start(unsigned n);
-/* Queue a suspended request; -1 when the queue is full.  Background
- * requests (cache refreshes) wait until no client request does. */
-int srv_pool_submit(srv_req *r);
-/* Drain the queue (503s) and join the threads; before MHD_stop_daemon. */
-void srv_pool_stop(void);
-
-/* ---------------------------------------------------------------- mailhtml.c */
-
-/* The HTML body of the message in raw[0..len), converted to UTF-8 (caller
- * frees), or NULL when it has none.  Uses GMime; call srv_mailhtml_init()
- * once before any thread calls srv_mailhtml(). */
-void srv_mailhtml_init(void);
-char *srv_mailhtml(const unsigned char *raw, size_t len, size_t max, size_t *out_len);
 
 #endif

@@ -1,8 +1,12 @@
 #!/bin/sh
-# manpage.sh TRAWL - write docs/trawl.1 from the --help of the command and
-# of each subcommand, so the man page never disagrees with --help.
+# manpage.sh [TRAWL [OUT]] - write the man page (OUT, default docs/trawl.1)
+# from the --help of the command, of each subcommand and of `help query`, so
+# the man page never disagrees with --help.  `make manpage` runs it;
+# `make check` runs it into the build folder and fails when docs/trawl.1
+# differs, so a usage text changed without `make manpage` is caught.
 set -eu
 bin=${1:-build/trawl}
+out=${2:-docs/trawl.1}
 ver=$("$bin" --version | awk '{print $2}')
 esc() { sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\\&'/"; }
 {
@@ -41,4 +45,4 @@ esc() { sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\\&'/"; }
 	echo "0 success, 1 failure, 2 usage or query syntax error, 3 not found."
 	echo ".SH \"SEE ALSO\""
 	echo "docs/query.md, docs/archive.md, docs/api.md in the source tree."
-} > docs/trawl.1
+} > "$out"

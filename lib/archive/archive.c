@@ -191,12 +191,28 @@ trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
 	return st;
 }
 
-trawl_status tw_dbfail(trawl_archive *ar, const char *what)
+trawl_status tw_writable(trawl_archive *ar)
+{
+	if (!ar->readonly)
+		return TRAWL_OK;
+	if (ar->readonly == TW_RO_FILE)
+		return tw_fail(ar, TRAWL_EREADONLY,
+			       "archive '%s' is open read-only: the file or its folder cannot be written",
+			       ar->path);
+	return tw_fail(ar, TRAWL_EREADONLY, "archive '%s' is open read-only", ar->path);
+}
+
+trawl_status tw_dbstatus(trawl_archive *ar)
 {
 	int code = sqlite3_errcode(ar->db);
 
-	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
 	return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? TRAWL_EBUSY : TRAWL_EDB;
+}
+
+trawl_status tw_dbfail(trawl_archive *ar, const char *what)
+{
+	tw_fail(ar, TRAWL_EDB, "%s: %s", what, sqlite3_errmsg(ar->db));
+	return tw_dbstatus(ar);
 }
 
 trawl_status tw_exec(trawl_archive *ar, const char *sql)
@@ -338,14 +354,24 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out)
 static trawl_status migrate(trawl_archive *ar)
 {
 	sqlite3_stmt *s;
-	int version = 0;
+	int version = 0, rc;
 	trawl_status st;
 
-	if (sqlite3_prepare_v2(ar->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading schema version");
-	if (sqlite3_step(s) == SQLITE_ROW)
+	s = tw_prepare(ar, "PRAGMA user_version", "reading schema version");
+	if (!s)
+		return tw_dbstatus(ar);
+	/* A read that fails (a WAL archive in a folder this user cannot
+	 * write) is no version 0: that would ask for a migration. */
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return tw_fail(ar, TRAWL_EDB, "cannot read archive '%s': %s%s", ar->path,
+			       sqlite3_errmsg(ar->db),
+			       (rc & 0xff) == SQLITE_READONLY
+				       ? " (a reader must be able to create the '-shm' file beside it: the folder is not writable)"
+				       : "");
 	if (version > SCHEMA_VERSION)
 		return tw_fail(ar, TRAWL_EVERSION,
 			       "archive '%s' has schema version %d; this trawl knows up to %d: upgrade trawl",
@@ -395,7 +421,7 @@ trawl_status trawl_archive_open(const char *path, unsigned flags,
 		return TRAWL_ENOMEM;
 	*out = ar;
 	ar->path = tw_strdup(path);
-	ar->readonly = (flags & TRAWL_OPEN_READONLY) != 0;
+	ar->readonly = (flags & TRAWL_OPEN_READONLY) ? TW_RO_ASKED : TW_RO_NO;
 	if (!ar->path)
 		return TRAWL_ENOMEM;
 	if (stat(path, &sb) != 0) {
@@ -410,6 +436,10 @@ trawl_status trawl_archive_open(const char *path, unsigned flags,
 	if (rc != SQLITE_OK)
 		return tw_fail(ar, TRAWL_EDB, "cannot open archive '%s': %s", path,
 			       ar->db ? sqlite3_errmsg(ar->db) : sqlite3_errstr(rc));
+	/* SQLite opens a file it may not write read-only without saying so;
+	 * writes would then fail halfway with its own error. */
+	if (!ar->readonly && sqlite3_db_readonly(ar->db, "main") == 1)
+		ar->readonly = TW_RO_FILE;
 	if (!ar->readonly) {
 		trawl_status st = tw_exec(ar, "PRAGMA auto_vacuum=INCREMENTAL;"
 					     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
@@ -458,6 +488,11 @@ void trawl_archive_close(trawl_archive *ar)
 const char *trawl_archive_errmsg(const trawl_archive *ar)
 {
 	return ar ? ar->errmsg : "out of memory";
+}
+
+int trawl_archive_writable(const trawl_archive *ar)
+{
+	return ar->readonly == TW_RO_NO;
 }
 
 const char *trawl_archive_path(const trawl_archive *ar)

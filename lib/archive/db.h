@@ -11,7 +11,7 @@
 #include "tw.h"
 
 /* Totals of recent queries, valid while the archive has not changed
- * (lib/search/search.c): the pages and orders of one search count once. */
+ * (lib/search/count.c): the pages and orders of one search count once. */
 #define TW_COUNT_CACHE 32
 typedef struct tw_count_entry {
 	char *query;
@@ -20,12 +20,15 @@ typedef struct tw_count_entry {
 	int64_t version, changes; /* PRAGMA data_version, own total changes */
 } tw_count_entry;
 
+/* Why an archive cannot be written (trawl_archive.readonly). */
+enum { TW_RO_NO = 0, TW_RO_ASKED, TW_RO_FILE };
+
 struct trawl_archive {
 	sqlite3 *db;
 	tw_id_cache addrs; /* writer's address ids */
 	tw_id_cache pvals; /* writer's shared metadata value ids */
 	char *path;
-	int readonly;
+	int readonly;      /* TW_RO_*: opened read-only, or found so */
 	char errmsg[1024];
 	sqlite3_stmt *stmts[64]; /* prepared statements, by tw_stmt index */
 	tw_count_entry counts[TW_COUNT_CACHE];
@@ -35,14 +38,23 @@ struct trawl_archive {
 /* Set the archive's error message; returns st. */
 trawl_status tw_fail(trawl_archive *ar, trawl_status st, const char *fmt, ...)
 	TW_PRINTF(3, 4);
+/* TRAWL_OK when `ar` may be written; else TRAWL_EREADONLY with the
+ * archive's message set.  Every public function that writes to the archive
+ * calls it first, so that a write on a read-only handle fails the same way
+ * everywhere instead of as whatever SQLite says halfway through. */
+trawl_status tw_writable(trawl_archive *ar);
 /* Record a SQLite failure as TRAWL_EDB with the database's message. */
 trawl_status tw_dbfail(trawl_archive *ar, const char *what);
+/* The status of the database's last failure, for a caller whose message is
+ * set already (after tw_prepare()): TRAWL_EBUSY when it was locked, else
+ * TRAWL_EDB. */
+trawl_status tw_dbstatus(trawl_archive *ar);
 /* Open a raw connection with trawl's functions and pragmas. */
 int tw_db_open(const char *path, int readonly, sqlite3 **out);
 /* Run SQL without results. */
 trawl_status tw_exec(trawl_archive *ar, const char *sql);
 /* A cached prepared statement (reset, bindings cleared).  Slots: store.c
- * from 0, search.c from 40, findings.c from 48 (up to 63). */
+ * from 0, lib/search/ from 40, findings.c from 48 (up to 63). */
 sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
 /* A statement prepared for one use (finalize it); NULL with the archive's
  * message set to "<what>: <SQLite's error>" on failure. */

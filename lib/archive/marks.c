@@ -50,6 +50,9 @@ trawl_status trawl_tag_query(trawl_archive *ar, const char *query, const char *c
 
 	if (matched)
 		*matched = 0;
+	st = tw_writable(ar);
+	if (st)
+		return st;
 	for (i = 0; i < nadd + nremove; i++) {
 		const char *t = i < nadd ? add[i] : remove[i - nadd];
 		char *c = tag_name(t);
@@ -65,15 +68,17 @@ trawl_status trawl_tag_query(trawl_archive *ar, const char *query, const char *c
 	st = tw_query_temp(ar, query ? query : "", "tw_tagq", &n, NULL, err);
 	if (st)
 		goto out;
-	if (sqlite3_prepare_v2(ar->db,
-			       "INSERT OR IGNORE INTO tags(sha256, tag, created)"
-			       " SELECT b.sha256, ?1, ?2 FROM temp.tw_tagq x JOIN blobs b ON b.id=x.blob_id",
-			       -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ar->db,
-			       "DELETE FROM tags WHERE tag=?1 AND sha256 IN (SELECT b.sha256 FROM temp.tw_tagq x"
-			       " JOIN blobs b ON b.id=x.blob_id)",
-			       -1, &del, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "tagging");
+	ins = tw_prepare(ar,
+			 "INSERT OR IGNORE INTO tags(sha256, tag, created)"
+			 " SELECT b.sha256, ?1, ?2 FROM temp.tw_tagq x JOIN blobs b ON b.id=x.blob_id",
+			 "tagging");
+	if (ins)
+		del = tw_prepare(ar,
+				 "DELETE FROM tags WHERE tag=?1 AND sha256 IN (SELECT b.sha256 FROM temp.tw_tagq x"
+				 " JOIN blobs b ON b.id=x.blob_id)",
+				 "tagging");
+	if (!del) {
+		st = tw_dbstatus(ar);
 		goto out;
 	}
 	for (i = 0; i < nadd + nremove && !st; i++) {
@@ -106,8 +111,9 @@ static trawl_status list_pairs(trawl_archive *ar, const char *sql, int64_t id, t
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading tags");
+	s = tw_prepare(ar, sql, "reading tags");
+	if (!s)
+		return tw_dbstatus(ar);
 	if (id)
 		sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -145,6 +151,9 @@ trawl_status trawl_note_add(trawl_archive *ar, int64_t id, const char *text, int
 
 	if (note_id)
 		*note_id = 0;
+	st = tw_writable(ar);
+	if (st)
+		return st;
 	if (!text || !*text)
 		return tw_fail(ar, TRAWL_EINVAL, "the note is empty");
 	if (strlen(text) > (1u << 20))
@@ -152,12 +161,13 @@ trawl_status trawl_note_add(trawl_archive *ar, int64_t id, const char *text, int
 	clean = tw_utf8_clean(text, strlen(text), NULL);
 	if (!clean)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(ar->db,
-			       "INSERT INTO notes(sha256, text, created) SELECT b.sha256, ?2, ?3"
-			       " FROM items i JOIN blobs b ON b.id=i.blob_id WHERE i.id=?1",
-			       -1, &s, NULL) != SQLITE_OK) {
+	s = tw_prepare(ar,
+		       "INSERT INTO notes(sha256, text, created) SELECT b.sha256, ?2, ?3"
+		       " FROM items i JOIN blobs b ON b.id=i.blob_id WHERE i.id=?1",
+		       "adding a note");
+	if (!s) {
 		free(clean);
-		return tw_dbfail(ar, "adding a note");
+		return tw_dbstatus(ar);
 	}
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, clean, -1, SQLITE_STATIC);
@@ -179,11 +189,12 @@ trawl_status trawl_notes(trawl_archive *ar, int64_t id, trawl_note_fn fn, void *
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT n.id, n.text, n.created FROM items i JOIN blobs b ON b.id=i.blob_id"
-			       " JOIN notes n ON n.sha256=b.sha256 WHERE i.id=? ORDER BY n.id",
-			       -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading notes");
+	s = tw_prepare(ar,
+		       "SELECT n.id, n.text, n.created FROM items i JOIN blobs b ON b.id=i.blob_id"
+		       " JOIN notes n ON n.sha256=b.sha256 WHERE i.id=? ORDER BY n.id",
+		       "reading notes");
+	if (!s)
+		return tw_dbstatus(ar);
 	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		trawl_note n;
@@ -201,10 +212,13 @@ trawl_status trawl_notes(trawl_archive *ar, int64_t id, trawl_note_fn fn, void *
 trawl_status trawl_note_delete(trawl_archive *ar, int64_t note_id)
 {
 	sqlite3_stmt *s;
-	trawl_status st = TRAWL_OK;
+	trawl_status st = tw_writable(ar);
 
-	if (sqlite3_prepare_v2(ar->db, "DELETE FROM notes WHERE id=?", -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "deleting a note");
+	if (st)
+		return st;
+	s = tw_prepare(ar, "DELETE FROM notes WHERE id=?", "deleting a note");
+	if (!s)
+		return tw_dbstatus(ar);
 	sqlite3_bind_int64(s, 1, note_id);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		st = tw_dbfail(ar, "deleting a note");
@@ -223,6 +237,9 @@ trawl_status trawl_saved_add(trawl_archive *ar, const char *name, const char *qu
 	trawl_status st;
 	size_t i, n = name ? strlen(name) : 0;
 
+	st = tw_writable(ar);
+	if (st)
+		return st;
 	if (n == 0 || n > 128)
 		return tw_fail(ar, TRAWL_EINVAL, "a saved search needs a name of 1 to 128 characters");
 	for (i = 0; i < n; i++)
@@ -231,10 +248,10 @@ trawl_status trawl_saved_add(trawl_archive *ar, const char *name, const char *qu
 	st = trawl_query_check(query ? query : "", err);
 	if (st)
 		return tw_fail(ar, st, "the query does not parse");
-	if (sqlite3_prepare_v2(ar->db,
-			       "INSERT OR REPLACE INTO saved_searches(name, query, created) VALUES(?,?,?)",
-			       -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "saving the search");
+	s = tw_prepare(ar, "INSERT OR REPLACE INTO saved_searches(name, query, created) VALUES(?,?,?)",
+		       "saving the search");
+	if (!s)
+		return tw_dbstatus(ar);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, query ? query : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
@@ -246,11 +263,13 @@ trawl_status trawl_saved_add(trawl_archive *ar, const char *name, const char *qu
 trawl_status trawl_saved_remove(trawl_archive *ar, const char *name)
 {
 	sqlite3_stmt *s;
-	trawl_status st = TRAWL_OK;
+	trawl_status st = tw_writable(ar);
 
-	if (sqlite3_prepare_v2(ar->db, "DELETE FROM saved_searches WHERE name=?", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return tw_dbfail(ar, "removing the saved search");
+	if (st)
+		return st;
+	s = tw_prepare(ar, "DELETE FROM saved_searches WHERE name=?", "removing the saved search");
+	if (!s)
+		return tw_dbstatus(ar);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		st = tw_dbfail(ar, "removing the saved search");
@@ -265,9 +284,10 @@ trawl_status trawl_saved_list(trawl_archive *ar, trawl_saved_fn fn, void *ud)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(ar->db, "SELECT name, query, created FROM saved_searches ORDER BY name",
-			       -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading saved searches");
+	s = tw_prepare(ar, "SELECT name, query, created FROM saved_searches ORDER BY name",
+		       "reading saved searches");
+	if (!s)
+		return tw_dbstatus(ar);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		trawl_saved v;
 
@@ -287,9 +307,9 @@ trawl_status trawl_saved_get(trawl_archive *ar, const char *name, char **query)
 	trawl_status st = TRAWL_OK;
 
 	*query = NULL;
-	if (sqlite3_prepare_v2(ar->db, "SELECT query FROM saved_searches WHERE name=?", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return tw_dbfail(ar, "reading saved searches");
+	s = tw_prepare(ar, "SELECT query FROM saved_searches WHERE name=?", "reading saved searches");
+	if (!s)
+		return tw_dbstatus(ar);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*query = tw_strdup((const char *)sqlite3_column_text(s, 0));
@@ -328,6 +348,10 @@ trawl_status trawl_batch(trawl_archive *ar, const char *text, size_t len,
 	if (failed)
 		*failed = 0;
 	if (opts && opts->tag) {
+		trawl_status st = tw_writable(ar);
+
+		if (st)
+			return st;
 		tagv = tag_name(opts->tag);
 		if (!tagv)
 			return tw_fail(ar, TRAWL_EINVAL,

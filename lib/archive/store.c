@@ -726,6 +726,9 @@ trawl_status tw_store_source_end(trawl_archive *ar, int64_t source,
 	return step_done(ar, s, "recording ingest run") ? TRAWL_EDB : TRAWL_OK;
 }
 
+/* What rehome_children() failed at, for its messages. */
+static const char rehome_what[] = "keeping the children of shared contents";
+
 /*
  * Before a family goes: a content whose first occurrence (dup=0, holding
  * its children) is in the family but which occurs elsewhere too keeps its
@@ -743,14 +746,17 @@ static trawl_status rehome_children(trawl_archive *ar, int64_t root_id)
 	int rc;
 
 	/* Collect first, move after: no writes under a running read. */
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT i.id, (SELECT min(j.id) FROM items j WHERE j.blob_id=i.blob_id"
-			       "  AND coalesce(j.root_id, j.id) != ?1)"
-			       " FROM items i JOIN blobs b ON b.id=i.blob_id"
-			       " WHERE (i.root_id=?1 OR i.id=?1) AND i.dup=0 AND b.nchildren > 0"
-			       " ORDER BY i.id",
-			       -1, &find, NULL) != SQLITE_OK)
-		goto fail;
+	find = tw_prepare(ar,
+			  "SELECT i.id, (SELECT min(j.id) FROM items j WHERE j.blob_id=i.blob_id"
+			  "  AND coalesce(j.root_id, j.id) != ?1)"
+			  " FROM items i JOIN blobs b ON b.id=i.blob_id"
+			  " WHERE (i.root_id=?1 OR i.id=?1) AND i.dup=0 AND b.nchildren > 0"
+			  " ORDER BY i.id",
+			  rehome_what);
+	if (!find) {
+		st = tw_dbstatus(ar);
+		goto out;
+	}
 	sqlite3_bind_int64(find, 1, root_id);
 	while ((rc = sqlite3_step(find)) == SQLITE_ROW) {
 		if (sqlite3_column_type(find, 1) == SQLITE_NULL)
@@ -773,34 +779,40 @@ static trawl_status rehome_children(trawl_archive *ar, int64_t root_id)
 		goto fail;
 	if (!n)
 		goto out;
-	if (tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_moved(id INTEGER PRIMARY KEY);") ||
-	    sqlite3_prepare_v2(ar->db, "SELECT 1 FROM items WHERE id=?1 AND (root_id=?2 OR id=?2)",
-			       -1, &in, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ar->db,
-			       "INSERT INTO temp.tw_moved WITH RECURSIVE sub(id) AS"
-			       " (SELECT id FROM items WHERE parent_id=?1"
-			       "  UNION ALL SELECT i.id FROM items i JOIN sub ON i.parent_id=sub.id)"
-			       " SELECT id FROM sub",
-			       -1, &sub, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ar->db,
-			       /* ?1 old first occurrence, ?2 new one: the subtree
-				* below ?1 takes ?2's family, path and depth. */
-			       "WITH o AS (SELECT path, depth FROM items WHERE id=?1),"
-			       " n AS (SELECT coalesce(root_id, id) AS root, path, depth FROM items WHERE id=?2)"
-			       " UPDATE items SET root_id=(SELECT root FROM n),"
-			       "  path=(SELECT path FROM n) || substr(path, length((SELECT path FROM o)) + 1),"
-			       "  depth=depth - (SELECT depth FROM o) + (SELECT depth FROM n),"
-			       "  parent_id=CASE WHEN parent_id=?1 THEN ?2 ELSE parent_id END"
-			       " WHERE id IN (SELECT id FROM temp.tw_moved)",
-			       -1, &mv, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ar->db,
-			       /* The errors of the moved items name their new paths. */
-			       "UPDATE errors SET path=(SELECT i.path FROM items i WHERE i.id=errors.item_id)"
-			       " WHERE item_id IN (SELECT id FROM temp.tw_moved)",
-			       -1, &errs, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ar->db,
-			       "UPDATE items SET dup=(id=?1) WHERE id IN (?1, ?2)", -1, &flip, NULL) != SQLITE_OK)
+	if (tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_moved(id INTEGER PRIMARY KEY);"))
 		goto fail;
+	in = tw_prepare(ar, "SELECT 1 FROM items WHERE id=?1 AND (root_id=?2 OR id=?2)", rehome_what);
+	if (in)
+		sub = tw_prepare(ar,
+				 "INSERT INTO temp.tw_moved WITH RECURSIVE sub(id) AS"
+				 " (SELECT id FROM items WHERE parent_id=?1"
+				 "  UNION ALL SELECT i.id FROM items i JOIN sub ON i.parent_id=sub.id)"
+				 " SELECT id FROM sub",
+				 rehome_what);
+	if (sub)
+		mv = tw_prepare(ar,
+				/* ?1 old first occurrence, ?2 new one: the subtree
+				 * below ?1 takes ?2's family, path and depth. */
+				"WITH o AS (SELECT path, depth FROM items WHERE id=?1),"
+				" n AS (SELECT coalesce(root_id, id) AS root, path, depth FROM items WHERE id=?2)"
+				" UPDATE items SET root_id=(SELECT root FROM n),"
+				"  path=(SELECT path FROM n) || substr(path, length((SELECT path FROM o)) + 1),"
+				"  depth=depth - (SELECT depth FROM o) + (SELECT depth FROM n),"
+				"  parent_id=CASE WHEN parent_id=?1 THEN ?2 ELSE parent_id END"
+				" WHERE id IN (SELECT id FROM temp.tw_moved)",
+				rehome_what);
+	if (mv)
+		errs = tw_prepare(ar,
+				  /* The errors of the moved items name their new paths. */
+				  "UPDATE errors SET path=(SELECT i.path FROM items i WHERE i.id=errors.item_id)"
+				  " WHERE item_id IN (SELECT id FROM temp.tw_moved)",
+				  rehome_what);
+	if (errs)
+		flip = tw_prepare(ar, "UPDATE items SET dup=(id=?1) WHERE id IN (?1, ?2)", rehome_what);
+	if (!flip) {
+		st = tw_dbstatus(ar);
+		goto out;
+	}
 	for (k = 0; k < n; k++) {
 		int still;
 
@@ -829,7 +841,7 @@ static trawl_status rehome_children(trawl_archive *ar, int64_t root_id)
 	}
 	goto out;
 fail:
-	st = tw_dbfail(ar, "keeping the children of shared contents");
+	st = tw_dbfail(ar, rehome_what);
 out:
 	sqlite3_finalize(find);
 	sqlite3_finalize(in);

@@ -577,8 +577,9 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 		memset(&defopts, 0, sizeof(defopts));
 		opts = &defopts;
 	}
-	if (ar->readonly)
-		return tw_fail(ar, TRAWL_EINVAL, "archive '%s' is open read-only", ar->path);
+	rc = tw_writable(ar);
+	if (rc)
+		return rc;
 	njobs = opts->jobs > 0 ? opts->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (njobs < 1)
 		njobs = 1;

@@ -40,16 +40,23 @@ void tw_task_free(tw_task *t)
 }
 
 static int emit_error(tw_walker *w, const char *path, trawl_status st,
-		      const char *fmt, const char *detail)
+		      const char *fmt, ...) TW_PRINTF(4, 5);
+
+static int emit_error(tw_walker *w, const char *path, trawl_status st,
+		      const char *fmt, ...)
 {
 	tw_task *t = calloc(1, sizeof(*t));
+	va_list ap;
 
 	if (!t)
 		return -1;
 	t->kind = TW_TASK_ERROR;
 	t->path = tw_strdup(path);
 	t->err = st;
-	t->errmsg = tw_asprintf(fmt, detail);
+	va_start(ap, fmt);
+	if (vasprintf(&t->errmsg, fmt, ap) < 0)
+		t->errmsg = NULL;
+	va_end(ap);
 	return w->emit(t, w->ud);
 }
 

@@ -1536,8 +1536,10 @@ trawl_status trawl_people_merge(trawl_archive *ar, const char *a, const char *b)
 {
 	int64_t ia, ib;
 	char *aa, *ab, *list;
-	trawl_status st;
+	trawl_status st = tw_writable(ar);
 
+	if (st)
+		return st;
 	if ((st = trawl_person_find(ar, a, &ia)) || (st = trawl_person_find(ar, b, &ib)))
 		return st;
 	if (ia == ib)
@@ -1556,9 +1558,11 @@ trawl_status trawl_people_split(trawl_archive *ar, const char *const *addrs, siz
 {
 	tw_buf list;
 	sqlite3_stmt *s;
-	trawl_status st = TRAWL_OK;
+	trawl_status st = tw_writable(ar);
 	size_t i;
 
+	if (st)
+		return st;
 	if (!n)
 		return tw_fail(ar, TRAWL_EINVAL, "split needs at least one address");
 	if (sqlite3_prepare_v2(ar->db, "SELECT 1 FROM addrs WHERE addr=?", -1, &s, NULL) != SQLITE_OK)

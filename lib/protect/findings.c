@@ -192,8 +192,9 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 		memset(&def, 0, sizeof(def));
 		opts = &def;
 	}
-	if (ar->readonly)
-		return tw_fail(ar, TRAWL_EINVAL, "archive '%s' is open read-only", ar->path);
+	rc = tw_writable(ar);
+	if (rc)
+		return rc;
 	rc = tw_search_blobs(ar, query, collect, &ids, err);
 	if (rc)
 		goto out;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "search/search.h"
+#include "archive/db.h"
 
 #define MAX_PERIODS 200000
 
@@ -117,8 +118,9 @@ static trawl_status load_dates(trawl_archive *ar, const char *table, int64_t **d
 			 "SELECT b.date FROM temp.%s x JOIN blobs b ON b.id=x.blob_id ORDER BY b.date", table);
 	else
 		snprintf(sql, sizeof(sql), "SELECT date FROM blobs WHERE extracted=1 ORDER BY date");
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading dates");
+	s = tw_prepare(ar, sql, "reading dates");
+	if (!s)
+		return tw_dbstatus(ar);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
 			(*undated)++;
@@ -265,8 +267,9 @@ static trawl_status sql_facet(trawl_archive *ar, facets_priv *p, trawl_facet *f,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "counting facets");
+	s = tw_prepare(ar, sql, "counting facets");
+	if (!s)
+		return tw_dbstatus(ar);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (f->nvalues >= limit) {
 			f->others++;
@@ -324,10 +327,11 @@ trawl_status trawl_facets_get(trawl_archive *ar, const char *query, size_t limit
 	/* A query matching everything (often a whole dump's label) needs no
 	 * membership test, and the per-address counts kept after each ingest
 	 * (addr_stats) answer for senders and recipients when up to date. */
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT (SELECT count(*) FROM blobs WHERE extracted=1),"
-			       " (SELECT value FROM derived WHERE key='emails') = (SELECT count(*) FROM emails)",
-			       -1, &q, NULL) == SQLITE_OK) {
+	q = tw_prepare(ar,
+		       "SELECT (SELECT count(*) FROM blobs WHERE extracted=1),"
+		       " (SELECT value FROM derived WHERE key='emails') = (SELECT count(*) FROM emails)",
+		       "counting facets");
+	if (q) {
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			everything = sqlite3_column_int64(q, 0);
 			stats = sqlite3_column_int(q, 1);

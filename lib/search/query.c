@@ -10,9 +10,10 @@
  *   primary := "(" or ")" | FIELD ":" value | "phrase" | word["*"]
  *   value   := "phrase" | word (up to blank space or ')')
  *
- * Field names are checked here, so a typo is a syntax error with the
- * position, not a silent miss.  Turning the tree into a plan for the store
- * is lib/search.c's business; nothing here knows about SQL.
+ * Field names are checked here, against the field table (fields.c), so a
+ * typo is a syntax error with the position, not a silent miss; a field
+ * node carries the field's id.  Turning the tree into a plan for the store
+ * is plan.c's business; nothing here knows about SQL.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -26,45 +27,6 @@
 #define MAX_DEPTH 64
 #define MAX_QUERY 8192
 
-const char *const tw_query_fields[][2] = {
-	{"from", "sender address or name: from:jeff, from:jeff@enron.com"},
-	{"to", "To recipient: to:legal"},
-	{"cc", "Cc recipient"},
-	{"bcc", "Bcc recipient"},
-	{"recipient", "any of To, Cc, Bcc"},
-	{"contact", "any address of the message, sender included"},
-	{"subject", "words in the subject or title: subject:budget, subject:\"q3 plan\""},
-	{"body", "words in the body text"},
-	{"date", "date:2001, date:2001-05, date:2001-05-01..2001-06-15, date:..2001-06"},
-	{"has", "has:attachment (any item with children), has:error, has:mismatch, has:pii"},
-	{"filename", "file or attachment name, * wildcards: filename:*.xls"},
-	{"id", "an item id: id:123"},
-	{"mid", "Message-ID: mid:<abc@host>"},
-	{"type", "family: email, pdf, word, spreadsheet, presentation, archive, html, text, image, ..."},
-	{"ext", "file name extension: ext:docx"},
-	{"mime", "detected MIME type: mime:application/pdf, mime:image/*"},
-	{"path", "part of the family path: path:Inbox"},
-	{"author", "document author or last modifier"},
-	{"size", "size:>10MB, size:<1k, size:1k..2m"},
-	{"depth", "0 = file on disk: depth:0, depth:>1"},
-	{"kind", "how the item was found: file, message (in an mbox), attachment, member"},
-	{"label", "custodian label given to ingest --label"},
-	{"thread", "every message of the conversation of message ID: thread:ID"},
-	{"person", "any address of a person: person:12, person:jeff@enron.com, person:allen"},
-	{"tag", "contents tagged with trawl tag: tag:hot, tag:h*"},
-	{"pii", "findings of a type: pii:ssn, card, iban, phone, email, password, key, dob, ip (or any)"},
-	{"dkim", "DKIM result from 'trawl verify --dkim': dkim:pass, fail, nokey, none (unsigned)"},
-	{NULL, NULL},
-};
-
-static const struct {
-	const char *alias, *field;
-} aliases[] = {
-	{"custodian", "label"}, {"attachment", "filename"}, {"name", "filename"},
-	{"msgid", "mid"}, {"message-id", "mid"}, {"title", "subject"},
-	{"in", "path"}, {"folder", "path"}, {"is", "has"},
-};
-
 typedef struct parser {
 	const char *q;
 	size_t pos, len;
@@ -73,14 +35,20 @@ typedef struct parser {
 	int failed;
 } parser;
 
-static void fail(parser *p, size_t pos, const char *fmt, const char *arg)
+static void fail(parser *p, size_t pos, const char *fmt, ...) TW_PRINTF(3, 4);
+
+static void fail(parser *p, size_t pos, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (p->failed)
 		return;
 	p->failed = 1;
 	if (p->err) {
 		p->err->pos = pos;
-		snprintf(p->err->message, sizeof(p->err->message), fmt, arg ? arg : "");
+		va_start(ap, fmt);
+		vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+		va_end(ap);
 	}
 }
 
@@ -161,20 +129,6 @@ static size_t word_end(parser *p)
 	return e;
 }
 
-static const char *canonical_field(const char *name, size_t n)
-{
-	size_t i;
-
-	for (i = 0; tw_query_fields[i][0]; i++)
-		if (strlen(tw_query_fields[i][0]) == n &&
-		    strncasecmp(tw_query_fields[i][0], name, n) == 0)
-			return tw_query_fields[i][0];
-	for (i = 0; i < TW_ARRAY_LEN(aliases); i++)
-		if (strlen(aliases[i].alias) == n && strncasecmp(aliases[i].alias, name, n) == 0)
-			return aliases[i].field;
-	return NULL;
-}
-
 static tw_qnode *parse_or(parser *p);
 
 static tw_qnode *parse_primary(parser *p)
@@ -228,7 +182,8 @@ static tw_qnode *parse_primary(parser *p)
 		;
 	/* "http://..." is a URL, not a field. */
 	if (colon < e && colon > p->pos && !(colon + 1 < e && p->q[colon + 1] == '/')) {
-		const char *field = canonical_field(p->q + p->pos, colon - p->pos);
+		const char *field = NULL;
+		int fid = tw_field_find(p->q + p->pos, colon - p->pos, &field);
 		int plain = 1;
 		size_t k;
 
@@ -247,6 +202,7 @@ static tw_qnode *parse_primary(parser *p)
 			n = node(p, TW_Q_FIELD, start);
 			if (!n)
 				return NULL;
+			n->fid = (enum tw_field)fid;
 			n->field = field;
 			p->pos = colon + 1;
 			if (p->pos < p->len && p->q[p->pos] == '"') {
@@ -425,19 +381,6 @@ trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *e
 	}
 	*out = n;
 	return TRAWL_OK;
-}
-
-const char *trawl_query_field(size_t i, const char **help)
-{
-	size_t n = 0;
-
-	while (tw_query_fields[n][0])
-		n++;
-	if (i >= n)
-		return NULL;
-	if (help)
-		*help = tw_query_fields[i][1];
-	return tw_query_fields[i][0];
 }
 
 trawl_status trawl_query_check(const char *query, trawl_syntax_error *err)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "search/search.h"
+#include "archive/db.h"
 
 static sqlite3_stmt *prep(trawl_archive *ar, const char *sql)
 {

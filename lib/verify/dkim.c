@@ -645,11 +645,39 @@ static char *strip_b(const tw_hdr *h, size_t *outlen)
 
 /* ---------------------------------------------------------------- one signature */
 
-static void set(tw_dkim_sigres *r, const char *result, const char *fmt, const char *arg)
+/* The next non-empty field of the colon-separated list at *p (h=),
+ * terminated in place; *p moves past it.  NULL when none is left.  The
+ * fields are those strtok_r(s, ":") gives (strtok_r is banned). */
+static char *next_field(char **p)
 {
+	char *s;
+	size_t n;
+
+	if (!*p)
+		return NULL;
+	s = *p + strspn(*p, ":");
+	if (!*s) {
+		*p = s;
+		return NULL;
+	}
+	n = strcspn(s, ":");
+	*p = s[n] ? s + n + 1 : s + n;
+	s[n] = '\0';
+	return s;
+}
+
+static void set(tw_dkim_sigres *r, const char *result, const char *fmt, ...) TW_PRINTF(3, 4);
+
+static void set(tw_dkim_sigres *r, const char *result, const char *fmt, ...)
+{
+	va_list ap;
+
 	r->result = result;
 	free(r->reason);
-	r->reason = tw_asprintf(fmt, arg ? arg : "");
+	va_start(ap, fmt);
+	if (vasprintf(&r->reason, fmt, ap) < 0)
+		r->reason = NULL;
+	va_end(ap);
 }
 
 static EVP_PKEY *load_key(const unsigned char *der, size_t n, int ed25519)
@@ -690,7 +718,7 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 	tw_buf_init(&hdata, (size_t)1 << 28);
 	r->result = "fail";
 	if (parse_tags(sh->value, sh->vlen, &t)) {
-		set(r, "fail", "invalid signature: malformed tag list%s", NULL);
+		set(r, "fail", "invalid signature: malformed tag list");
 		goto out;
 	}
 	a = tag_compact(&t, "a");
@@ -711,12 +739,12 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 		const tag *v = get_tag(&t, "v");
 
 		if (!v || v->vlen != 1 || v->v[0] != '1') {
-			set(r, "fail", "invalid signature: v= missing or not 1%s", NULL);
+			set(r, "fail", "invalid signature: v= missing or not 1");
 			goto out;
 		}
 	}
 	if (!a || !b || !bh || !d || !h || !s || !*d || !*s) {
-		set(r, "fail", "invalid signature: a required tag (a, b, bh, d, h, s) is missing%s", NULL);
+		set(r, "fail", "invalid signature: a required tag (a, b, bh, d, h, s) is missing");
 		goto out;
 	}
 	if (!strcasecmp(a, "rsa-sha256")) {
@@ -758,15 +786,15 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 	}
 	{
 		/* h= must sign From. */
-		char *hl = tw_strdup(h), *tok, *save = NULL;
+		char *hl = tw_strdup(h), *rest = hl, *tok;
 		int from = 0;
 
-		for (tok = strtok_r(hl, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
+		for (tok = next_field(&rest); tok; tok = next_field(&rest))
 			if (!strcasecmp(tok, "from"))
 				from = 1;
 		free(hl);
 		if (!from) {
-			set(r, "fail", "invalid signature: h= does not include From%s", NULL);
+			set(r, "fail", "invalid signature: h= does not include From");
 			goto out;
 		}
 	}
@@ -794,7 +822,7 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 			unsigned long long lv = strtoull(l, &e, 10);
 
 			if (*e || e == l) {
-				set(r, "fail", "invalid signature: bad l= value%s", NULL);
+				set(r, "fail", "invalid signature: bad l= value");
 				goto out;
 			}
 			if (lv < blen) {
@@ -806,7 +834,7 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 		if (!mc || !EVP_DigestInit_ex(mc, md, NULL) ||
 		    !EVP_DigestUpdate(mc, body.data ? body.data : "", blen) ||
 		    !EVP_DigestFinal_ex(mc, dig, &diglen)) {
-			set(r, "fail", "hashing failed%s", NULL);
+			set(r, "fail", "hashing failed");
 			goto out;
 		}
 		EVP_MD_CTX_free(mc);
@@ -882,9 +910,9 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 	if (!used)
 		goto out;
 	{
-		char *hl = tw_strdup(h), *tok, *save = NULL;
+		char *hl = tw_strdup(h), *rest = hl, *tok;
 
-		for (tok = strtok_r(hl, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		for (tok = next_field(&rest); tok; tok = next_field(&rest)) {
 			size_t k, tl = strlen(tok);
 
 			for (k = hs->n; k-- > 0;) {
@@ -908,7 +936,7 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 	}
 	sig = b64decode(b, strlen(b), &siglen);
 	if (!sig || !siglen) {
-		set(r, "fail", "invalid signature: b= is not base64%s", NULL);
+		set(r, "fail", "invalid signature: b= is not base64");
 		goto out;
 	}
 	mc = EVP_MD_CTX_new();
@@ -921,13 +949,13 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 		if (!EVP_Digest(hdata.data ? hdata.data : "", hdata.len, hh, &hl, EVP_sha256(), NULL) ||
 		    EVP_DigestVerifyInit(mc, NULL, NULL, NULL, key) != 1 ||
 		    EVP_DigestVerify(mc, sig, siglen, hh, hl) != 1) {
-			set(r, "fail", "signature does not verify (headers changed, or not this key)%s", NULL);
+			set(r, "fail", "signature does not verify (headers changed, or not this key)");
 			goto out;
 		}
 	} else if (EVP_DigestVerifyInit(mc, NULL, md, NULL, key) != 1 ||
 		   EVP_DigestVerify(mc, sig, siglen, (const unsigned char *)(hdata.data ? hdata.data : ""),
 				    hdata.len) != 1) {
-		set(r, "fail", "signature does not verify (headers changed, or not this key)%s", NULL);
+		set(r, "fail", "signature does not verify (headers changed, or not this key)");
 		goto out;
 	}
 	r->result = "pass";

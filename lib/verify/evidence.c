@@ -128,15 +128,13 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 	char msg[512];
 	int store = opts && opts->store;
 
+	st = store ? tw_writable(ar) : TRAWL_OK;
+	if (st)
+		return st;
 	if (opts && opts->keys_file) {
 		keys = tw_dkim_keys_load(opts->keys_file, msg, sizeof(msg));
 		if (!keys)
 			return tw_fail(ar, TRAWL_ENOTFOUND, "%s", msg);
-	}
-	if (store && ar->readonly) {
-		tw_dkim_keys_free(keys);
-		return tw_fail(ar, TRAWL_EINVAL, "archive '%s' is open read-only: cannot record DKIM results",
-			       ar->path);
 	}
 	st = tw_select(ar, query, 1, &sel, err);
 	if (st)

@@ -57,6 +57,8 @@ static inline void tmpdir_remove(void)
 /* Run a shell command; returns its exit status and its stdout (caller
  * frees).  stderr goes to *err when err is not NULL. */
 static inline int run_cmd(char **out, char **err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline int run_cmd(char **out, char **err, const char *fmt, ...)
 {
 	char cmd[8192], errfile[600];
 	va_list ap;

@@ -437,7 +437,7 @@ static void test_enron(void **state)
 	/* The same for a single recipient: To has one address, X-To one DN. */
 	x500 = x500_bad = 0;
 	for (i = 0; i < n; i++) {
-		char dn[512], smtp[512], *lt, *gt, *c;
+		char dn[512], smtp[sizeof(m->to)], *lt, *gt, *c;
 		json_t *a, *b;
 
 		lt = strstr(m[i].xto, "</O=");

@@ -7,18 +7,16 @@
 #ifndef INVTEST_H
 #define INVTEST_H
 
-#include "testutil.h"
+#include "fixture.h"
 
 static char inv_path[256];
 
 static inline trawl_archive *inv_open(void)
 {
 	trawl_archive *ar = NULL;
-	const char *base = getenv("TMPDIR");
 	size_t n;
 
-	snprintf(inv_path, sizeof(inv_path), "%s/trawl-inv-XXXXXX", base && *base ? base : "/tmp");
-	assert_non_null(mkdtemp(inv_path));
+	fixture_tmpdir(inv_path, sizeof(inv_path), "inv");
 	n = strlen(inv_path);
 	snprintf(inv_path + n, sizeof(inv_path) - n, "/a.db");
 	assert_int_equal(trawl_archive_open(inv_path, TRAWL_OPEN_CREATE, &ar), TRAWL_OK);
@@ -27,13 +25,9 @@ static inline trawl_archive *inv_open(void)
 
 static inline void inv_close(trawl_archive *ar)
 {
-	char cmd[300];
-
 	trawl_archive_close(ar);
 	*strrchr(inv_path, '/') = '\0';
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", inv_path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", inv_path);
+	fixture_rmdir(inv_path);
 }
 
 static inline void inv_exec(trawl_archive *ar, const char *sql)

@@ -12,16 +12,9 @@
 
 #include <zlib.h>
 
-#include "testutil.h"
+#include "fixture.h"
 
 #define FIX "tests/fixtures/docs2/"
-
-static const char *corpora(void)
-{
-	const char *c = getenv("TRAWL_CORPORA");
-
-	return c && *c ? c : "../shared/corpora";
-}
 
 static tw_node *extract_fixture(const char *name)
 {
@@ -33,26 +26,6 @@ static tw_node *extract_fixture(const char *name)
 	n = extract_mem(name, d, len);
 	free(d);
 	return n;
-}
-
-static tw_node *child_named(tw_node *n, const char *name)
-{
-	tw_node *c;
-
-	for (c = n->first_child; c; c = c->next)
-		if (c->name && strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-static int err_has(const tw_node *n, trawl_status st, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < n->nerrs; i++)
-		if (n->errs[i].status == st && strstr(n->errs[i].message, needle))
-			return 1;
-	return 0;
 }
 
 /* ---------------------------------------------------------------- zip writer */
@@ -230,7 +203,7 @@ static int dir_is_empty(const char *path)
 
 static void test_unsafe_names(void **state)
 {
-	char tmpl[] = "/tmp/trawl-unsafe-XXXXXX", cwd[4096], *dir;
+	char tmpl[512], cwd[4096], *dir;
 	unsigned char *zip;
 	size_t len = 0;
 	struct stat before, after;
@@ -240,8 +213,7 @@ static void test_unsafe_names(void **state)
 	zip = slurp(FIX "mixed.zip", &len);
 	assert_non_null(zip);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	dir = mkdtemp(tmpl);
-	assert_non_null(dir);
+	dir = fixture_tmpdir(tmpl, sizeof(tmpl), "unsafe");
 	assert_int_equal(chdir(dir), 0);
 	n = extract_mem("mixed.zip", zip, len);
 	assert_int_equal(chdir(cwd), 0);

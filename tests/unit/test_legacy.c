@@ -12,56 +12,12 @@
  */
 #include <pthread.h>
 
-#include "testutil.h"
-
 #define FIX "tests/fixtures/docs3/"
+#define FIXTURE_DIR FIX
+#include "fixture.h"
 #define TIKA "tika-test-documents/tika-parsers/tika-parsers-standard/" \
 	"tika-parsers-standard-modules/tika-parser-microsoft-module/src/test/" \
 	"resources/test-documents/"
-
-static unsigned char *fixture(const char *name, size_t *len)
-{
-	char path[256];
-	unsigned char *d;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	d = slurp(path, len);
-	if (!d)
-		fail_msg("missing fixture %s (run tests/fixtures/gen_docs3.py)", path);
-	return d;
-}
-
-static tw_node *load(const char *name)
-{
-	size_t len = 0;
-	unsigned char *d = fixture(name, &len);
-	tw_node *n = extract_mem(name, d, len);
-
-	free(d);
-	assert_non_null(n);
-	return n;
-}
-
-static void assert_text(const tw_node *n, const char *needle)
-{
-	if (!n->text.data || !strstr(n->text.data, needle))
-		fail_msg("text lacks \"%s\": <<%s>>", needle,
-			 n->text.data ? n->text.data : "");
-}
-
-static void assert_no_text(const tw_node *n, const char *needle)
-{
-	if (n->text.data && strstr(n->text.data, needle))
-		fail_msg("text has \"%s\": <<%s>>", needle, n->text.data);
-}
-
-static void assert_prop(const tw_node *n, const char *key, const char *want)
-{
-	const char *v = node_prop(n, key);
-
-	if (!v || strcmp(v, want) != 0)
-		fail_msg("prop %s: got \"%s\", want \"%s\"", key, v ? v : "(none)", want);
-}
 
 static const tw_err *find_error(const tw_node *n, trawl_status st)
 {
@@ -365,34 +321,9 @@ static void test_damaged(void **state)
 
 /* ---------------------------------------------------------------- corpus */
 
-static const char *corpora(void)
-{
-	const char *c = getenv("TRAWL_CORPORA");
-
-	return c && *c ? c : "../shared/corpora";
-}
-
-static tw_node *corpus(const char *rel)
-{
-	char path[4096];
-	unsigned char *d;
-	size_t len = 0;
-	tw_node *n;
-
-	snprintf(path, sizeof(path), "%s/%s", corpora(), rel);
-	d = slurp(path, &len);
-	if (!d) {
-		print_message("SKIP: %s absent (no corpora)\n", path);
-		return NULL;
-	}
-	n = extract_mem(strrchr(rel, '/') + 1, d, len);
-	free(d);
-	return n;
-}
-
 static void test_corpus_word(void **state)
 {
-	tw_node *n = corpus(TIKA "testWORD_various.doc");
+	tw_node *n = corpus_node(TIKA "testWORD_various.doc");
 
 	if (!n)
 		skip();
@@ -405,12 +336,12 @@ static void test_corpus_word(void **state)
 	assert_prop(n, "subject", "Subject is here");
 	tw_node_free(n);
 
-	n = corpus(TIKA "testWORD_protected_passtika.doc");
+	n = corpus_node(TIKA "testWORD_protected_passtika.doc");
 	assert_non_null(n);
 	assert_non_null(find_error(n, TRAWL_EENCRYPTED));
 	tw_node_free(n);
 
-	n = corpus(TIKA "testWORD_embeded.doc");
+	n = corpus_node(TIKA "testWORD_embeded.doc");
 	assert_non_null(n);
 	assert_true(n->nchildren >= 3);
 	tw_node_free(n);
@@ -418,7 +349,7 @@ static void test_corpus_word(void **state)
 
 static void test_corpus_excel(void **state)
 {
-	tw_node *n = corpus(TIKA "testEXCEL.xls");
+	tw_node *n = corpus_node(TIKA "testEXCEL.xls");
 
 	if (!n)
 		skip();
@@ -429,17 +360,17 @@ static void test_corpus_excel(void **state)
 	assert_prop(n, "author", "Keith Bennett");
 	tw_node_free(n);
 
-	n = corpus(TIKA "testEXCEL_dateFormats.xls");
+	n = corpus_node(TIKA "testEXCEL_dateFormats.xls");
 	assert_non_null(n);
 	assert_text(n, "2018-09-20");
 	tw_node_free(n);
 
-	n = corpus(TIKA "testEXCEL_phonetic.xls");
+	n = corpus_node(TIKA "testEXCEL_phonetic.xls");
 	assert_non_null(n);
 	assert_text(n, "\xe8\xb1\x8a\xe7\x94\xb0\xe8\xbb\x8a\xe4\xbc\x9a\xe7\xa4\xbe"); /* 豊田車会社 */
 	tw_node_free(n);
 
-	n = corpus("tika-test-documents/tika-server/tika-server-standard/src/test/"
+	n = corpus_node("tika-test-documents/tika-server/tika-server-standard/src/test/"
 		   "resources/test-documents/password.xls");
 	assert_non_null(n);
 	assert_non_null(find_error(n, TRAWL_EENCRYPTED));
@@ -448,7 +379,7 @@ static void test_corpus_excel(void **state)
 
 static void test_corpus_ppt(void **state)
 {
-	tw_node *n = corpus(TIKA "testPPT.ppt");
+	tw_node *n = corpus_node(TIKA "testPPT.ppt");
 
 	if (!n)
 		skip();
@@ -457,17 +388,17 @@ static void test_corpus_ppt(void **state)
 	assert_prop(n, "title", "Sample Powerpoint Slide");
 	tw_node_free(n);
 
-	n = corpus(TIKA "testPPT_masterText.ppt");
+	n = corpus_node(TIKA "testPPT_masterText.ppt");
 	assert_non_null(n);
 	assert_text(n, "Text that I added to the master slide");
 	tw_node_free(n);
 
-	n = corpus(TIKA "testPPT_protected_passtika.ppt");
+	n = corpus_node(TIKA "testPPT_protected_passtika.ppt");
 	assert_non_null(n);
 	assert_non_null(find_error(n, TRAWL_EENCRYPTED));
 	tw_node_free(n);
 
-	n = corpus(TIKA "testPPT_EmbeddedPDF.ppt");
+	n = corpus_node(TIKA "testPPT_EmbeddedPDF.ppt");
 	assert_non_null(n);
 	assert_true(n->nchildren >= 1);
 	assert_string_equal(n->first_child->mime, "application/pdf");

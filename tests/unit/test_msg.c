@@ -5,33 +5,13 @@
  * under ../shared/corpora are checked when present and skipped visibly
  * otherwise.
  */
-#include "testutil.h"
+#include "fixture.h"
 #include "extract/mailbuild.h"
 
 #define FIX "tests/fixtures/docs2/"
 #define TIKA_MS "/tika-test-documents/tika-parsers/tika-parsers-standard/" \
 	"tika-parsers-standard-modules/tika-parser-microsoft-module/src/test/" \
 	"resources/test-documents/"
-
-static const char *corpora(void)
-{
-	const char *c = getenv("TRAWL_CORPORA");
-
-	return c && *c ? c : "../shared/corpora";
-}
-
-static tw_node *extract_file(const char *path)
-{
-	size_t len = 0;
-	unsigned char *d = slurp(path, &len);
-	tw_node *n;
-
-	if (!d)
-		return NULL;
-	n = extract_mem(path, d, len);
-	free(d);
-	return n;
-}
 
 static tw_node *corpus(const char *name)
 {
@@ -45,16 +25,6 @@ static tw_node *corpus(const char *name)
 		skip();
 	}
 	return n;
-}
-
-static tw_node *child_named(tw_node *n, const char *name)
-{
-	tw_node *c;
-
-	for (c = n->first_child; c; c = c->next)
-		if (c->name && strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
 }
 
 static int has_addr(const tw_email *e, int role, const char *addr)

@@ -7,52 +7,9 @@
  * broken XML, entity tricks, a zip posing as DOCX, detection by content,
  * and the limits.  Run from the repository root.
  */
-#include "testutil.h"
-
 #define FIX "tests/fixtures/docs1/"
-
-static unsigned char *fixture(const char *name, size_t *len)
-{
-	char path[256];
-	unsigned char *d;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	d = slurp(path, len);
-	assert_non_null(d);
-	return d;
-}
-
-static tw_node *load(const char *name)
-{
-	size_t len = 0;
-	unsigned char *d = fixture(name, &len);
-	tw_node *n = extract_mem(name, d, len);
-
-	free(d);
-	assert_non_null(n);
-	return n;
-}
-
-static void assert_prop(const tw_node *n, const char *key, const char *want)
-{
-	const char *v = node_prop(n, key);
-
-	if (!v || strcmp(v, want) != 0)
-		fail_msg("prop %s: got \"%s\", want \"%s\"", key, v ? v : "(none)", want);
-}
-
-static void assert_text(const tw_node *n, const char *needle)
-{
-	if (!n->text.data || !strstr(n->text.data, needle))
-		fail_msg("text lacks \"%s\": <<%s>>", needle,
-			 n->text.data ? n->text.data : "");
-}
-
-static void assert_no_text(const tw_node *n, const char *needle)
-{
-	if (n->text.data && strstr(n->text.data, needle))
-		fail_msg("text has \"%s\": <<%s>>", needle, n->text.data);
-}
+#define FIXTURE_DIR FIX
+#include "fixture.h"
 
 static void assert_before(const tw_node *n, const char *a, const char *b)
 {

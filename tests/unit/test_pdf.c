@@ -7,40 +7,9 @@
  */
 #include <pthread.h>
 
-#include "testutil.h"
-
 #define FIX "tests/fixtures/docs1/"
-
-static tw_node *load(const char *name)
-{
-	char path[256];
-	size_t len = 0;
-	unsigned char *d;
-	tw_node *n;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	d = slurp(path, &len);
-	assert_non_null(d);
-	n = extract_mem(name, d, len);
-	free(d);
-	assert_non_null(n);
-	return n;
-}
-
-static void assert_prop(const tw_node *n, const char *key, const char *want)
-{
-	const char *v = node_prop(n, key);
-
-	if (!v || strcmp(v, want) != 0)
-		fail_msg("prop %s: got \"%s\", want \"%s\"", key, v ? v : "(none)", want);
-}
-
-static void assert_text(const tw_node *n, const char *needle)
-{
-	if (!n->text.data || !strstr(n->text.data, needle))
-		fail_msg("text lacks \"%s\": <<%s>>", needle,
-			 n->text.data ? n->text.data : "");
-}
+#define FIXTURE_DIR FIX
+#include "fixture.h"
 
 static void test_two_pages(void **state)
 {

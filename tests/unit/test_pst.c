@@ -12,14 +12,7 @@
 
 #include <sqlite3.h>
 
-#include "testutil.h"
-
-static const char *corpora(void)
-{
-	const char *c = getenv("TRAWL_CORPORA");
-
-	return c && *c ? c : "../shared/corpora";
-}
+#include "fixture.h"
 
 static char *pst_path(int which)
 {
@@ -45,26 +38,6 @@ static unsigned char *load(int which, size_t *len)
 		skip();
 	}
 	return d;
-}
-
-static tw_node *child_named(tw_node *n, const char *name)
-{
-	tw_node *c;
-
-	for (c = n->first_child; c; c = c->next)
-		if (c->name && strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-static int err_has(const tw_node *n, trawl_status st, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < n->nerrs; i++)
-		if (n->errs[i].status == st && strstr(n->errs[i].message, needle))
-			return 1;
-	return 0;
 }
 
 static void test_dist_list(void **state)
@@ -481,7 +454,7 @@ static trawl_status ingest_dir(const char *db, const char *dir, int interrupt,
  * and the archive ends as an uninterrupted run makes it. */
 static void test_ingest_resumes_by_message(void **state)
 {
-	char dir[] = "/tmp/trawl-pst-run-XXXXXX", cmd[9000], clean[600], db[600];
+	char dir[512], cmd[9000], clean[600], db[600];
 	trawl_ingest_stats st;
 	char *want, *got;
 	int attempt, partial = 0;
@@ -489,7 +462,7 @@ static void test_ingest_resumes_by_message(void **state)
 	unsigned char *d = load(0, &len);
 
 	free(d);
-	assert_non_null(mkdtemp(dir));
+	fixture_tmpdir(dir, sizeof(dir), "pst-run");
 	snprintf(cmd, sizeof(cmd), "mkdir '%s/in' && cp '%s' '%s/in/'", dir, pst_path(0), dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/in/'", pst_path(1), dir);
@@ -514,8 +487,7 @@ static void test_ingest_resumes_by_message(void **state)
 	}
 	free(want);
 	print_message("interrupted inside a store at attempt %d\n", attempt);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmdir(dir);
 	if (!partial)
 		fail_msg("no run was interrupted inside a store in %d attempts", attempt);
 }

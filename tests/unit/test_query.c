@@ -1,8 +1,9 @@
 /*
  * test_query.c - the query language parser: precedence, fields, phrases,
- * prefixes, and error positions.
+ * prefixes, and error positions; the table of fields.
  */
 #include "testutil.h"
+#include "search/plan.h"
 
 /* Render a tree as an S-expression for compact assertions. */
 static void render(const tw_qnode *n, tw_buf *b)
@@ -85,6 +86,35 @@ static void test_fields(void **state)
 	check("\"a \\\"quoted\\\" word\"", "\"a \"quoted\" word\"");
 }
 
+/* The field table: every field has a name, help and a compiler; its name
+ * and aliases resolve to it (any case, by length); trawl_query_field()
+ * lists the table in order. */
+static void test_field_table(void **state)
+{
+	const char *help, *canon;
+	size_t i, k;
+
+	for (i = 0; i < TW_F_COUNT; i++) {
+		const tw_field_def *f = &tw_fields[i];
+
+		assert_non_null(f->name);
+		assert_non_null(f->help);
+		assert_non_null(f->compile);
+		canon = NULL;
+		assert_int_equal(tw_field_find(f->name, strlen(f->name), &canon), (int)i);
+		assert_string_equal(canon, f->name);
+		for (k = 0; f->aliases[k]; k++)
+			assert_int_equal(tw_field_find(f->aliases[k], strlen(f->aliases[k]), NULL), (int)i);
+		assert_string_equal(trawl_query_field(i, &help), f->name);
+		assert_ptr_equal(help, f->help);
+	}
+	assert_null(trawl_query_field(TW_F_COUNT, &help));
+	assert_int_equal(tw_field_find("Message-ID", 10, NULL), TW_F_MID);
+	assert_int_equal(tw_field_find("fromage", 4, NULL), TW_F_FROM);
+	assert_int_equal(tw_field_find("fro", 3, NULL), -1);
+	assert_int_equal(tw_field_find("form", 4, NULL), -1);
+}
+
 static void test_errors(void **state)
 {
 	check_error("from:jeff (budget", 10, "unbalanced");
@@ -131,6 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words_and_precedence),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_field_table),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 	};

@@ -11,50 +11,12 @@
  */
 #include <time.h>
 
-#include "testutil.h"
-
 #define FIX "tests/fixtures/docs3/"
+#define FIXTURE_DIR FIX
+#include "fixture.h"
 #define TIKA "tika-test-documents/tika-parsers/tika-parsers-standard/" \
 	"tika-parsers-standard-modules/tika-parser-microsoft-module/src/test/" \
 	"resources/test-documents/"
-
-static tw_node *load(const char *name)
-{
-	char path[256];
-	size_t len = 0;
-	unsigned char *d;
-	tw_node *n;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	d = slurp(path, &len);
-	if (!d)
-		fail_msg("missing fixture %s (run tests/fixtures/gen_docs3.py)", path);
-	n = extract_mem(name, d, len);
-	free(d);
-	assert_non_null(n);
-	return n;
-}
-
-static void assert_text(const tw_node *n, const char *needle)
-{
-	if (!n->text.data || !strstr(n->text.data, needle))
-		fail_msg("text lacks \"%s\": <<%s>>", needle,
-			 n->text.data ? n->text.data : "");
-}
-
-static void assert_no_text(const tw_node *n, const char *needle)
-{
-	if (n->text.data && strstr(n->text.data, needle))
-		fail_msg("text has \"%s\": <<%s>>", needle, n->text.data);
-}
-
-static void assert_prop(const tw_node *n, const char *key, const char *want)
-{
-	const char *v = node_prop(n, key);
-
-	if (!v || strcmp(v, want) != 0)
-		fail_msg("prop %s: got \"%s\", want \"%s\"", key, v ? v : "(none)", want);
-}
 
 static void test_cp1252(void **state)
 {
@@ -311,34 +273,9 @@ static void test_accepts(void **state)
 
 /* ---------------------------------------------------------------- corpus */
 
-static const char *corpora(void)
-{
-	const char *c = getenv("TRAWL_CORPORA");
-
-	return c && *c ? c : "../shared/corpora";
-}
-
-static tw_node *corpus(const char *name)
-{
-	char path[4096];
-	unsigned char *d;
-	size_t len = 0;
-	tw_node *n;
-
-	snprintf(path, sizeof(path), "%s/" TIKA "%s", corpora(), name);
-	d = slurp(path, &len);
-	if (!d) {
-		print_message("SKIP: %s absent (no corpora)\n", path);
-		return NULL;
-	}
-	n = extract_mem(name, d, len);
-	free(d);
-	return n;
-}
-
 static void test_corpus_japanese(void **state)
 {
-	tw_node *n = corpus("testRTFJapanese.rtf");
+	tw_node *n = corpus_node(TIKA "testRTFJapanese.rtf");
 
 	if (!n)
 		skip();
@@ -355,7 +292,7 @@ static void test_corpus_japanese(void **state)
 
 static void test_corpus_ms932(void **state)
 {
-	tw_node *n = corpus("testRTF-ms932.rtf");
+	tw_node *n = corpus_node(TIKA "testRTF-ms932.rtf");
 
 	if (!n)
 		skip();
@@ -367,7 +304,7 @@ static void test_corpus_ms932(void **state)
 
 static void test_corpus_misc(void **state)
 {
-	tw_node *n = corpus("testRTFTIKA_2883.rtf");
+	tw_node *n = corpus_node(TIKA "testRTFTIKA_2883.rtf");
 
 	if (!n)
 		skip();
@@ -376,18 +313,18 @@ static void test_corpus_misc(void **state)
 	assert_no_text(n, "EVShortcutBanner"); /* style sheet of the HTML */
 	tw_node_free(n);
 
-	n = corpus("testComment.rtf");
+	n = corpus_node(TIKA "testComment.rtf");
 	assert_non_null(n);
 	assert_text(n, "Here is some text");
 	assert_text(n, "Here is a comment");
 	tw_node_free(n);
 
-	n = corpus("testRTFUnicodeGothic.rtf");
+	n = corpus_node(TIKA "testRTFUnicodeGothic.rtf");
 	assert_non_null(n);
 	assert_text(n, "\xf0\x90\x8c\xb2\xf0\x90\x8c\xbf\xf0\x90\x8d\x84"); /* Gothic */
 	tw_node_free(n);
 
-	n = corpus("testRTFIgnoredControlWord.rtf");
+	n = corpus_node(TIKA "testRTFIgnoredControlWord.rtf");
 	assert_non_null(n);
 	assert_text(n, "The quick brown fox jumps over the lazy dog");
 	tw_node_free(n);

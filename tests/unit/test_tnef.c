@@ -5,39 +5,9 @@
  * under ../shared/corpora is checked when present, skipped visibly
  * otherwise.
  */
-#include "testutil.h"
+#include "fixture.h"
 
 #define FIX "tests/fixtures/docs2/"
-
-static const char *corpora(void)
-{
-	const char *c = getenv("TRAWL_CORPORA");
-
-	return c && *c ? c : "../shared/corpora";
-}
-
-static tw_node *extract_file(const char *path)
-{
-	size_t len = 0;
-	unsigned char *d = slurp(path, &len);
-	tw_node *n;
-
-	if (!d)
-		return NULL;
-	n = extract_mem(path, d, len);
-	free(d);
-	return n;
-}
-
-static tw_node *child_named(tw_node *n, const char *name)
-{
-	tw_node *c;
-
-	for (c = n->first_child; c; c = c->next)
-		if (c->name && strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
 
 static void test_fixture(void **state)
 {

@@ -10,47 +10,9 @@
  */
 #include <time.h>
 
-#include "testutil.h"
-
 #define FIX "tests/fixtures/docs3/"
-
-static tw_node *load(const char *name)
-{
-	char path[256];
-	size_t len = 0;
-	unsigned char *d;
-	tw_node *n;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	d = slurp(path, &len);
-	if (!d)
-		fail_msg("missing fixture %s (run tests/fixtures/gen_docs3.py)", path);
-	n = extract_mem(name, d, len);
-	free(d);
-	assert_non_null(n);
-	return n;
-}
-
-static void assert_text(const tw_node *n, const char *needle)
-{
-	if (!n->text.data || !strstr(n->text.data, needle))
-		fail_msg("text lacks \"%s\": <<%s>>", needle,
-			 n->text.data ? n->text.data : "");
-}
-
-static void assert_no_text(const tw_node *n, const char *needle)
-{
-	if (n->text.data && strstr(n->text.data, needle))
-		fail_msg("text has \"%s\": <<%s>>", needle, n->text.data);
-}
-
-static void assert_prop(const tw_node *n, const char *key, const char *want)
-{
-	const char *v = node_prop(n, key);
-
-	if (!v || strcmp(v, want) != 0)
-		fail_msg("prop %s: got \"%s\", want \"%s\"", key, v ? v : "(none)", want);
-}
+#define FIXTURE_DIR FIX
+#include "fixture.h"
 
 static void test_feed(void **state)
 {
@@ -170,13 +132,6 @@ static void test_accepts(void **state)
 	assert_true(tw_extractor_xml.accepts("application/rss+xml", NULL, x, 4));
 	assert_false(tw_extractor_xml.accepts("application/xhtml+xml", NULL, x, 4));
 	assert_false(tw_extractor_xml.accepts("text/plain", "xml", x, 4));
-}
-
-static const char *corpora(void)
-{
-	const char *c = getenv("TRAWL_CORPORA");
-
-	return c && *c ? c : "../shared/corpora";
 }
 
 static void test_corpus_wordml(void **state)

@@ -1,0 +1,144 @@
+#!/bin/sh
+# check-layers.sh - check the #include lines of lib/, cli/, server/ (and
+# json/ if present) against trawl's layer rule; print each violation as
+# FILE:LINE: reason, and exit 1 if there is any.  make check runs it last.
+#
+# The rule:
+#   flow: base (lib/*.h, lib/*.c) < extract < archive < search
+#         < {investigate, protect, verify} < ingest
+#   - a module includes headers of its own layer and of layers below it;
+#   - archive/ includes only base (and its own headers);
+#   - archive/db.h (the SQLite backend) and <sqlite3.h> are included only by
+#     the .c files of lib/archive/ and lib/search/ (and <sqlite3.h> by db.h):
+#     no header may pass them on, so the rest of the engine cannot issue SQL;
+#   - cli/, server/ and json/ include no lib/ header (only include/trawl.h);
+#   - a folder of lib/ that is not in the list above is a violation too, so
+#     a new module gets a place in the flow before it is used.
+# A quoted #include is resolved as the compiler does: the including file's
+# folder first, then include/ and lib/ (cli/, server/: include/ only).
+set -u
+cd "$(dirname "$0")/.."
+
+# layer NAME -> rank; empty for a folder that is not in the flow.
+layer() {
+	case $1 in
+	base) echo 0 ;;
+	extract) echo 1 ;;
+	archive) echo 2 ;;
+	search) echo 3 ;;
+	investigate | protect | verify) echo 4 ;;
+	ingest) echo 5 ;;
+	*) echo "" ;;
+	esac
+}
+
+# module PATH -> base, a folder of lib/, public (include/), front, other.
+module() {
+	case $1 in
+	lib/*/*) p=${1#lib/}; echo "${p%%/*}" ;;
+	lib/*) echo base ;;
+	include/*) echo public ;;
+	cli/* | server/* | json/*) echo front ;;
+	*) echo other ;;
+	esac
+}
+
+# resolve FILE NAME -> the path a quoted #include "NAME" in FILE reaches.
+resolve() {
+	dir=$(dirname "$1")
+	case $(module "$1") in
+	front) dirs="$dir include json" ;;
+	*) dirs="$dir include lib" ;;
+	esac
+	for d in $dirs; do
+		if [ -f "$d/$2" ]; then
+			# normalise a/b/../c
+			echo "$d/$2" | sed -e ':a' -e 's#[^/]*/\.\./##' -e 'ta' -e 's#^\./##'
+			return
+		fi
+	done
+	echo ""
+}
+
+files=$(find lib cli server json -name '*.[ch]' 2>/dev/null | sort)
+nviol=0 nfiles=0 nincl=0
+out=$(
+for f in $files; do
+	m=$(module "$f")
+	grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "$f" |
+	while IFS= read -r line; do
+		ln=${line%%:*}
+		name=$(echo "$line" | sed 's/^[^#]*#[[:space:]]*include[[:space:]]*[<"]\([^>"]*\)[>"].*/\1/')
+		case $line in
+		*'#'*include*'<'*) kind=angle ;;
+		*) kind=quote ;;
+		esac
+		echo "INCLUDE"
+		where="$f:$ln"
+		if [ "$kind" = angle ]; then
+			if [ "$name" = sqlite3.h ]; then
+				case $f in
+				lib/archive/*.c | lib/search/*.c | lib/archive/db.h) ;;
+				*) echo "$where: includes <sqlite3.h>: only lib/archive/*.c, lib/search/*.c and lib/archive/db.h may (the storage seam)" ;;
+				esac
+			fi
+			continue
+		fi
+		h=$(resolve "$f" "$name")
+		if [ -z "$h" ]; then
+			if [ "$m" = front ] && [ -f "lib/$name" ]; then
+				echo "$where: includes \"$name\", a lib/ header: cli/, server/ and json/ use only include/trawl.h"
+			fi
+			continue
+		fi
+		n=$(module "$h")
+		if [ "$m" = front ]; then
+			case $n in
+			front | public) ;;
+			*) echo "$where: includes $h: cli/, server/ and json/ use only include/trawl.h" ;;
+			esac
+			continue
+		fi
+		# From here on, f is in lib/.
+		if [ "$h" = lib/archive/db.h ]; then
+			case $f in
+			lib/archive/*.c | lib/search/*.c) ;;
+			*) echo "$where: includes archive/db.h: only the .c files of lib/archive/ and lib/search/ may (the storage seam)" ;;
+			esac
+			continue
+		fi
+		[ "$n" = public ] && continue
+		if [ "$n" = front ] || [ "$n" = other ]; then
+			echo "$where: includes $h, which is not part of the engine"
+			continue
+		fi
+		rm_=$(layer "$m") rn=$(layer "$n")
+		if [ -z "$rm_" ]; then
+			echo "$where: lib/$m/ is not in the layer rule (add it to tools/check-layers.sh)"
+			continue
+		fi
+		if [ -z "$rn" ]; then
+			echo "$where: includes $h: lib/$n/ is not in the layer rule (add it to tools/check-layers.sh)"
+			continue
+		fi
+		[ "$m" = "$n" ] && continue
+		if [ "$m" = archive ]; then
+			[ "$n" = base ] || echo "$where: includes $h: archive/ may include only base headers, not $n/"
+			continue
+		fi
+		if [ "$rn" -gt "$rm_" ]; then
+			echo "$where: includes $h: $m/ may not include $n/, a layer above it"
+		fi
+	done
+done
+)
+nfiles=$(echo "$files" | grep -c .)
+nincl=$(printf '%s\n' "$out" | grep -c '^INCLUDE$')
+viol=$(printf '%s\n' "$out" | grep -v '^INCLUDE$' | grep .)
+if [ -n "$viol" ]; then
+	printf '%s\n' "$viol"
+	nviol=$(printf '%s\n' "$viol" | grep -c .)
+	echo "FAIL layers: $nviol violations in $nincl #include lines of $nfiles files"
+	exit 1
+fi
+echo "ok   layers: $nincl #include lines of $nfiles files follow the layer rule"
