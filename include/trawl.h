@@ -893,8 +893,8 @@ typedef struct trawl_facet_value {
 } trawl_facet_value;
 
 typedef struct trawl_facet {
-	const char *name;       /* "from", "recipient", "type", "year", "month", "tag", "label", "ext" */
-	const char *field;      /* the query field for value: from, recipient, type, date, tag, label, ext */
+	const char *name;       /* "from", "recipient", "type", "year", "month", "tag", "label", "ext", "lang" */
+	const char *field;      /* the query field for value: from, recipient, type, date, tag, label, ext, lang */
 	trawl_facet_value *values; /* largest first; year and month in time order */
 	size_t nvalues;
 	int64_t others;         /* distinct values left out by the limit */
@@ -907,7 +907,8 @@ typedef struct trawl_facets {
 } trawl_facets;
 
 /* Counts of the contents matching `query` by sender, recipient, type,
- * year, month, tag, custodian label and extension; at most `limit` values
+ * year, month, tag, custodian label, extension and language of the text
+ * ("none" when it could not be told); at most `limit` values
  * per facet (0: 10; year and month are never cut).  *out (NULL on failure)
  * is owned by the caller, strings included: trawl_facets_free() (NULL is
  * allowed).  Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */

@@ -22,7 +22,6 @@
 #include <zlib.h>
 
 #include "archive/archive.h"
-#include "archive/fts.h"
 
 static const char *const migrations[] = {
 	/* 1: the core data model */

@@ -21,7 +21,6 @@
 #include <zlib.h>
 
 #include "archive/db.h"
-#include "archive/fts.h"
 #include "text/text.h"
 
 #define LANGS_TTL 60 /* seconds a connection keeps its query languages */

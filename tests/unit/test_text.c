@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "testutil.h"
-#include "archive/fts.h"
+#include "archive/db.h"
 
 struct toks {
 	tw_buf words;  /* non-colocated tokens, "|"-separated */
