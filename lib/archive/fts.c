@@ -2,9 +2,10 @@
  * fts.c - the text layer (lib/text/) as seen by SQLite: the FTS5 custom
  * tokenizer `trawl` and the SQL function tw_lang().
  *
- * The tokenizer maps FTS5's calls onto tw_tokenize(): texts being indexed,
- * deleted or highlighted (FTS5_TOKENIZE_DOCUMENT and _AUX) are tokenized
- * as documents, so the three always agree; query text
+ * The tokenizer maps FTS5's calls onto tw_tokenize(): texts being indexed
+ * or deleted (FTS5_TOKENIZE_DOCUMENT) are tokenized as documents, so the
+ * two always agree; texts being highlighted (_AUX) as words only, since
+ * colocated stems change no position or offset; query text
  * (FTS5_TOKENIZE_QUERY) asks for inflections unless it starts with '='
  * (exact) or is a prefix.  Query words are stemmed in the archive's
  * languages, which this file reads from the table text_lang: the
@@ -150,6 +151,10 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 
 	if (len <= 0)
 		return SQLITE_OK;
+	/* Snippets and highlights (AUX) need only the words' positions and
+	 * offsets: stems are colocated, so they change neither. */
+	if (flags & FTS5_TOKENIZE_AUX)
+		mode = TW_TOK_EXACT;
 	if (flags & FTS5_TOKENIZE_QUERY) {
 		if (flags & FTS5_TOKENIZE_PREFIX)
 			mode = TW_TOK_PREFIX;
