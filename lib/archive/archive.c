@@ -156,9 +156,10 @@ static const char *const migrations[] = {
 	 "  LEFT JOIN prop_values v ON v.id=p.value_id;"),
 	/* 9: words of every script are findable, and match their inflections:
 	 * fts is rebuilt with the tokenizer `trawl` (lib/text/text.h: CJK and
-	 * Thai cut by dictionary, Snowball stems colocated with the words),
-	 * and the language of each text is kept in text_lang, which a trigger
-	 * fills for new texts and the tokenizer reads to stem query words.
+	 * Thai cut by dictionary, query words expanded to the inflections the
+	 * index holds), and the language of each text is kept in text_lang,
+	 * which a trigger fills for new texts and the tokenizer reads to stem
+	 * query words in the archive's languages.
 	 * Everything else (tags, notes, people) lives in other tables. */
 	("CREATE TABLE text_lang(id INTEGER PRIMARY KEY, lang TEXT);"
 	 "INSERT INTO text_lang SELECT id, tw_lang(subject, body) FROM texts;"
@@ -347,6 +348,14 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out)
 		     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
 		     "PRAGMA foreign_keys=OFF;",
 		     NULL, NULL, NULL);
+	/* The vocabulary the tokenizer reads inflections of query words from;
+	 * made before any query, since a schema change while one runs would
+	 * stop it (fts5vocab needs `fts` only when read), and after
+	 * temp_store, whose change drops the temp database. */
+	rc = sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.tw_vocab USING fts5vocab(main, fts, row)",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
 	return SQLITE_OK;
 }
 

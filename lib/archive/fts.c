@@ -2,16 +2,15 @@
  * fts.c - the text layer (lib/text/) as seen by SQLite: the FTS5 custom
  * tokenizer `trawl` and the SQL function tw_lang().
  *
- * The tokenizer maps FTS5's calls onto tw_tokenize(): texts being indexed
- * or deleted (FTS5_TOKENIZE_DOCUMENT) are tokenized as documents, so the
- * two always agree; texts being highlighted (_AUX) as words only, since
- * colocated stems change no position or offset; query text
+ * The tokenizer maps FTS5's calls onto tw_tokenize(): texts being
+ * indexed, deleted or highlighted become their folded words; query text
  * (FTS5_TOKENIZE_QUERY) asks for inflections unless it starts with '='
- * (exact) or is a prefix.  Query words are stemmed in the archive's
- * languages, which this file reads from the table text_lang: the
- * languages that hold at least 0.5% of the texts (or 100 texts), a list
- * cached on the connection for a minute.  A word is thus found by its
- * inflections in every language the archive really holds, and not by
+ * (exact) or is a prefix.  Inflections are the terms of the index's
+ * vocabulary (temp.tw_vocab) with the query word's stem in one of the
+ * archive's languages, which this file reads from the table text_lang:
+ * the languages that hold at least 0.5% of the texts (or 100 texts), a
+ * list cached on the connection for a minute.  A word is thus found by
+ * its inflections in every language the archive really holds, and not by
  * coincidences of stemmers of languages it does not.
  *
  * tw_lang() is what the schema's trigger stores into text_lang for every
@@ -140,6 +139,39 @@ static int tok_emit(void *ud, int flags, const char *tok, size_t n, size_t start
 			(int)n, (int)start, (int)end);
 }
 
+/*
+ * The vocabulary of the index, for the inflections of query words: the
+ * fts5vocab table temp.tw_vocab that tw_db_open makes over `fts` (a test
+ * makes its own).  Prepared for each word and finalized at once: a
+ * statement kept on the connection would keep it from closing.
+ */
+static int vocab_scan(void *ud, const char *prefix, size_t n, tw_term_fn each, void *ctx)
+{
+	struct fts_conn *c = ud;
+	sqlite3_stmt *s = NULL;
+	char hi[TW_WORD_MAX + 1];
+	int rc;
+
+	if (n == 0 || n > TW_WORD_MAX)
+		return -1;
+	if (sqlite3_prepare_v2(c->db, "SELECT term FROM temp.tw_vocab WHERE term >= ?1 AND term < ?2",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	/* the first string after every one that starts with prefix: UTF-8
+	 * never holds 0xFF, so the last byte can always grow */
+	memcpy(hi, prefix, n);
+	hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
+	sqlite3_bind_text(s, 1, prefix, (int)n, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, hi, (int)n, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (each(ctx, (const char *)sqlite3_column_text(s, 0),
+			 (size_t)sqlite3_column_bytes(s, 0)))
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int len,
 			int (*emit)(void *, int, const char *, int, int, int))
 {
@@ -147,14 +179,11 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 	const char *langs[TW_LANG_MAX];
 	struct tok_call tc = {ctx, emit};
 	tw_tok_mode mode = TW_TOK_DOC;
+	tw_tok_opts opts;
 	int n = 0, rc;
 
 	if (len <= 0)
 		return SQLITE_OK;
-	/* Snippets and highlights (AUX) need only the words' positions and
-	 * offsets: stems are colocated, so they change neither. */
-	if (flags & FTS5_TOKENIZE_AUX)
-		mode = TW_TOK_EXACT;
 	if (flags & FTS5_TOKENIZE_QUERY) {
 		if (flags & FTS5_TOKENIZE_PREFIX)
 			mode = TW_TOK_PREFIX;
@@ -163,11 +192,12 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 		else
 			mode = TW_TOK_STEM;
 	}
-	for (int i = 0; i < t->nlangs; i++)
-		langs[n++] = t->langs[i];
+	memset(&opts, 0, sizeof(opts));
 	if (mode == TW_TOK_STEM) {
 		struct fts_conn *c = t->conn;
 
+		for (int i = 0; i < t->nlangs; i++)
+			langs[n++] = t->langs[i];
 		if (!c->loaded || time(NULL) - c->loaded > LANGS_TTL)
 			load_langs(c);
 		for (int i = 0; i < c->nlangs && n < TW_LANG_MAX; i++) {
@@ -178,8 +208,12 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 			if (!dup)
 				langs[n++] = c->langs[i];
 		}
+		opts.langs = langs;
+		opts.nlangs = n;
+		opts.vocab = vocab_scan;
+		opts.vocab_ud = c;
 	}
-	rc = tw_tokenize(text, (size_t)len, mode, langs, n, tok_emit, &tc);
+	rc = tw_tokenize(text, (size_t)len, mode, &opts, tok_emit, &tc);
 	if (rc < 0)
 		return SQLITE_NOMEM;
 	return rc;

@@ -257,11 +257,9 @@ static void compress_tree(run *r, tw_node *n, size_t *plain)
 		}
 		if (!n->known) {
 			/* Languages are detected here, in parallel: the
-			 * writer (text_lang, the tokenizer) then finds them in
+			 * writer (text_lang's trigger) then finds them in
 			 * tw_lang_detect's memo. */
 			tw_lang_detect(n->text.data, n->text.len);
-			if (n->email && n->email->subject)
-				tw_lang_detect(n->email->subject, strlen(n->email->subject));
 		}
 		if (!n->known && n->text.len > 64) {
 			n->ztext = tw_deflate(n->text.data, n->text.len, &n->zlen);

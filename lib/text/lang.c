@@ -21,12 +21,12 @@
  * start of a text tells its language as well as the rest, so only the
  * first TW_LANG_SCAN bytes are looked at.
  *
- * The memo: the writer thread needs the language of each text twice (the
- * text_lang row and the FTS5 tokenizer), and the extractor threads can
- * find it earlier in parallel; a small table of recent results, keyed by a
- * 64-bit hash of the exact bytes detection reads, turns the later calls
- * into a hash.  The result is a function of those bytes only, so a hit
- * gives what detection would: indexing and deleting a text agree.
+ * The memo: the writer thread stores each new text's language (the
+ * trigger that fills text_lang), and the extractor threads can find it
+ * earlier, in parallel; a table of recent results, keyed by a 64-bit hash
+ * of the exact bytes detection reads, turns the writer's call into a hash.
+ * The result is a function of those bytes only, so a hit gives what
+ * detection would.
  */
 #include <pthread.h>
 

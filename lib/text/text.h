@@ -8,41 +8,34 @@
  * its own text search.  Every function here is thread-safe: the state it
  * needs (Snowball stemmers, the ICU break iterator) is kept per thread and
  * created on first use, so a process that only meets Latin text never
- * opens an ICU break iterator.
+ * opens an ICU break iterator.  Language detection (CLD2) tells the
+ * language of each text for the `lang:` field and for choosing the query
+ * languages; the index itself does not depend on it.
  *
  * THE TOKEN CONTRACT (what the index holds and what a query asks for)
  *
  *   Words.  A word is a maximal run of letters, digits and combining marks
  *   (the characters unicode61 keeps); runs that hold Han, Hiragana,
- *   Katakana, Hangul, Thai, Lao, Khmer or Myanmar are cut further into words
- *   by ICU's dictionary word break, so 映画 and 公開 are words inside a
+ *   Katakana, Thai, Lao, Khmer or Myanmar are cut further into words by
+ *   ICU's dictionary word break, so 映画 and 公開 are words inside a
  *   Japanese sentence written without spaces.
  *
- *   Folded form.  Every word is indexed as its folded form: lower case, and
- *   Latin letters without their diacritics ("Négociations" -> "negociations",
- *   "ΆΝΘΡΩΠΟΣ" -> "άνθρωπος", "ЁЖ" -> "ёж"): the same token unicode61
- *   remove_diacritics 2 produced, so queries that matched before still do.
- *
- *   Stem.  When the text's language has a Snowball stemmer and the stem of
- *   a word differs from its folded form, the stem is indexed too, at the
- *   same position (colocated), prefixed by TW_STEM_MARK, a byte folding
- *   never produces: "salaries" -> "salaries" + "\x01salari".  A stem is
- *   the folded form of the Snowball stem of the lower-case word.
- *
- *   Language of a text.  Detected from the text itself (tw_lang_detect on
- *   its first TW_LANG_SCAN bytes), so that indexing and deleting a text
- *   always give the same tokens.  Texts in no detectable language, or in
- *   one without a stemmer, get folded forms only (or the stems of the
- *   fallback language a caller names).
+ *   The index holds each word once, as its folded form: lower case, and
+ *   Latin letters without their diacritics ("Négociations" ->
+ *   "negociations", "ΆΝΘΡΩΠΟΣ" -> "άνθρωποσ", "ЁЖ" -> "ёж"), the token
+ *   unicode61 remove_diacritics 2 produced, so that queries which matched
+ *   before still do.  Nothing depends on a text's language: indexing and
+ *   deleting a text always give the same tokens.
  *
  *   Queries.  A query word is matched in one of three ways, chosen by the
  *   caller through tw_tok_mode:
- *     TW_TOK_STEM   (an unquoted word) any inflection: the folded word OR,
- *                   for each query language L, its L stem marked and
- *                   unmarked (unmarked because a word equal to its own stem
- *                   is indexed without a stem token): all emitted as
- *                   colocated synonyms.  Query languages are the languages
- *                   the archive holds (the caller passes them);
+ *     TW_TOK_STEM   (an unquoted word) its inflections: the folded word,
+ *                   and as colocated synonyms (FTS5: any of them) the
+ *                   terms of the index that have the same Snowball stem in
+ *                   one of the query languages.  The terms are read from
+ *                   the index's vocabulary (tw_tok_opts.vocab) among those
+ *                   sharing the word's first letters; the query languages
+ *                   are those the archive holds (the caller passes them);
  *     TW_TOK_EXACT  (a quoted phrase, or =word) the folded forms only;
  *     TW_TOK_PREFIX (word*) the folded form only, as a prefix.
  *   In FTS5 query text the planner says "exact" by starting the string
@@ -50,17 +43,22 @@
  *   exactly; "salary" and "pay rise" match their inflections.  '=' is
  *   never part of a word, so the mark cannot be confused with text.
  *
+ *   Why stems are found at query time rather than indexed beside each
+ *   word: indexing them cost the Enron ingest 40% more CPU (a quarter more
+ *   tokens, a parallel vocabulary of stems) against 15% for words alone;
+ *   reading the vocabulary costs a query a fraction of a millisecond per
+ *   word.  The vocabulary is that of the whole index, so a French word is
+ *   found by its French inflections wherever they are.
+ *
  *   Offsets.  Every token carries the byte offsets [start, end) of its word
- *   in the original UTF-8 text (colocated tokens those of their word), so a
- *   snippet highlights the inflection that matched.
+ *   in the original UTF-8 text, so a snippet highlights the inflection
+ *   that matched.
  */
 #ifndef TW_TEXT_H
 #define TW_TEXT_H
 
 #include "tw.h"
 
-/* Prefix of a stem token.  Folding never produces control characters. */
-#define TW_STEM_MARK '\x01'
 /* First byte of FTS5 query text that asks for exact words. */
 #define TW_EXACT_MARK '='
 /* Longest word indexed, in bytes; longer runs are cut (as a word). */
@@ -89,13 +87,13 @@ int tw_lang_has_stemmer(const char *lang);
 /* ---------------------------------------------------------------- tokens */
 
 typedef enum tw_tok_mode {
-	TW_TOK_DOC,    /* a text being indexed: folded forms + stems */
+	TW_TOK_DOC,    /* a text being indexed: folded forms */
 	TW_TOK_STEM,   /* query words matching their inflections */
 	TW_TOK_EXACT,  /* query words matching exactly (folded forms) */
 	TW_TOK_PREFIX  /* query prefix: folded forms only */
 } tw_tok_mode;
 
-/* Flag of a token at the same position as the previous one. */
+/* Flag of a token at the same position as the previous one (a synonym). */
 #define TW_TOK_COLOCATED 1
 
 /*
@@ -107,16 +105,40 @@ typedef enum tw_tok_mode {
 typedef int (*tw_token_fn)(void *ud, int flags, const char *tok, size_t n,
 			   size_t start, size_t end);
 
+/* Called for each term of a vocabulary (valid during the call); non-zero
+ * stops the walk. */
+typedef int (*tw_term_fn)(void *ctx, const char *term, size_t n);
 /*
- * Cut `len` bytes of UTF-8 text into tokens by the contract above.
- * TW_TOK_DOC: stems in `langs[0]` when given, else in the language
- * detected from the text, else in `langs[1]` when given (the fallback).
- * TW_TOK_STEM: stems in each of the `nlangs` languages of `langs`.  Other
- * modes ignore `langs`.  Invalid UTF-8 bytes separate words.  Returns 0,
- * the callback's non-zero value, or -1 when memory runs out.
+ * The index's vocabulary: call each() for the terms that start with the
+ * `n` bytes of `prefix`, in byte order, until it returns non-zero.
+ * Returns 0, or -1 when the vocabulary cannot be read (the word then
+ * matches as written).
  */
-int tw_tokenize(const char *text, size_t len, tw_tok_mode mode,
-		const char *const *langs, int nlangs, tw_token_fn fn, void *ud);
+typedef int (*tw_vocab_fn)(void *ud, const char *prefix, size_t n, tw_term_fn each, void *ctx);
+
+typedef struct tw_tok_opts {
+	const char *const *langs; /* TW_TOK_STEM: query languages (ISO 639-1) */
+	int nlangs;
+	tw_vocab_fn vocab;        /* TW_TOK_STEM: where inflections are found */
+	void *vocab_ud;
+} tw_tok_opts;
+
+/*
+ * Cut `len` bytes of UTF-8 text into tokens by the contract above; `opts`
+ * may be NULL (then TW_TOK_STEM finds no inflections).  Invalid UTF-8
+ * bytes separate words.  Returns 0, the callback's non-zero value, or -1
+ * when memory runs out.
+ */
+int tw_tokenize(const char *text, size_t len, tw_tok_mode mode, const tw_tok_opts *opts,
+		tw_token_fn fn, void *ud);
+
+/*
+ * The Snowball stem of a lower-case word in `lang` (accents kept: Snowball
+ * reads them), folded, into `out` (NUL-terminated); returns its length, 0
+ * when `lang` has no stemmer.
+ * Thread-safe (per-thread stemmers); for tests and tools.
+ */
+size_t tw_stem_word(const char *lang, const char *folded, size_t n, char out[TW_WORD_MAX + 1]);
 
 /*
  * Fold one word as the index does (lower case, Latin diacritics removed)

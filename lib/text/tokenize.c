@@ -46,7 +46,7 @@ static const char *const stem_langs[] = {
  * of the tokenizer.  Direct-mapped by a hash of language and word; short
  * words only.
  */
-#define STEM_CACHE 8192 /* a power of two */
+#define STEM_CACHE 32768 /* a power of two */
 #define STEM_CACHED 24  /* longest word and stem kept, in bytes */
 
 struct stem_entry {
@@ -372,62 +372,191 @@ static int stem(struct tstate *t, int ix, const char *w, size_t wn, char *out, s
 
 /* ---------------------------------------------------------------- words */
 
+size_t tw_stem_word(const char *lang, const char *folded, size_t n, char out[TW_WORD_MAX + 1])
+{
+	struct tstate *t = tstate();
+	size_t sn = 0;
+
+	out[0] = '\0';
+	if (!t || n > TW_WORD_MAX || stem(t, stem_index(lang), folded, n, out, &sn) < 0)
+		return 0;
+	return sn;
+}
+
+/* Most inflections a query word brings, and most terms of the index read
+ * to find them: a short word's prefix can reach thousands of terms. */
+#define EXPAND_MAX 64
+#define EXPAND_SCAN 4096
+
 struct tok {
 	const char *text;
 	tw_tok_mode mode;
-	int stems[TW_LANG_MAX]; /* stemmer indexes: 1 for DOC, n for STEM */
+	const tw_tok_opts *opts;
+	int stems[TW_LANG_MAX]; /* stemmer indexes of the query languages */
 	int nstems;
+	int in_dictionary_run;  /* CJK, Thai...: no stemmer applies */
 	tw_token_fn fn;
 	void *ud;
 	struct tstate *ts;
 };
 
+/* A query word being expanded into the inflections the index holds. */
+struct expand {
+	struct tok *k;
+	const char *folded;
+	size_t fn, start, end;
+	/* per query language, the folded stems of the word as written (lower
+	 * case, accents kept: Snowball reads "negociación" better than
+	 * "negociacion") and of its folded form */
+	char stem[TW_LANG_MAX][2][TW_WORD_MAX + 1];
+	size_t sn[TW_LANG_MAX][2];
+	int emitted, scanned, rc;
+};
+
+static int expand_term(void *ctx, const char *term, size_t n)
+{
+	struct expand *x = ctx;
+	struct tok *k = x->k;
+	char st[TW_WORD_MAX + 1];
+
+	if (++x->scanned > EXPAND_SCAN || x->emitted >= EXPAND_MAX)
+		return 1;
+	if (n > TW_WORD_MAX || (n == x->fn && !memcmp(term, x->folded, n)))
+		return 0;
+	for (int i = 0; i < k->nstems; i++) {
+		size_t sn;
+
+		if (stem(k->ts, k->stems[i], term, n, st, &sn) < 0) {
+			x->rc = -1;
+			return 1;
+		}
+		for (int f = 0; f < 2; f++) {
+			if (sn && sn == x->sn[i][f] && !memcmp(st, x->stem[i][f], sn)) {
+				x->emitted++;
+				x->rc = k->fn(k->ud, TW_TOK_COLOCATED, term, n, x->start, x->end);
+				return x->rc != 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Bytes of the character that ends at s[n] (UTF-8). */
+static size_t last_char(const char *s, size_t n)
+{
+	size_t l = 1;
+
+	while (l < n && ((unsigned char)s[n - l] & 0xC0) == 0x80)
+		l++;
+	return l;
+}
+
+/* How many bytes of `w` to read the vocabulary with, for a word whose
+ * (folded) stem is `st`: the stem less its last character, no more of it
+ * than the word shares, at least three bytes, on a character boundary. */
+static size_t scan_prefix(const char *w, size_t wn, const char *st, size_t sn, size_t p)
+{
+	size_t lcp = 0, cut;
+
+	while (lcp < sn && lcp < wn && st[lcp] == w[lcp])
+		lcp++;
+	cut = sn ? sn - last_char(st, sn) : 0;
+	if (cut > lcp)
+		cut = lcp;
+	if (cut < p)
+		p = cut;
+	if (p < 3)
+		p = wn < 3 ? wn : 3;
+	while (p < wn && ((unsigned char)w[p] & 0xC0) == 0x80)
+		p++;
+	return p;
+}
+
+/*
+ * The inflections of a query word: the terms of the index that have the
+ * word's stem in a query language.  A stem is nearly a prefix of its
+ * words (Snowball changes at most a last letter or two: salary -> salari,
+ * salaries -> salari), so the terms read are those that start with the
+ * stem less its last character.  Words with accents are in the index both
+ * as written and folded (see word()): both are read when they differ.
+ */
+static int expand(struct tok *k, const char *folded, size_t fn, const char *lower, size_t ln,
+		  size_t start, size_t end)
+{
+	struct expand *x = calloc(1, sizeof(*x));
+	size_t p = fn, pl = 0, chars = 0;
+	int rc, accents = ln != fn || memcmp(lower, folded, fn) != 0;
+
+	if (!x)
+		return -1;
+	x->k = k;
+	x->folded = folded;
+	x->fn = fn;
+	x->start = start;
+	x->end = end;
+	for (int i = 0; i < k->nstems; i++) {
+		if (stem(k->ts, k->stems[i], folded, fn, x->stem[i][0], &x->sn[i][0]) < 0 ||
+		    (accents && stem(k->ts, k->stems[i], lower, ln, x->stem[i][1], &x->sn[i][1]) < 0)) {
+			free(x);
+			return -1;
+		}
+		p = scan_prefix(folded, fn, x->stem[i][0], x->sn[i][0], p);
+		if (accents)
+			p = scan_prefix(folded, fn, x->stem[i][1], x->sn[i][1], p);
+	}
+	rc = k->opts->vocab(k->opts->vocab_ud, folded, p, expand_term, x);
+	if (rc == 0 && !x->rc && accents) {
+		/* The same characters of the word as written, for the terms
+		 * indexed with their accents. */
+		for (size_t b = 0; b < p; b++)
+			chars += ((unsigned char)folded[b] & 0xC0) != 0x80;
+		while (pl < ln && chars > 0) {
+			pl++;
+			while (pl < ln && ((unsigned char)lower[pl] & 0xC0) == 0x80)
+				pl++;
+			chars--;
+		}
+		if (pl != p || memcmp(lower, folded, p) != 0) {
+			x->scanned = 0;
+			k->opts->vocab(k->opts->vocab_ud, lower, pl, expand_term, x);
+		}
+	}
+	/* without a vocabulary to read, the word matches as written */
+	rc = x->rc;
+	free(x);
+	return rc;
+}
+
 /* Emit the tokens of the word text[start, end). */
 static int word(struct tok *k, size_t start, size_t end)
 {
 	char folded[TW_WORD_MAX + 1], lower[TW_WORD_MAX + 1];
-	char seen[TW_LANG_MAX][TW_WORD_MAX + 2];
-	int nseen = 0, rc, ascii = 1;
-	size_t fn, ln;
+	size_t fn, ln = 0;
+	int rc, ascii = 1;
 
 	for (size_t j = start; j < end && ascii; j++)
 		ascii = (unsigned char)k->text[j] < 0x80;
 	fn = fold_bytes(k->text + start, end - start, folded, 1);
 	if (!fn)
 		return 0;
-	rc = k->fn(k->ud, 0, folded, fn, start, end);
-	if (rc || !k->nstems || (folded[0] >= '0' && folded[0] <= '9'))
-		return rc;
-	if (ascii)
+	if (!ascii)
+		ln = fold_bytes(k->text + start, end - start, lower, 0);
+	if (ascii || (ln == fn && !memcmp(lower, folded, fn))) {
 		memcpy(lower, folded, fn + 1);
-	ln = ascii ? fn : fold_bytes(k->text + start, end - start, lower, 0);
-	for (int i = 0; i < k->nstems; i++) {
-		char *mk = seen[nseen];
-		size_t sn;
-		int dup = 0, same;
-
-		mk[0] = TW_STEM_MARK;
-		if (stem(k->ts, k->stems[i], lower, ln, mk + 1, &sn) < 0)
-			return -1;
-		same = sn == fn && !memcmp(mk + 1, folded, fn);
-		/* The index holds a stem only when it differs from its word;
-		 * a query asks for it always (its inflections have it). */
-		if (!sn || (same && k->mode == TW_TOK_DOC))
-			continue;
-		for (int j = 0; j < nseen && !dup; j++)
-			dup = !strcmp(seen[j], mk);
-		if (dup)
-			continue;
-		nseen++;
-		rc = k->fn(k->ud, TW_TOK_COLOCATED, mk, sn + 1, start, end);
-		/* A word equal to its own stem is indexed without a stem
-		 * token: the query stem unmarked matches such a word. */
-		if (!rc && k->mode == TW_TOK_STEM && !same)
-			rc = k->fn(k->ud, TW_TOK_COLOCATED, mk + 1, sn, start, end);
-		if (rc)
-			return rc;
+		ln = 0;
 	}
-	return 0;
+	if (k->mode == TW_TOK_DOC && ln) {
+		/* A word with accents is indexed as written (lower case) and
+		 * folded: the folded form answers exact queries as unicode61
+		 * did, the written one gives Snowball the accents it needs to
+		 * find the inflections of a query word. */
+		rc = k->fn(k->ud, 0, lower, ln, start, end);
+		return rc ? rc : k->fn(k->ud, TW_TOK_COLOCATED, folded, fn, start, end);
+	}
+	rc = k->fn(k->ud, 0, folded, fn, start, end);
+	if (rc || !k->nstems || k->in_dictionary_run || (folded[0] >= '0' && folded[0] <= '9'))
+		return rc;
+	return expand(k, folded, fn, lower, ln ? ln : fn, start, end);
 }
 
 /* A run of word characters holding a script without spaces: ICU cuts it. */
@@ -483,15 +612,17 @@ static int dictionary_run(struct tok *k, size_t start, size_t end)
 	if (U_FAILURE(err))
 		return word(k, start, end);
 	a = ubrk_first(t->bi);
+	k->in_dictionary_run = 1;
 	for (b = ubrk_next(t->bi); b != UBRK_DONE && !rc; a = b, b = ubrk_next(t->bi))
 		rc = word(k, t->u16_off[a], t->u16_off[b]);
+	k->in_dictionary_run = 0;
 	/* Forget the text: the buffer is reused. */
 	ubrk_setText(t->bi, NULL, 0, &err);
 	return rc;
 }
 
-int tw_tokenize(const char *text, size_t len, tw_tok_mode mode,
-		const char *const *langs, int nlangs, tw_token_fn fn, void *ud)
+int tw_tokenize(const char *text, size_t len, tw_tok_mode mode, const tw_tok_opts *opts,
+		tw_token_fn fn, void *ud)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	struct tok k;
@@ -501,21 +632,15 @@ int tw_tokenize(const char *text, size_t len, tw_tok_mode mode,
 	memset(&k, 0, sizeof(k));
 	k.text = text;
 	k.mode = mode;
+	k.opts = opts;
 	k.fn = fn;
 	k.ud = ud;
 	k.ts = tstate();
 	if (!k.ts)
 		return -1;
-	if (mode == TW_TOK_DOC) {
-		int ix = stem_index(tw_lang_detect(text, len));
-
-		if (ix < 0 && nlangs > 0)
-			ix = stem_index(langs[0]);
-		if (ix >= 0)
-			k.stems[k.nstems++] = ix;
-	} else if (mode == TW_TOK_STEM) {
-		for (int j = 0; j < nlangs && k.nstems < TW_LANG_MAX; j++) {
-			int ix = stem_index(langs[j]);
+	if (mode == TW_TOK_STEM && opts && opts->vocab) {
+		for (int j = 0; j < opts->nlangs && k.nstems < TW_LANG_MAX; j++) {
+			int ix = stem_index(opts->langs[j]);
 
 			if (ix >= 0)
 				k.stems[k.nstems++] = ix;

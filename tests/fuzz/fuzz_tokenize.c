@@ -1,7 +1,7 @@
 /*
  * fuzz_tokenize.c - libFuzzer target for the text layer (lib/text/): any
- * bytes, in every tokenizer mode and with stemmers of several languages,
- * give tokens that are not empty, not longer than a word may be, and whose
+ * bytes, in every tokenizer mode and with stemmers of several languages
+ * and a made-up vocabulary, give tokens that are not empty, not longer than a word may be, and whose
  * offsets lie inside the input in order; language detection returns a
  * code or nothing.  The first byte picks the mode.  Seeds are in
  * tests/fuzz/seeds/tokenize/.
@@ -29,10 +29,29 @@ static int check(void *ud, int flags, const char *tok, size_t n, size_t start, s
 	return 0;
 }
 
+/* A vocabulary of the prefix itself and a few inflections of it. */
+static int vocab(void *ud, const char *prefix, size_t n, tw_term_fn each, void *ctx)
+{
+	static const char *const ends[] = {"", "ed", "es", "ing", "s", "\xc3\xa9"};
+	char term[TW_WORD_MAX + 8];
+
+	(void)ud;
+	if (n > TW_WORD_MAX)
+		__builtin_trap();
+	for (size_t i = 0; i < TW_ARRAY_LEN(ends); i++) {
+		memcpy(term, prefix, n);
+		memcpy(term + n, ends[i], strlen(ends[i]));
+		if (each(ctx, term, n + strlen(ends[i])))
+			break;
+	}
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const langs[] = {"en", "fr", "de", "ru", "el", "tr", "ar", "xx"};
 	struct seen s = {0, 0};
+	tw_tok_opts opts;
 	const char *lang;
 	tw_tok_mode mode;
 
@@ -43,8 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lang = tw_lang_detect((const char *)data + 1, size - 1);
 	if (lang && strlen(lang) != 2)
 		__builtin_trap();
-	if (tw_tokenize((const char *)data + 1, size - 1, mode, langs, (int)TW_ARRAY_LEN(langs),
-			check, &s) != 0)
+	opts.langs = langs;
+	opts.nlangs = (int)TW_ARRAY_LEN(langs);
+	opts.vocab = vocab;
+	opts.vocab_ud = NULL;
+	if (tw_tokenize((const char *)data + 1, size - 1, mode, &opts, check, &s) != 0)
 		__builtin_trap();
 	return 0;
 }
