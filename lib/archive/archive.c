@@ -158,15 +158,12 @@ static const char *const migrations[] = {
 	 * fts is rebuilt with the tokenizer `trawl` (lib/text/text.h: CJK and
 	 * Thai cut by dictionary, query words expanded to the inflections the
 	 * index holds), and the language of each text is kept in text_lang,
-	 * which a trigger fills for new texts and the tokenizer reads to stem
-	 * query words in the archive's languages.
+	 * which the writer fills for new texts (tw_ar_text_langs) and the
+	 * tokenizer reads to stem query words in the archive's languages.
 	 * Everything else (tags, notes, people) lives in other tables. */
 	("CREATE TABLE text_lang(id INTEGER PRIMARY KEY, lang TEXT);"
 	 "INSERT INTO text_lang SELECT id, tw_lang(subject, body) FROM texts;"
 	 "CREATE INDEX text_lang_lang ON text_lang(lang);"
-	 "CREATE TRIGGER texts_lang_ins AFTER INSERT ON texts BEGIN"
-	 "  INSERT OR REPLACE INTO text_lang VALUES(new.id, tw_lang(new.subject, new.body));"
-	 " END;"
 	 "CREATE TRIGGER texts_lang_del AFTER DELETE ON texts BEGIN"
 	 "  DELETE FROM text_lang WHERE id = old.id;"
 	 " END;"

@@ -88,6 +88,12 @@ void tw_store_release(trawl_archive *ar);
 int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n);
 /* Derived data refreshed after an ingest (threads, people). */
 trawl_status tw_store_after_ingest(trawl_archive *ar);
+/* Store the language (table text_lang, tw_lang_detect) of the texts added
+ * since the last call; the writer calls it in each of its transactions,
+ * after the extractor threads detected those languages (so that this
+ * mostly finds them in the detector's memo) (reindex.c).  Returns
+ * TRAWL_ENOMEM, DB. */
+trawl_status tw_ar_text_langs(trawl_archive *ar);
 /* How long a connection waits for another's lock before SQLITE_BUSY. */
 #define TW_BUSY_TIMEOUT_MS 30000
 /* Bytes of SHA-256(salt || value) kept per finding (findings.hash). */

@@ -257,7 +257,7 @@ static void compress_tree(run *r, tw_node *n, size_t *plain)
 		}
 		if (!n->known) {
 			/* Languages are detected here, in parallel: the
-			 * writer (text_lang's trigger) then finds them in
+			 * writer (tw_ar_text_langs) then finds them in
 			 * tw_lang_detect's memo. */
 			tw_lang_detect(n->text.data, n->text.len);
 		}
@@ -708,7 +708,11 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			       done)) {
 			int64_t c0 = tw_now_ms();
 
+			trawl_status lr = tw_ar_text_langs(ar);
+
 			rc = tw_exec(ar, "COMMIT");
+			if (!rc)
+				rc = lr;
 			writer_ms += tw_now_ms() - c0;
 			in_txn = 0;
 			if (rc) {
@@ -730,8 +734,10 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			}
 		}
 	}
-	if (in_txn)
+	if (in_txn) {
+		rc = rc ? rc : tw_ar_text_langs(ar);
 		rc = rc ? rc : tw_exec(ar, "COMMIT");
+	}
 	pthread_join(walker, NULL);
 	for (i = 0; i < njobs; i++) {
 		pthread_join(workers[i].th, NULL);
