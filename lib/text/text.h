@@ -20,7 +20,7 @@
  *   ICU's dictionary word break, so 映画 and 公開 are words inside a
  *   Japanese sentence written without spaces.
  *
- *   The index holds each word once, as its folded form: lower case, and
+ *   The index holds each word as its folded form: lower case, and
  *   Latin letters without their diacritics ("Négociations" ->
  *   "negociations", "ΆΝΘΡΩΠΟΣ" -> "άνθρωποσ", "ЁЖ" -> "ёж"), the token
  *   unicode61 remove_diacritics 2 produced, so that queries which matched
@@ -44,11 +44,15 @@
  *   never part of a word, so the mark cannot be confused with text.
  *
  *   Why stems are found at query time rather than indexed beside each
- *   word: indexing them cost the Enron ingest 40% more CPU (a quarter more
- *   tokens, a parallel vocabulary of stems) against 15% for words alone;
- *   reading the vocabulary costs a query a fraction of a millisecond per
- *   word.  The vocabulary is that of the whole index, so a French word is
- *   found by its French inflections wherever they are.
+ *   word: indexing them (an earlier version did) cost the Enron ingest 40%
+ *   more CPU (a quarter more tokens, a parallel vocabulary of stems)
+ *   against under 10% for words alone; reading the vocabulary costs a query
+ *   a millisecond or two.  The vocabulary is that of the whole index, so a
+ *   French word is found by its French inflections wherever they are.
+ *   Words with accents are indexed twice, as written (lower case) and
+ *   folded, at one position: Snowball needs the accents ("négocié" is a
+ *   participle of stem "négoci", "negocie" is nothing), exact queries the
+ *   folded form.
  *
  *   Offsets.  Every token carries the byte offsets [start, end) of its word
  *   in the original UTF-8 text, so a snippet highlights the inflection

@@ -1,6 +1,6 @@
 /*
- * tokenize.c - words, folded forms and stems of a text (the contract is in
- * text.h).
+ * tokenize.c - the words of a text and their folded forms, and the
+ * inflections of query words (the contract is in text.h).
  *
  * Speed matters: every text of an ingest goes through here in the writer
  * thread.  So runs of ASCII letters are folded inline, other characters of
@@ -19,9 +19,9 @@
  * other scripts (Devanagari vowel signs...) are part of words rather than
  * separators, and letters newer than Unicode 6.1 are letters.
  *
- * Per-thread state (Snowball stemmers by language, the break iterator,
- * the UTF-16 buffer it reads) lives behind a pthread key so that it is
- * freed when a thread ends.
+ * Per-thread state (Snowball stemmers by language and their cache, the
+ * break iterator, the UTF-16 buffer it reads) lives behind a pthread key
+ * so that it is freed when a thread ends.
  */
 #include <pthread.h>
 
@@ -41,12 +41,12 @@ static const char *const stem_langs[] = {
 #define NSTEM ((int)TW_ARRAY_LEN(stem_langs))
 
 /*
- * Stems of recent words, by language: words follow Zipf's law, so most
- * are stemmed again and again, and Snowball costs several times the rest
- * of the tokenizer.  Direct-mapped by a hash of language and word; short
- * words only.
+ * Stems of recent words, by language: finding the inflections of a query
+ * word stems up to EXPAND_SCAN terms of the vocabulary, and the same terms
+ * come back query after query.  Direct-mapped by a hash of language and
+ * word; short words only.  400 KB per thread that stems.
  */
-#define STEM_CACHE 32768 /* a power of two */
+#define STEM_CACHE 8192 /* a power of two */
 #define STEM_CACHED 24  /* longest word and stem kept, in bytes */
 
 struct stem_entry {
