@@ -41,7 +41,7 @@ CFLAGS  ?= -O2 -g
 
 PKGS := gmime-3.0 sqlite3 libarchive libxml-2.0 libmagic uchardet libcrypto \
         libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8 \
-        icu-uc
+        libexif libavformat libavutil libavcodec tesseract lept icu-uc
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype \
               -lharfbuzz -lgumbo -lmujs -lm -lpthread
 
@@ -71,7 +71,8 @@ LIB_CFLAGS := $(BASE_CFLAGS) -Iinclude -Ilib $(PKG_CFLAGS) $(BANNED)
 FRONT_CFLAGS := $(BASE_CFLAGS) -Iinclude $(if $(wildcard json/*.h),-Ijson) $(PKG_CFLAGS) $(BANNED)
 ALL_CFLAGS := $(BASE_CFLAGS) -Iinclude -Ilib $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
-LIBS := $(PKG_LIBS) $(TEXT_LIBS) $(MUPDF_LIBS) -lm
+# -lgomp: ocr.c turns off libgomp's nested threads (Tesseract links it).
+LIBS := $(PKG_LIBS) $(TEXT_LIBS) $(MUPDF_LIBS) -lgomp -lm
 # The one C++ file (the CLD2 shim): no exceptions or RTTI cross into C.
 # Its compiler follows CC, so that both sides share sanitizer runtimes.
 ifneq ($(findstring clang,$(CC)),)

@@ -871,7 +871,8 @@ typedef enum trawl_graph_format {
 
 /* Write the graph in `format` through `fn` (chunks valid during the call).
  * Needs no handle.  Returns TRAWL_EINVAL (unknown format), TRAWL_EIO (`fn`
- * returned non-zero). */
+ * returned non-zero), TRAWL_ENOMEM (out of memory: what was written is
+ * incomplete). */
 trawl_status trawl_graph_write(const trawl_graph *g, trawl_graph_format format,
 			       trawl_write_fn fn, void *ud);
 

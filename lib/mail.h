@@ -13,8 +13,11 @@
 
 /* Parse an RFC 5322 date; returns 0 and fills *utc / *tz on success. */
 int tw_parse_date(const char *s, int64_t *utc, int *tz_offset);
-/* Normalise an address: trim, unquote, lowercase.  Caller frees. */
+/* Normalise an address: trim, unquote, lowercase.  Caller frees.  NULL for
+ * an address that is blank (tw_addr_blank()), else when out of memory. */
 char *tw_addr_normalise(const char *addr);
+/* Non-zero when addr holds nothing but blanks, quotes and angle brackets. */
+int tw_addr_blank(const char *addr);
 /* Non-zero when data looks like the start of an RFC 5322 message. */
 int tw_looks_like_message(const unsigned char *data, size_t len);
 /* Non-zero when data starts like an mbox ("From " line). */

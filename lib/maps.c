@@ -56,7 +56,7 @@ int tw_strmap_get(const tw_strmap *m, const char *key, int64_t *val)
 static int strmap_grow(tw_strmap *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 256, i, j;
-	tw_strslot *s = calloc(cap, sizeof(*s));
+	tw_strslot *s = tw_calloc(cap, sizeof(*s));
 
 	if (!s)
 		return -1;
@@ -132,7 +132,7 @@ int tw_intmap_put(tw_intmap *m, int64_t key, int64_t val)
 
 	if ((m->len + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256, j;
-		tw_intslot *s = calloc(cap, sizeof(*s));
+		tw_intslot *s = tw_calloc(cap, sizeof(*s));
 
 		if (!s)
 			return -1;
@@ -173,7 +173,7 @@ int tw_uf_init(tw_uf *u, size_t n)
 	size_t i;
 
 	u->n = n;
-	u->parent = malloc((n ? n : 1) * sizeof(*u->parent));
+	u->parent = tw_malloc((n ? n : 1) * sizeof(*u->parent));
 	if (!u->parent)
 		return -1;
 	for (i = 0; i < n; i++)
@@ -256,7 +256,7 @@ void tw_id_cache_put(tw_id_cache *c, const char *addr, uint64_t h, int64_t id)
 
 		memset(&n, 0, sizeof(n));
 		n.cap = c->cap ? c->cap * 2 : 4096;
-		n.slots = calloc(n.cap, sizeof(*n.slots));
+		n.slots = tw_calloc(n.cap, sizeof(*n.slots));
 		if (!n.slots)
 			return;
 		for (k = 0; k < c->cap; k++) {

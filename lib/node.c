@@ -6,6 +6,7 @@
  * stores it in one transaction and frees it.  Allocation failures degrade
  * to a recorded error rather than an abort.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,16 @@ const char *const tw_role_names[TW_NROLES] = {
 
 tw_node *tw_node_new(const char *kind, const char *name, int depth)
 {
-	tw_node *n = calloc(1, sizeof(*n));
+	tw_node *n = tw_calloc(1, sizeof(*n));
 
 	if (!n)
 		return NULL;
 	n->kind = kind;
 	n->name = tw_strdup(name);
+	if (name && !n->name) {
+		free(n);
+		return NULL;
+	}
 	n->depth = depth;
 	n->type = "unknown";
 	tw_buf_init(&n->text, 8u << 20);
@@ -78,6 +83,23 @@ void tw_node_free(tw_node *n)
 	}
 }
 
+char *tw_node_str(tw_node *n, const char *s)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = tw_utf8_clean(s, strlen(s), NULL);
+	if (!r)
+		n->oom = 1;
+	return r;
+}
+
+int tw_node_oom(const tw_node *n)
+{
+	return n->oom || tw_buf_failed(&n->text) || (n->email && n->email->oom);
+}
+
 void tw_node_prop(tw_node *n, const char *key, const char *value)
 {
 	size_t i;
@@ -89,19 +111,23 @@ void tw_node_prop(tw_node *n, const char *key, const char *value)
 	for (i = 0; i < n->nprops; i++) {
 		if (strcmp(n->props[i].key, key) == 0) {
 			v = tw_utf8_clean(value, strlen(value), NULL);
-			if (v) {
-				free(n->props[i].value);
-				n->props[i].value = v;
+			if (!v) {
+				n->oom = 1;
+				return;
 			}
+			free(n->props[i].value);
+			n->props[i].value = v;
 			return;
 		}
 	}
 	if (n->nprops == n->props_cap) {
 		size_t cap = n->props_cap ? n->props_cap * 2 : 8;
-		tw_prop *p = realloc(n->props, cap * sizeof(*p));
+		tw_prop *p = tw_realloc(n->props, cap * sizeof(*p));
 
-		if (!p)
+		if (!p) {
+			n->oom = 1;
 			return;
+		}
 		n->props = p;
 		n->props_cap = cap;
 	}
@@ -110,6 +136,7 @@ void tw_node_prop(tw_node *n, const char *key, const char *value)
 	if (!n->props[n->nprops].key || !n->props[n->nprops].value) {
 		free(n->props[n->nprops].key);
 		free(n->props[n->nprops].value);
+		n->oom = 1;
 		return;
 	}
 	n->nprops++;
@@ -132,17 +159,34 @@ void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 	char buf[512];
 	va_list ap;
 	tw_err *e;
+	char *stage_copy, *msg;
 
+	/* Running out of memory is one fact about the item however many
+	 * places noticed it; the writer records it (TW_OOM_MESSAGE). */
+	if (st == TRAWL_ENOMEM) {
+		n->oom = 1;
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	e = realloc(n->errs, (n->nerrs + 1) * sizeof(*e));
-	if (!e)
+	e = tw_realloc(n->errs, (n->nerrs + 1) * sizeof(*e));
+	if (!e) {
+		n->oom = 1;
 		return;
+	}
 	n->errs = e;
+	stage_copy = tw_strdup(stage);
+	msg = tw_utf8_clean(buf, strlen(buf), NULL);
+	if ((stage && !stage_copy) || !msg) {
+		free(stage_copy);
+		free(msg);
+		n->oom = 1;
+		return;
+	}
 	e[n->nerrs].status = st;
-	e[n->nerrs].stage = tw_strdup(stage);
-	e[n->nerrs].message = tw_utf8_clean(buf, strlen(buf), NULL);
+	e[n->nerrs].stage = stage_copy;
+	e[n->nerrs].message = msg;
 	n->nerrs++;
 }
 
@@ -163,6 +207,8 @@ void tw_node_text(tw_node *n, const char *s, size_t len)
 		s += ok + 1;
 		len -= ok + 1;
 	}
+	if (st == TRAWL_ENOMEM)
+		n->oom = 1;
 	if (st == TRAWL_ELIMIT) {
 		/* Do not leave half a UTF-8 sequence at the cut. */
 		while (n->text.len && ((unsigned char)n->text.data[n->text.len - 1] & 0xc0) == 0x80)
@@ -175,6 +221,14 @@ void tw_node_text(tw_node *n, const char *s, size_t len)
 	}
 }
 
+int tw_addr_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s) && !strchr("<>\"'", *s))
+			return 0;
+	return 1;
+}
+
 void tw_email_addr(tw_email *e, int role, const char *name, const char *addr)
 {
 	tw_addr *a;
@@ -184,9 +238,11 @@ void tw_email_addr(tw_email *e, int role, const char *name, const char *addr)
 	if (e->naddrs == e->addrs_cap) {
 		size_t cap = e->addrs_cap ? e->addrs_cap * 2 : 8;
 
-		a = realloc(e->addrs, cap * sizeof(*a));
-		if (!a)
+		a = tw_realloc(e->addrs, cap * sizeof(*a));
+		if (!a) {
+			e->oom = 1;
 			return;
+		}
 		e->addrs = a;
 		e->addrs_cap = cap;
 	}
@@ -194,5 +250,11 @@ void tw_email_addr(tw_email *e, int role, const char *name, const char *addr)
 	a->role = role;
 	a->name = (name && *name) ? tw_utf8_clean(name, strlen(name), NULL) : NULL;
 	a->addr = (addr && *addr) ? tw_addr_normalise(addr) : NULL;
+	if ((name && *name && !a->name) || (addr && !a->addr && !tw_addr_blank(addr))) {
+		free(a->name);
+		free(a->addr);
+		e->oom = 1;
+		return;
+	}
 	e->naddrs++;
 }

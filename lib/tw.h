@@ -6,7 +6,7 @@
  *   - tw_buf, the one growable buffer for untrusted bytes, with a hard cap
  *     fixed at creation;
  *   - allocation wrappers, UTF-8 and hashing helpers (util.c);
- *   - hash maps and union-find (maps.c);
+ *   - hash maps and union-find (maps.c); content families (types.c);
  *   - tw_node, the in-memory tree an input file becomes during extraction
  *     (file -> email -> attachment -> archive member ...), handed from the
  *     extractor threads to the writer (node.c).
@@ -46,11 +46,19 @@
  * always NUL-terminated.  Appends beyond `max` are cut at `max`, set
  * `truncated` and return TRAWL_ELIMIT: untrusted input never grows a
  * buffer without bound.
+ *
+ * Failure is sticky (like curl's dynbuf): once an allocation failed,
+ * `failed` is set, the buffer keeps the bytes it had, and every later
+ * append is a no-op returning TRAWL_ENOMEM.  So builders append without
+ * checking each call and check once, before use, with tw_buf_failed() (or
+ * through tw_buf_detach(), which gives NULL for a failed buffer).  Only
+ * tw_buf_reset() and tw_buf_release() clear the flag.
  */
 typedef struct tw_buf {
 	char *data;
 	size_t len, cap, max;
 	int truncated;
+	int failed;
 } tw_buf;
 
 void tw_buf_init(tw_buf *b, size_t max);
@@ -58,8 +66,14 @@ trawl_status tw_buf_append(tw_buf *b, const void *p, size_t n);
 trawl_status tw_buf_puts(tw_buf *b, const char *s);
 trawl_status tw_buf_putc(tw_buf *b, char c);
 trawl_status tw_buf_printf(tw_buf *b, const char *fmt, ...) TW_PRINTF(2, 3);
+/* Non-zero when an append failed for lack of memory: the content is not
+ * all that was appended and must not be used as if it were. */
+static inline int tw_buf_failed(const tw_buf *b) { return b->failed; }
+/* Empty the buffer for new content (keeps the memory; clears `failed`). */
 void tw_buf_reset(tw_buf *b);
-/* Hand over the bytes (caller frees; may be NULL when empty). */
+/* Hand over the bytes (caller frees).  NULL when nothing was appended, and
+ * NULL for a failed buffer (whose bytes are freed): callers for which empty
+ * is legitimate check tw_buf_failed() first. */
 char *tw_buf_detach(tw_buf *b, size_t *len);
 void tw_buf_release(tw_buf *b);
 
@@ -80,12 +94,44 @@ void tw_strpool_release(tw_strpool *p);
 
 /* ---------------------------------------------------------------- utils */
 
+/* All of libtrawl's allocation goes through these (never malloc() and
+ * friends directly), so that tests can make any one of them fail.  Memory
+ * they return is freed with free(). */
 void *tw_malloc(size_t n);            /* NULL on failure, never aborts */
 void *tw_calloc(size_t n, size_t m);
 void *tw_realloc(void *p, size_t n);
 char *tw_strdup(const char *s);       /* NULL in -> NULL out */
 char *tw_strndup(const char *s, size_t n);
 char *tw_asprintf(const char *fmt, ...) TW_PRINTF(1, 2);
+/*
+ * Fault injection, for tests only (tests/unit/test_oom.c).  Counting
+ * starts at 1 with the first allocation after the call.
+ * tw_alloc_fail_at(n): the n-th allocation fails, later ones succeed
+ * again, so that every recovery path is taken once; n = 0 turns the hook
+ * off.  tw_alloc_fail_from(n): the n-th and every later one fail (memory
+ * stays exhausted).  With n = UINT64_MAX either only counts: tw_alloc_count()
+ * gives the number of allocations since the call (0 once the hook is off).
+ * Thread-safe; the count covers every thread, so with several threads the
+ * n-th is not the same allocation from run to run.  Allocation inside
+ * third-party libraries (GLib, SQLite, libarchive ...) is not counted and
+ * never fails here.
+ */
+void tw_alloc_fail_at(uint64_t n);
+void tw_alloc_fail_from(uint64_t n);
+uint64_t tw_alloc_count(void);
+/*
+ * Allocations through the wrappers that failed on the calling thread so
+ * far (injected or real).  Code that must not pass a partial result for a
+ * whole one compares it before and after building it: the extraction
+ * framework for each item (n->oom), the writer for each unit, the read
+ * functions for what they return.  A failure some path swallowed (a
+ * helper that returns NULL for "nothing" and for "no memory" alike) is
+ * still seen.
+ */
+uint64_t tw_alloc_failures(void);
+/* Count a failure of an allocation libc made for trawl (getline(),
+ * realpath()), which the wrappers do not see. */
+void tw_alloc_note_failure(void);
 void tw_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 /* SHA-256 and MD5 for EVP_DigestInit_ex(), fetched once per process. */
 typedef struct evp_md_st EVP_MD;
@@ -160,6 +206,7 @@ typedef struct tw_email {
 	char *date_raw;
 	tw_addr *addrs;
 	size_t naddrs, addrs_cap;
+	int oom;        /* an address was lost for lack of memory */
 } tw_email;
 
 typedef struct tw_prop {
@@ -203,12 +250,25 @@ typedef struct tw_node {
 	struct tw_node *first_child, *last_child, *next;
 	size_t nchildren;
 	tw_findings *findings; /* set by tw_scan_tree(), NULL when not scanned */
+	/* Something of this item was lost for lack of memory (a property, an
+	 * error, text, a child ...).  A flag, not an entry of errs, so that
+	 * recording it cannot fail: the writer turns it into the error
+	 * TW_OOM_MESSAGE (see tw_node_oom()). */
+	int oom;
 } tw_node;
 
+/* The message of the error an item incomplete for lack of memory gets. */
+#define TW_OOM_MESSAGE "incomplete: out of memory"
+
+/* NULL when out of memory (or when `name` cannot be copied). */
 tw_node *tw_node_new(const char *kind, const char *name, int depth);
 void tw_node_free(tw_node *n); /* frees the whole subtree */
+/* The functions below never fail silently: what they cannot keep for lack
+ * of memory sets n->oom (e->oom for addresses). */
 void tw_node_prop(tw_node *n, const char *key, const char *value);
 void tw_node_propf(tw_node *n, const char *key, const char *fmt, ...) TW_PRINTF(3, 4);
+/* An error of status TRAWL_ENOMEM only sets n->oom: every such item gets
+ * the one error TW_OOM_MESSAGE from the writer. */
 void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 		   const char *fmt, ...) TW_PRINTF(4, 5);
 /* Append UTF-8 text (cleaned of invalid sequences); truncation is recorded
@@ -216,6 +276,25 @@ void tw_node_error(tw_node *n, trawl_status st, const char *stage,
 void tw_node_text(tw_node *n, const char *s, size_t len);
 void tw_email_addr(tw_email *e, int role, const char *name, const char *addr);
 void tw_email_free(tw_email *e);
+/* A copy of s cleaned of invalid UTF-8 for a field of node n, NULL for
+ * NULL; NULL with n->oom set when out of memory.  Caller frees. */
+char *tw_node_str(tw_node *n, const char *s);
+/* Non-zero when something of node n (not its children) was lost for lack
+ * of memory: n->oom, its text buffer failed, or an address was lost. */
+int tw_node_oom(const tw_node *n);
+/* ---------------------------------------------------------------- types (types.c) */
+
+/* Family for a MIME type / extension: "pdf", "word", ... (static). */
+const char *tw_family(const char *mime, const char *ext);
+/* The family a file name's extension promises ("pdf" for "pdf", "word"
+ * for "docx" ...), or NULL for extensions that promise nothing. */
+const char *tw_ext_family(const char *ext);
+/* Lowercased extension of a file name without the dot, or NULL (none, or
+ * out of memory when tw_ext_start() is not NULL). */
+char *tw_ext_of(const char *name);
+/* Where the extension of a name starts (after the dot), or NULL. */
+const char *tw_ext_start(const char *name);
+
 /* ---------------------------------------------------------------- maps */
 
 /* Hash maps and union-find for the derived-data passes (lib/maps.c).

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,77 @@
 
 #include "tw.h"
 
-void *tw_malloc(size_t n) { return malloc(n ? n : 1); }
-void *tw_calloc(size_t n, size_t m) { return calloc(n ? n : 1, m ? m : 1); }
-void *tw_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+/* ---------------------------------------------------------------- allocation */
+
+/*
+ * Every allocation of libtrawl goes through the wrappers below, so that the
+ * out-of-memory test (tests/unit/test_oom.c) can make any one of them fail,
+ * as SQLite's fault injection does.  Only trawl's own allocations are
+ * counted: what GLib, GMime, SQLite, libarchive, libxml2, MuPDF ... allocate
+ * internally goes to their own allocators and never fails here.
+ *
+ * When the hook is off, the cost is one relaxed atomic load per allocation.
+ * When armed, every allocation takes a number (1, 2, 3 ... from the call of
+ * tw_alloc_fail_at()) with one atomic increment, and the allocation whose
+ * number is the target fails (and, in persistent mode, every one after it).
+ */
+static _Atomic int alloc_armed;
+static _Atomic uint64_t alloc_n, alloc_target;
+static _Atomic int alloc_persist;
+
+static void alloc_arm(uint64_t n, int persist)
+{
+	atomic_store(&alloc_armed, 0);
+	atomic_store(&alloc_n, 0);
+	atomic_store(&alloc_target, n);
+	atomic_store(&alloc_persist, persist);
+	atomic_store(&alloc_armed, n != 0);
+}
+
+void tw_alloc_fail_at(uint64_t n) { alloc_arm(n, 0); }
+void tw_alloc_fail_from(uint64_t n) { alloc_arm(n, 1); }
+uint64_t tw_alloc_count(void) { return atomic_load(&alloc_n); }
+
+/* Non-zero when this allocation must fail (the hook is armed and its
+ * number is the target). */
+static int alloc_fails(void)
+{
+	uint64_t k, target;
+
+	if (!atomic_load_explicit(&alloc_armed, memory_order_relaxed))
+		return 0;
+	k = atomic_fetch_add(&alloc_n, 1) + 1;
+	target = atomic_load(&alloc_target);
+	return atomic_load(&alloc_persist) ? k >= target : k == target;
+}
+
+/* Allocations that failed on this thread, injected or real. */
+static _Thread_local uint64_t thread_failures;
+
+uint64_t tw_alloc_failures(void) { return thread_failures; }
+void tw_alloc_note_failure(void) { thread_failures++; }
+
+static void *counted(void *p)
+{
+	if (!p)
+		thread_failures++;
+	return p;
+}
+
+void *tw_malloc(size_t n)
+{
+	return counted(alloc_fails() ? NULL : malloc(n ? n : 1));
+}
+
+void *tw_calloc(size_t n, size_t m)
+{
+	return counted(alloc_fails() ? NULL : calloc(n ? n : 1, m ? m : 1));
+}
+
+void *tw_realloc(void *p, size_t n)
+{
+	return counted(alloc_fails() ? NULL : realloc(p, n ? n : 1));
+}
 
 char *tw_strdup(const char *s)
 {
@@ -31,7 +100,7 @@ char *tw_strndup(const char *s, size_t n)
 
 	if (!s)
 		return NULL;
-	p = malloc(n + 1);
+	p = tw_malloc(n + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, n);
@@ -50,7 +119,7 @@ char *tw_asprintf(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return NULL;
-	p = malloc((size_t)n + 1);
+	p = tw_malloc((size_t)n + 1);
 	if (!p)
 		return NULL;
 	va_start(ap, fmt);
@@ -98,6 +167,8 @@ trawl_status tw_buf_append(tw_buf *b, const void *p, size_t n)
 {
 	trawl_status st = TRAWL_OK;
 
+	if (b->failed)
+		return TRAWL_ENOMEM;
 	if (n > b->max - b->len) {
 		n = b->max - b->len;
 		b->truncated = 1;
@@ -111,9 +182,13 @@ trawl_status tw_buf_append(tw_buf *b, const void *p, size_t n)
 			cap = cap > SIZE_MAX / 2 ? b->len + n + 1 : cap * 2;
 		if (cap > b->max + 1)
 			cap = b->max + 1;
-		d = realloc(b->data, cap);
-		if (!d)
+		d = tw_realloc(b->data, cap);
+		if (!d) {
+			/* Sticky: the bytes already held stay valid, but the
+			 * buffer no longer says all it was given. */
+			b->failed = 1;
 			return TRAWL_ENOMEM;
+		}
 		b->data = d;
 		b->cap = cap;
 	}
@@ -149,10 +224,15 @@ trawl_status tw_buf_printf(tw_buf *b, const char *fmt, ...)
 	if ((size_t)n < sizeof(small))
 		return tw_buf_append(b, small, (size_t)n);
 	{
-		char *big = malloc((size_t)n + 1);
+		char *big;
 
-		if (!big)
+		if (b->failed)
 			return TRAWL_ENOMEM;
+		big = tw_malloc((size_t)n + 1);
+		if (!big) {
+			b->failed = 1;
+			return TRAWL_ENOMEM;
+		}
 		va_start(ap, fmt);
 		vsnprintf(big, (size_t)n + 1, fmt, ap);
 		va_end(ap);
@@ -166,6 +246,7 @@ void tw_buf_reset(tw_buf *b)
 {
 	b->len = 0;
 	b->truncated = 0;
+	b->failed = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -174,6 +255,12 @@ char *tw_buf_detach(tw_buf *b, size_t *len)
 {
 	char *d = b->data;
 
+	if (b->failed) {
+		tw_buf_release(b);
+		if (len)
+			*len = 0;
+		return NULL;
+	}
 	if (len)
 		*len = b->len;
 	b->data = NULL;
@@ -186,6 +273,7 @@ void tw_buf_release(tw_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 }
 
 /* ---------------------------------------------------------------- tw_strpool */
@@ -198,7 +286,7 @@ const char *tw_strpool_keep(tw_strpool *p, const char *s)
 		return NULL;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
-		char **n = realloc(p->strs, cap * sizeof(*n));
+		char **n = tw_realloc(p->strs, cap * sizeof(*n));
 
 		if (!n)
 			return NULL;
@@ -328,7 +416,7 @@ char *tw_utf8_clean(const char *s, size_t n, size_t *outlen)
 	/* Worst case every byte becomes the 3-byte replacement character. */
 	if (n > (SIZE_MAX - 1) / 3)
 		return NULL;
-	out = malloc(n * 3 + 1);
+	out = tw_malloc(n * 3 + 1);
 	if (!out)
 		return NULL;
 	while (i < n) {
@@ -382,7 +470,7 @@ struct tw_hasher {
 
 tw_hasher *tw_hasher_new(void)
 {
-	tw_hasher *h = calloc(1, sizeof(*h));
+	tw_hasher *h = tw_calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
@@ -420,10 +508,11 @@ void tw_hasher_final(tw_hasher *h, tw_digest *d)
 
 void tw_digest_mem(const void *p, size_t n, tw_digest *d)
 {
-	tw_hasher *h = tw_hasher_new();
-
-	tw_hasher_update(h, p, n);
-	tw_hasher_final(h, d);
+	/* One-shot digests need no tw_hasher: no allocation of ours can fail
+	 * here and leave a content with a zero digest. */
+	memset(d, 0, sizeof(*d));
+	EVP_Digest(p, n, d->sha256, NULL, tw_md_sha256(), NULL);
+	EVP_Digest(p, n, d->md5, NULL, tw_md_md5(), NULL);
 }
 
 /* ---------------------------------------------------------------- status */

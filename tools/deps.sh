@@ -8,7 +8,11 @@ libjpeg-dev libfreetype-dev libmujs-dev libxml2-dev libpst-dev libmagic-dev
 libuchardet-dev libssl-dev libhyperscan-dev libpcre2-dev libmicrohttpd-dev
 libjansson-dev libcmocka-dev libytnef0-dev libgsf-1-dev zlib1g-dev zstd
 libicu-dev libstemmer-dev libcld2-dev g++
-python3 ca-certificates python3-dkim graphviz"
+python3 ca-certificates python3-dkim graphviz
+libexif-dev libavformat-dev libavcodec-dev libavutil-dev libtesseract-dev libleptonica-dev
+tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-spa tesseract-ocr-rus
+tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-osd
+imagemagick libimage-exiftool-perl ffmpeg fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

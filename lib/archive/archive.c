@@ -203,6 +203,10 @@ trawl_status tw_dbstatus(trawl_archive *ar)
 {
 	int code = sqlite3_errcode(ar->db);
 
+	/* SQLite's own allocations, or ours inside its callbacks (tw_inflate),
+	 * failing: the caller sees out of memory, not a damaged archive. */
+	if (code == SQLITE_NOMEM)
+		return TRAWL_ENOMEM;
 	return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? TRAWL_EBUSY : TRAWL_EDB;
 }
 
@@ -258,7 +262,7 @@ sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what)
 unsigned char *tw_deflate(const char *text, size_t len, size_t *zlen)
 {
 	uLongf cap = compressBound((uLong)len);
-	unsigned char *z = malloc(cap + 8);
+	unsigned char *z = tw_malloc(cap + 8);
 
 	if (!z)
 		return NULL;
@@ -285,7 +289,7 @@ char *tw_inflate(const unsigned char *z, size_t zlen, size_t *len)
 		n |= (uint64_t)z[i] << (8 * i);
 	if (n > (1ull << 31))
 		return NULL;
-	t = malloc(n + 1);
+	t = tw_malloc(n + 1);
 	if (!t)
 		return NULL;
 	out = (uLongf)n;
@@ -304,6 +308,7 @@ static void sql_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const unsigned char *z;
 	size_t n;
 	char *t;
+	uint64_t failures;
 
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
@@ -314,7 +319,14 @@ static void sql_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	z = sqlite3_value_blob(argv[0]);
+	failures = tw_alloc_failures();
 	t = tw_inflate(z, (size_t)sqlite3_value_bytes(argv[0]), &n);
+	if (!t && tw_alloc_failures() != failures) {
+		/* Not a damaged text: the statement fails rather than index or
+		 * show nothing. */
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
 	if (!t) {
 		sqlite3_result_null(ctx);
 		return;
@@ -421,7 +433,7 @@ trawl_status trawl_archive_open(const char *path, unsigned flags,
 	int rc;
 
 	*out = NULL;
-	ar = calloc(1, sizeof(*ar));
+	ar = tw_calloc(1, sizeof(*ar));
 	if (!ar)
 		return TRAWL_ENOMEM;
 	*out = ar;

@@ -54,7 +54,7 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out);
 /* Run SQL without results. */
 trawl_status tw_exec(trawl_archive *ar, const char *sql);
 /* A cached prepared statement (reset, bindings cleared).  Slots: store.c
- * from 0, lib/search/ from 40, findings.c from 48 (up to 63). */
+ * from 0, people_db.c 36-39, lib/search/ from 40, findings.c from 48 (up to 63). */
 sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
 /* A statement prepared for one use (finalize it); NULL with the archive's
  * message set to "<what>: <SQLite's error>" on failure. */

@@ -52,9 +52,11 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 	sqlite3_stmt *s;
 	int64_t blob = 0, root = 0;
 	size_t cap;
+	uint64_t failures;
 
 	*out = NULL;
-	p = calloc(1, sizeof(*p));
+	failures = tw_alloc_failures();
+	p = tw_calloc(1, sizeof(*p));
 	if (!p)
 		return TRAWL_ENOMEM;
 	it = &p->pub;
@@ -135,7 +137,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->naddrs == cap) {
 					cap = cap ? cap * 2 : 8;
-					a = realloc(it->addrs, cap * sizeof(*a));
+					a = tw_realloc(it->addrs, cap * sizeof(*a));
 					if (!a)
 						break;
 					it->addrs = a;
@@ -156,7 +158,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->nprops == cap) {
 					cap = cap ? cap * 2 : 8;
-					pr = realloc(it->props, cap * sizeof(*pr));
+					pr = tw_realloc(it->props, cap * sizeof(*pr));
 					if (!pr)
 						break;
 					it->props = pr;
@@ -181,7 +183,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->nchildren == cap) {
 					cap = cap ? cap * 2 : 8;
-					c = realloc(it->children, cap * sizeof(*c));
+					c = tw_realloc(it->children, cap * sizeof(*c));
 					if (!c)
 						break;
 					it->children = c;
@@ -204,7 +206,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 				if (it->nplaces == cap) {
 					cap = cap ? cap * 2 : 4;
-					pl = realloc(it->places, cap * sizeof(*pl));
+					pl = tw_realloc(it->places, cap * sizeof(*pl));
 					if (!pl)
 						break;
 					it->places = pl;
@@ -225,7 +227,7 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 
 			if (it->nerrors == cap) {
 				cap = cap ? cap * 2 : 4;
-				e = realloc((void *)it->errors, cap * sizeof(*e));
+				e = tw_realloc((void *)it->errors, cap * sizeof(*e));
 				if (!e)
 					break;
 				it->errors = e;
@@ -233,6 +235,12 @@ trawl_status trawl_item_get(trawl_archive *ar, int64_t id, trawl_item **out)
 			it->errors[it->nerrors++] = keep(p, sqlite3_column_text(s, 0));
 		}
 		sqlite3_finalize(s);
+	}
+	/* A field, address, child or error lost on the way (each list stops
+	 * at the first failure) would make a silently partial item. */
+	if (tw_alloc_failures() != failures) {
+		trawl_item_free(it);
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory reading item %lld", (long long)id);
 	}
 	*out = it;
 	return TRAWL_OK;
@@ -251,6 +259,8 @@ trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out, size_t *
 		return TRAWL_EDB;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
+		uint64_t failures = tw_alloc_failures();
+
 		if (sqlite3_column_type(s, 0) == SQLITE_BLOB) {
 			*out = tw_inflate(sqlite3_column_blob(s, 0),
 					  (size_t)sqlite3_column_bytes(s, 0), len);
@@ -259,7 +269,10 @@ trawl_status trawl_item_text(trawl_archive *ar, int64_t id, char **out, size_t *
 			if (*out && len)
 				*len = strlen(*out);
 		}
-		if (!*out)
+		if (!*out && tw_alloc_failures() != failures)
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading the text of item %lld",
+				     (long long)id);
+		else if (!*out)
 			st = tw_fail(ar, TRAWL_ECORRUPT, "stored text of item %lld is damaged",
 				     (long long)id);
 	} else {
@@ -309,6 +322,7 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 	trawl_status st = TRAWL_OK;
 	sqlite3_stmt *s = prep(ar, "SELECT parent_id, locator, path FROM items WHERE id=?");
 	tw_buf data;
+	uint64_t failures = tw_alloc_failures();
 
 	if (!s)
 		return TRAWL_EDB;
@@ -340,6 +354,11 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 		cur = parent;
 	}
 	sqlite3_finalize(s);
+	/* A locator or the path lost: the bytes found would be another's. */
+	if (tw_alloc_failures() != failures) {
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* Reverse: root's child first. */
 	for (i = 0; i < nloc / 2; i++) {
 		char *t = locs[i];
@@ -367,15 +386,20 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 		}
 		if (locs[0] && strncmp(locs[0], "mbox:", 5) == 0) {
 			uint64_t off = strtoull(locs[0] + 5, NULL, 10), got;
-			tw_mbox *mb;
+			tw_mbox *mb = NULL;
 
 			if (fseeko(f, (off_t)off, SEEK_SET) != 0 ||
 			    !(mb = tw_mbox_open_file(f, off, 0)) ||
 			    tw_mbox_next(mb, &data, &got) != 1 || got != off) {
+				if (mb)
+					tw_mbox_close(mb, NULL);
 				fclose(f);
-				st = tw_fail(ar, TRAWL_ECORRUPT,
-					     "the mbox '%s' changed since it was ingested (no message at offset %llu)",
-					     disk, (unsigned long long)off);
+				if (tw_alloc_failures() != failures)
+					st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading '%s'", disk);
+				else
+					st = tw_fail(ar, TRAWL_ECORRUPT,
+						     "the mbox '%s' changed since it was ingested (no message at offset %llu)",
+						     disk, (unsigned long long)off);
 				tw_buf_release(&data);
 				goto out;
 			}
@@ -402,7 +426,12 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 			if (root)
 				tw_extract(root, (const unsigned char *)data.data, data.len, &args);
 			tw_node_free(root);
-			if (!found.data && nloc - first) {
+			/* The original, or the way down to the item, lost bytes:
+			 * what was found is not the item's. */
+			if (tw_alloc_failures() != failures) {
+				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding item %lld",
+					     (long long)id);
+			} else if (!found.data && nloc - first) {
 				/* An empty child is found with no bytes: tell them apart. */
 				st = tw_fail(ar, TRAWL_ENOTFOUND,
 					     "could not find item %lld inside '%s' again (the original changed?)",
@@ -411,6 +440,8 @@ trawl_status trawl_item_raw(trawl_archive *ar, int64_t id, trawl_write_fn fn, vo
 				st = tw_fail(ar, TRAWL_EIO, "writing output failed");
 			}
 			tw_buf_release(&found);
+		} else if (tw_alloc_failures() != failures) {
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading item %lld", (long long)id);
 		} else if (data.len && fn(data.data, data.len, ud)) {
 			st = tw_fail(ar, TRAWL_EIO, "writing output failed");
 		}

@@ -20,8 +20,6 @@
 #include <openssl/evp.h>
 
 #include "archive/archive.h"
-#include "extract/extract.h"
-#include "investigate/investigate.h"
 
 enum {
 	S_BLOB_GET, S_BLOB_INS, S_BLOB_FILL, S_ITEM_INS, S_TEXT_GET, S_TEXT_INS,
@@ -495,6 +493,30 @@ static int error_insert(trawl_archive *ar, int64_t item, const char *path,
 	return step_done(ar, s, "storing error");
 }
 
+/* Errors recorded on node n, the loss of memory included (tw_node_oom()). */
+static size_t node_nerrs(const tw_node *n)
+{
+	return n->nerrs + (tw_node_oom(n) ? 1 : 0);
+}
+
+/* Store the errors of node n for item `item`; returns 0 or -1. */
+static int node_errors_put(trawl_archive *ar, int64_t item, const char *path,
+			   const tw_node *n, int64_t source)
+{
+	size_t i;
+
+	for (i = 0; i < n->nerrs; i++)
+		if (error_insert(ar, item, path, n->errs[i].stage, n->errs[i].status,
+				 n->errs[i].message, source))
+			return -1;
+	/* What was kept of an item that lost something for lack of memory
+	 * is stored, marked as incomplete: never a silent partial item. */
+	if (tw_node_oom(n) &&
+	    error_insert(ar, item, path, "extract", TRAWL_ENOMEM, TW_OOM_MESSAGE, source))
+		return -1;
+	return 0;
+}
+
 /* Store node n and its subtree; returns the item id or -1. */
 static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 			int64_t root, int64_t source, const char *path,
@@ -502,7 +524,6 @@ static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 {
 	int64_t blob = 0, id;
 	int extracted = 0, dup = 0;
-	size_t i;
 	tw_node *c;
 	int has_content = n->mime != NULL || n->known;
 	char btype[32] = "", mismatch[160] = "";
@@ -536,13 +557,10 @@ static int64_t put_node(trawl_archive *ar, tw_node *n, int64_t parent,
 	res->items++;
 	if (dup_out)
 		*dup_out = dup;
-	for (i = 0; i < n->nerrs; i++) {
-		if (error_insert(ar, id, path, n->errs[i].stage, n->errs[i].status,
-				 n->errs[i].message, source))
-			return -1;
-		if (parent)
-			res->item_errors++;
-	}
+	if (node_errors_put(ar, id, path, n, source))
+		return -1;
+	if (parent)
+		res->item_errors += node_nerrs(n);
 	/* Children of a duplicate were stored with the first occurrence; a
 	 * duplicate's own children are not re-extracted, so there are none. */
 	for (c = n->first_child; c; c = c->next) {
@@ -602,8 +620,41 @@ static int64_t split_item(trawl_archive *ar, tw_split *m, int64_t source,
 	return id;
 }
 
+static trawl_status store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
+			       tw_unit_result *res);
+static trawl_status store_split_done(trawl_archive *ar, tw_split *m,
+				     int64_t source, tw_unit_result *res);
+
+/* The writer's own allocation failures (paths, SQL text, names of a text
+ * row ...) abort the unit: its transaction is rolled back, so no partial
+ * item is committed, and the run ends with TRAWL_ENOMEM. */
+static trawl_status store_oom(trawl_archive *ar, uint64_t failures, trawl_status st)
+{
+	if (tw_alloc_failures() == failures)
+		return st;
+	return tw_fail(ar, TRAWL_ENOMEM, "out of memory while storing an input");
+}
+
 trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
 			   tw_unit_result *res)
+{
+	uint64_t failures = tw_alloc_failures();
+	trawl_status st = store_unit(ar, source, u, res);
+
+	return store_oom(ar, failures, st);
+}
+
+trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
+				 int64_t source, tw_unit_result *res)
+{
+	uint64_t failures = tw_alloc_failures();
+	trawl_status st = store_split_done(ar, m, source, res);
+
+	return store_oom(ar, failures, st);
+}
+
+static trawl_status store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
+			       tw_unit_result *res)
 {
 	tw_node *r = u->root;
 	int dup = 0;
@@ -632,18 +683,17 @@ trawl_status tw_store_unit(trawl_archive *ar, int64_t source, tw_unit *u,
 		if (id < 0 || file_put(ar, u->path, u->size, u->mtime, id, 1))
 			return TRAWL_EDB;
 	}
-	res->outcome = dup ? 1 : (r->nerrs ? 2 : 0);
+	res->outcome = dup ? 1 : (node_nerrs(r) ? 2 : 0);
 	return TRAWL_OK;
 }
 
-trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
-				 int64_t source, tw_unit_result *res)
+static trawl_status store_split_done(trawl_archive *ar, tw_split *m,
+				     int64_t source, tw_unit_result *res)
 {
 	tw_node *n = m->node;
 	int extracted = 0;
 	int64_t item, blob;
 	sqlite3_stmt *s;
-	size_t i;
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = -1;
@@ -666,19 +716,17 @@ trawl_status tw_store_split_done(trawl_archive *ar, tw_split *m,
 	sqlite3_bind_int64(s, 3, item);
 	if (step_done(ar, s, "completing a split container"))
 		return TRAWL_EDB;
-	if (m->truncated_walk)
+	if (m->truncated_walk || atomic_load(&m->lost))
 		return TRAWL_OK; /* resumed by the next run */
-	for (i = 0; i < n->nerrs; i++)
-		if (error_insert(ar, item, m->path, n->errs[i].stage, n->errs[i].status,
-				 n->errs[i].message, source))
-			return TRAWL_EDB;
+	if (node_errors_put(ar, item, m->path, n, source))
+		return TRAWL_EDB;
 	if (file_put(ar, m->path, m->size, m->mtime, item, 1))
 		return TRAWL_EDB;
 	if (m->nparts == 0) {
 		/* Nothing in it (or nothing readable): the file is an input. */
-		res->outcome = extracted ? 1 : n->nerrs ? 2 : 0;
+		res->outcome = extracted ? 1 : node_nerrs(n) ? 2 : 0;
 	} else {
-		res->item_errors = n->nerrs;
+		res->item_errors = node_nerrs(n);
 	}
 	return TRAWL_OK;
 }
@@ -878,7 +926,7 @@ trawl_status tw_store_delete_family(trawl_archive *ar, int64_t root_id)
  * metadata, then the texts and shared metadata values nothing uses any
  * more, with their index entries.  Only a run that deleted something pays
  * for the scans of texts and metadata. */
-static trawl_status tw_store_gc(trawl_archive *ar)
+trawl_status tw_store_gc(trawl_archive *ar)
 {
 	trawl_status st = tw_exec(ar,
 				  "CREATE TEMP TABLE IF NOT EXISTS tw_del(blob_id INTEGER PRIMARY KEY);"
@@ -910,40 +958,30 @@ static trawl_status tw_store_gc(trawl_archive *ar)
 	return st;
 }
 
-trawl_status tw_store_after_ingest(trawl_archive *ar)
+trawl_status tw_ar_begin(trawl_archive *ar)
 {
-	trawl_status st;
-	int full = 0;
-	int64_t pending = 0;
+	return tw_exec(ar, "BEGIN IMMEDIATE");
+}
 
-	/* Conversations and people for the messages this run added (or, after
-	 * deletions, for all), in one transaction so that a kill leaves them
-	 * to the next run rather than half done (lib/thread.c, lib/people.c). */
-	st = tw_exec(ar, "BEGIN IMMEDIATE");
-	if (st)
-		return st;
-	st = tw_store_gc(ar);
-	if (!st)
-		st = tw_derive_pending(ar, &full, &pending);
-	if (!st && pending) {
-		st = tw_people_update(ar, full);
-		if (!st)
-			st = tw_thread_update(ar, full);
-	}
-	if (!st)
-		st = tw_derive_done(ar);
-	if (st) {
-		char msg[sizeof(ar->errmsg)];
+trawl_status tw_ar_commit(trawl_archive *ar)
+{
+	return tw_exec(ar, "COMMIT");
+}
 
-		snprintf(msg, sizeof(msg), "%s", ar->errmsg);
-		tw_exec(ar, "ROLLBACK");
-		return tw_fail(ar, st, "updating conversations and people: %s", msg);
-	}
-	st = tw_exec(ar, "COMMIT");
-	if (st)
-		return st;
+void tw_ar_rollback(trawl_archive *ar)
+{
+	char msg[sizeof(ar->errmsg)];
+
+	memcpy(msg, ar->errmsg, sizeof(msg));
+	tw_exec(ar, "ROLLBACK");
+	memcpy(ar->errmsg, msg, sizeof(msg));
+}
+
+trawl_status tw_store_compact(trawl_archive *ar)
+{
 	/* Give back pages freed by index merges and replaced families. */
-	st = tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
+	trawl_status st = tw_exec(ar, "PRAGMA incremental_vacuum; PRAGMA optimize;");
+
 	if (st)
 		return st;
 	/* Leave the archive as one file: copy the log into it and empty the
@@ -1040,9 +1078,15 @@ int tw_store_part_keys(sqlite3 *db, int64_t item, int format, uint64_t **keys,
 			uint64_t *p;
 
 			cap = cap ? cap * 2 : 256;
-			p = realloc(*keys, cap * sizeof(**keys));
-			if (!p)
-				break;
+			p = tw_realloc(*keys, cap * sizeof(**keys));
+			if (!p) {
+				/* Partial keys would take committed parts again. */
+				sqlite3_finalize(s);
+				free(*keys);
+				*keys = NULL;
+				*n = 0;
+				return -1;
+			}
 			*keys = p;
 		}
 		(*keys)[(*n)++] = strtoull(loc + plen, NULL, 10);

@@ -204,7 +204,7 @@ static void walk_parts(struct walk *w, GMimeObject *obj, int depth)
 		add_text(w, obj, 0);
 }
 
-static char *dup_msgid(const char *s)
+static char *dup_msgid(tw_node *node, const char *s)
 {
 	char *d, *r;
 
@@ -213,9 +213,12 @@ static char *dup_msgid(const char *s)
 	d = g_mime_utils_decode_message_id(s);
 	if (!d || !*d) {
 		g_free(d);
-		return tw_addr_normalise(s);
+		r = tw_addr_normalise(s);
+		if (!r && !tw_addr_blank(s))
+			node->oom = 1;
+		return r;
 	}
-	r = tw_utf8_clean(d, strlen(d), NULL);
+	r = tw_node_str(node, d);
 	g_free(d);
 	return r;
 }
@@ -249,7 +252,7 @@ static void add_list(tw_email *e, int role, InternetAddressList *l, int depth)
  * address from each piece.
  */
 /* Trim blanks and one pair of surrounding quotes; decode RFC 2047 words. */
-static char *clean_name(const char *s, size_t n)
+static char *clean_name(tw_email *e, const char *s, size_t n)
 {
 	char *raw, *dec;
 
@@ -266,11 +269,17 @@ static char *clean_name(const char *s, size_t n)
 	if (!n)
 		return NULL;
 	raw = tw_strndup(s, n);
-	dec = raw ? g_mime_utils_header_decode_phrase(NULL, raw) : NULL;
+	if (!raw) {
+		e->oom = 1;
+		return NULL;
+	}
+	dec = g_mime_utils_header_decode_phrase(NULL, raw);
 	free(raw);
 	if (!dec)
 		return NULL;
 	raw = tw_strdup(dec);
+	if (!raw)
+		e->oom = 1;
 	g_free(dec);
 	return raw;
 }
@@ -299,19 +308,23 @@ static size_t lenient_list(tw_email *e, int role, const char *raw)
 
 			with_at += at != NULL;
 			if (e && lt && gt) {
-				char *name = clean_name(start, (size_t)(lt - start));
+				char *name = clean_name(e, start, (size_t)(lt - start));
 				char *addr = tw_strndup(lt + 1, (size_t)(gt - lt - 1));
 
+				if (!addr)
+					e->oom = 1;
 				tw_email_addr(e, role, name, addr);
 				free(name);
 				free(addr);
 			} else if (e && at) {
 				char *addr = tw_strndup(start, len);
 
+				if (!addr)
+					e->oom = 1;
 				tw_email_addr(e, role, NULL, addr);
 				free(addr);
 			} else if (e) {
-				char *name = clean_name(start, len);
+				char *name = clean_name(e, start, len);
 
 				if (name)
 					tw_email_addr(e, role, name, NULL);
@@ -340,21 +353,21 @@ static void headers(tw_node *node, GMimeMessage *m)
 		{GMIME_ADDRESS_TYPE_SENDER, TW_SENDER, "Sender"},
 	};
 	GMimeObject *o = GMIME_OBJECT(m);
-	tw_email *e = calloc(1, sizeof(*e));
+	tw_email *e = tw_calloc(1, sizeof(*e));
 	const char *s;
 	GDateTime *dt;
 	size_t i;
 
-	if (!e)
+	if (!e) {
+		node->oom = 1;
 		return;
+	}
 	node->email = e;
-	s = g_mime_message_get_subject(m);
-	if (s)
-		e->subject = tw_utf8_clean(s, strlen(s), NULL);
+	e->subject = tw_node_str(node, g_mime_message_get_subject(m));
 	s = g_mime_message_get_message_id(m);
 	if (s && *s)
-		e->message_id = tw_utf8_clean(s, strlen(s), NULL);
-	e->in_reply_to = dup_msgid(g_mime_object_get_header(o, "In-Reply-To"));
+		e->message_id = tw_node_str(node, s);
+	e->in_reply_to = dup_msgid(node, g_mime_object_get_header(o, "In-Reply-To"));
 	s = g_mime_object_get_header(o, "References");
 	if (s) {
 		GMimeReferences *refs = g_mime_references_parse(NULL, s);
@@ -371,14 +384,15 @@ static void headers(tw_node *node, GMimeMessage *m)
 		}
 		if (refs)
 			g_mime_references_free(refs);
-		if (b.len)
-			e->references = tw_utf8_clean(b.data, b.len, NULL);
+		if (tw_buf_failed(&b))
+			node->oom = 1;
+		else if (b.len)
+			e->references = tw_node_str(node, b.data);
 		tw_buf_release(&b);
 	}
 	s = g_mime_object_get_header(o, "Date");
 	dt = g_mime_message_get_date(m);
-	if (s)
-		e->date_raw = tw_utf8_clean(s, strlen(s), NULL);
+	e->date_raw = tw_node_str(node, s);
 	if (!s) {
 		e->date_status = TW_DATE_MISSING;
 	} else if (!dt) {

@@ -52,6 +52,9 @@ struct tw_extract_ctx {
 	int located;
 	int root_depth;
 	uint64_t total_inflated;
+	/* Allocation failures (tw_alloc_failures()) already put down to an
+	 * item: each failure marks the innermost item being extracted. */
+	uint64_t failures_seen;
 };
 
 void trawl_limits_default(trawl_limits *lim)
@@ -178,6 +181,7 @@ static void global_init(void)
 	(void)gsf_infile_msole_get_type();
 	(void)gsf_outfile_msole_get_type();
 	xmlInitParser();
+	tw_media_global_init();
 }
 
 void tw_extract_global_init(void)
@@ -248,90 +252,6 @@ const char *tw_detect_mime(const unsigned char *data, size_t len,
 	return r ? r : "application/octet-stream";
 }
 
-char *tw_ext_of(const char *name)
-{
-	const char *slash, *dot;
-	char *e;
-
-	if (!name)
-		return NULL;
-	slash = strrchr(name, '/');
-	if (slash)
-		name = slash + 1;
-	dot = strrchr(name, '.');
-	if (!dot || dot == name || !dot[1] || strlen(dot + 1) > 12)
-		return NULL;
-	e = tw_strdup(dot + 1);
-	tw_ascii_lower(e);
-	return e;
-}
-
-struct family_rule {
-	const char *prefix; /* MIME type prefix */
-	const char *family;
-};
-
-static const struct family_rule mime_families[] = {
-	{"message/rfc822", "email"},
-	{"application/vnd.ms-outlook", "email"},
-	{"application/mbox", "mbox"},
-	{"application/pdf", "pdf"},
-	{"application/vnd.openxmlformats-officedocument.wordprocessingml", "word"},
-	{"application/vnd.openxmlformats-officedocument.spreadsheetml", "spreadsheet"},
-	{"application/vnd.openxmlformats-officedocument.presentationml", "presentation"},
-	{"application/msword", "word"},
-	{"application/vnd.ms-word", "word"},
-	{"application/vnd.ms-excel", "spreadsheet"},
-	{"application/vnd.ms-powerpoint", "presentation"},
-	{"application/vnd.oasis.opendocument.text", "word"},
-	{"application/vnd.oasis.opendocument.spreadsheet", "spreadsheet"},
-	{"application/vnd.oasis.opendocument.presentation", "presentation"},
-	{"application/rtf", "word"},
-	{"text/rtf", "word"},
-	{"text/html", "html"},
-	{"application/xhtml", "html"},
-	{"text/csv", "spreadsheet"},
-	{"application/zip", "archive"},
-	{"application/x-tar", "archive"},
-	{"application/gzip", "archive"},
-	{"application/x-gzip", "archive"},
-	{"application/x-bzip2", "archive"},
-	{"application/x-xz", "archive"},
-	{"application/zstd", "archive"},
-	{"application/x-7z", "archive"},
-	{"application/x-rar", "archive"},
-	{"application/vnd.rar", "archive"},
-	{"application/vnd.ms-tnef", "email"},
-	{"application/x-ms-tnef", "email"},
-	{"image/", "image"},
-	{"audio/", "audio"},
-	{"video/", "video"},
-	{"text/xml", "xml"},
-	{"application/xml", "xml"},
-	{"text/", "text"},
-	{"application/x-empty", "empty"},
-};
-
-const char *tw_family(const char *mime, const char *ext)
-{
-	size_t i;
-
-	if (mime) {
-		for (i = 0; i < TW_ARRAY_LEN(mime_families); i++) {
-			const char *p = mime_families[i].prefix;
-
-			if (strncmp(mime, p, strlen(p)) == 0)
-				return mime_families[i].family;
-		}
-	}
-	if (ext) {
-		if (!strcmp(ext, "pst") || !strcmp(ext, "ost") || !strcmp(ext, "msg") ||
-		    !strcmp(ext, "eml"))
-			return "email";
-	}
-	return "other";
-}
-
 /* ---------------------------------------------------------------- dispatch */
 
 static const tw_extractor *choose(const char *mime, const char *ext,
@@ -345,29 +265,12 @@ static const tw_extractor *choose(const char *mime, const char *ext,
 	return NULL;
 }
 
-const char *tw_ext_family(const char *ext)
+/* Set n->ext from the name; a lost extension is recorded. */
+static void node_ext(tw_node *n)
 {
-	static const struct {
-		const char *ext, *family;
-	} map[] = {
-		{"pdf", "pdf"},           {"doc", "word"},          {"docx", "word"},
-		{"odt", "word"},          {"rtf", "word"},          {"xls", "spreadsheet"},
-		{"xlsx", "spreadsheet"},  {"ods", "spreadsheet"},   {"csv", "spreadsheet"},
-		{"ppt", "presentation"},  {"pptx", "presentation"}, {"odp", "presentation"},
-		{"zip", "archive"},       {"7z", "archive"},        {"rar", "archive"},
-		{"tar", "archive"},       {"tgz", "archive"},       {"eml", "email"},
-		{"msg", "email"},         {"html", "html"},         {"htm", "html"},
-		{"jpg", "image"},         {"jpeg", "image"},        {"png", "image"},
-		{"gif", "image"},         {"tif", "image"},         {"tiff", "image"},
-		{"bmp", "image"},         {"mp3", "audio"},         {"wav", "audio"},
-		{"mp4", "video"},         {"mov", "video"},         {"avi", "video"},
-	};
-	size_t i;
-
-	for (i = 0; ext && i < TW_ARRAY_LEN(map); i++)
-		if (!strcmp(ext, map[i].ext))
-			return map[i].family;
-	return NULL;
+	n->ext = tw_ext_of(n->name);
+	if (!n->ext && tw_ext_start(n->name))
+		n->oom = 1;
 }
 
 /* Detect, then run the extractor, on a node whose digest is set. */
@@ -378,14 +281,20 @@ static void extract_node(tw_extract_ctx *cx, tw_node *n,
 	const tw_extractor *x;
 	trawl_status st;
 	size_t errs_before;
+	uint64_t fail_base, seen_base;
 
 	n->size = (int64_t)len;
 	n->text.max = cx->lim.max_text_bytes;
 	if (!n->ext)
-		n->ext = tw_ext_of(n->name);
+		node_ext(n);
 	mime = tw_detect_mime(data, len, n->name);
 	free(n->mime);
 	n->mime = tw_strdup(mime);
+	if (!n->mime) {
+		/* Without its type nothing can be said of the content. */
+		n->oom = 1;
+		return;
+	}
 	n->type = tw_family(n->mime, n->ext);
 	if (len == 0) {
 		if (!tw_cx_locating(cx))
@@ -402,7 +311,14 @@ static void extract_node(tw_extract_ctx *cx, tw_node *n,
 	if (x->type)
 		n->type = x->type;
 	errs_before = n->nerrs;
+	fail_base = tw_alloc_failures();
+	seen_base = cx->failures_seen;
 	st = x->extract(cx, n, data, len);
+	/* Failures in this extraction not put down to a child: whatever code
+	 * path swallowed them, this item may be missing something. */
+	if (tw_alloc_failures() - fail_base > cx->failures_seen - seen_base)
+		n->oom = 1;
+	cx->failures_seen = seen_base + (tw_alloc_failures() - fail_base);
 	if (cx->time_up && !tw_cx_locating(cx)) {
 		tw_node_error(n, TRAWL_ELIMIT, "limit",
 			      "extraction stopped after %u s (max_seconds)",
@@ -421,6 +337,8 @@ static void mark_known(tw_node *n, const unsigned char *head, size_t len)
 	n->known = 1;
 	free(n->mime);
 	n->mime = tw_strdup(tw_detect_mime(head, len, n->name));
+	if (!n->mime)
+		n->oom = 1;
 	n->type = tw_family(n->mime, n->ext);
 }
 
@@ -449,9 +367,15 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 			return NULL;
 	}
 	c = tw_node_new(kind, name && *name ? name : NULL, parent->depth + 1);
-	if (!c)
+	if (!c) {
+		/* The child is lost; its parent says so.  Later children may
+		 * still be made. */
+		parent->oom = 1;
 		return NULL;
+	}
 	c->locator = tw_strdup(locator);
+	if (locator && !c->locator)
+		c->oom = 1;
 	c->size = (int64_t)len;
 	if (parent->last_child)
 		parent->last_child->next = c;
@@ -472,9 +396,11 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 	}
 
 	tw_digest_mem(data, len, &c->digest);
-	c->ext = tw_ext_of(c->name);
+	node_ext(c);
 	if (c->depth > cx->lim.max_depth) {
 		c->mime = tw_strdup(tw_detect_mime(data, len, c->name));
+		if (!c->mime)
+			c->oom = 1;
 		c->type = tw_family(c->mime, c->ext);
 		tw_node_error(c, TRAWL_ELIMIT, "limit",
 			      "nesting deeper than %d (max_depth): not extracted",
@@ -492,7 +418,7 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 void tw_extract(tw_node *root, const unsigned char *data, size_t len,
 		const tw_extract_args *args)
 {
-	tw_extract_ctx *cx = calloc(1, sizeof(*cx));
+	tw_extract_ctx *cx = tw_calloc(1, sizeof(*cx));
 
 	if (!cx) {
 		tw_node_error(root, TRAWL_ENOMEM, "extract", "out of memory");
@@ -517,7 +443,7 @@ void tw_extract(tw_node *root, const unsigned char *data, size_t len,
 	root->size = (int64_t)len;
 	tw_digest_mem(data, len, &root->digest);
 	if (cx->known && cx->known(&root->digest, cx->known_ud)) {
-		root->ext = tw_ext_of(root->name);
+		node_ext(root);
 		mark_known(root, data, len);
 		free(cx);
 		return;
@@ -574,6 +500,11 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 		return;
 	}
 	h = tw_hasher_new();
+	if (!h) {
+		fclose(f);
+		root->oom = 1;
+		return;
+	}
 	for (;;) {
 		static __thread unsigned char chunk[1 << 16];
 		size_t r = fread(chunk, 1, sizeof(chunk), f);
@@ -597,12 +528,12 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 	fclose(f);
 	tw_hasher_final(h, &root->digest);
 	root->size = (int64_t)size;
-	root->ext = tw_ext_of(root->name);
+	node_ext(root);
 	if (args->known && args->known(&root->digest, args->known_ud)) {
 		mark_known(root, head, hn);
 		return;
 	}
-	cx = calloc(1, sizeof(*cx));
+	cx = tw_calloc(1, sizeof(*cx));
 	if (!cx) {
 		tw_node_error(root, TRAWL_ENOMEM, "extract", "out of memory");
 		return;
@@ -615,15 +546,24 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 	cx->root_depth = root->depth;
 	root->text.max = cx->lim.max_text_bytes;
 	root->mime = tw_strdup(tw_detect_mime(head, hn, root->name));
+	if (!root->mime) {
+		root->oom = 1;
+		free(cx);
+		return;
+	}
 	root->type = tw_family(root->mime, root->ext);
 	x = choose(root->mime, root->ext, head, hn);
 	if (x && x->extract_file) {
 		trawl_status st;
 		size_t before = root->nerrs;
 
+		uint64_t fail_base = tw_alloc_failures();
+
 		if (x->type)
 			root->type = x->type;
 		st = x->extract_file(cx, root, path, size);
+		if (tw_alloc_failures() - fail_base > cx->failures_seen)
+			root->oom = 1;
 		if (cx->time_up)
 			tw_node_error(root, TRAWL_ELIMIT, "limit",
 				      "extraction stopped after %u s (max_seconds)",
@@ -633,7 +573,7 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 				      x->name, trawl_status_str(st));
 	} else if (x && size <= cx->lim.max_item_bytes) {
 		/* Small enough after all: read it and extract as usual. */
-		unsigned char *data = malloc(size ? size : 1);
+		unsigned char *data = tw_malloc(size ? size : 1);
 		FILE *g = data ? fopen(path, "rb") : NULL;
 
 		if (g && fread(data, 1, size, g) == size)

@@ -76,14 +76,6 @@ int tw_cx_locating(const tw_extract_ctx *cx);
 /* Detect the MIME type of content.  Returns a static or per-thread string. */
 const char *tw_detect_mime(const unsigned char *data, size_t len,
 			   const char *name);
-/* Family for a MIME type / extension: "pdf", "word", ... (static). */
-const char *tw_family(const char *mime, const char *ext);
-/* The family a file name's extension promises ("pdf" for "pdf", "word"
- * for "docx" ...), or NULL for extensions that promise nothing. */
-const char *tw_ext_family(const char *ext);
-/* Lowercased extension of a file name without the dot, or NULL. */
-char *tw_ext_of(const char *name);
-
 /* Convert `len` bytes in `charset` (NULL: detect with uchardet) to UTF-8 and
  * append them to the node's text. */
 void tw_text_convert(tw_node *n, const char *data, size_t len,
@@ -151,6 +143,16 @@ extern const tw_extractor tw_extractor_tnef;
 extern const tw_extractor tw_extractor_container;
 extern const tw_extractor tw_extractor_pst;
 extern const tw_extractor tw_extractor_xml;
+extern const tw_extractor tw_extractor_image;
+extern const tw_extractor tw_extractor_media;
+
+/* libavformat's process-wide setup (lib/extract/media.c): its logging off. */
+void tw_media_global_init(void);
+/* The width and height an image's header declares (JPEG, PNG, GIF, BMP,
+ * WebP, TIFF's first page), without decoding it (lib/extract/image.c).
+ * Returns 0, or -1 when the format is not one of these or the header is
+ * unreadable. */
+int tw_image_size(const unsigned char *data, size_t len, uint64_t *w, uint64_t *h);
 
 /* A PST or OST store on disk read message by message (lib/extract/pst.c):
  * the walker takes each top-level item's records, an extractor thread
@@ -179,6 +181,51 @@ char *tw_pst_message(const unsigned char *recs, size_t len, const trawl_limits *
 		     size_t *out_len);
 /* Non-zero when data starts like a PST or OST store. */
 int tw_looks_like_pst(const unsigned char *data, size_t len);
+
+/* ---------------------------------------------------------------- OCR */
+
+/* Text from images with Tesseract (lib/extract/ocr.c).  Not run during an
+ * ingest: OCR is a deferred stage over stored items. */
+typedef struct tw_ocr_opts {
+	const char *langs;     /* Tesseract languages, "eng+fra" (NULL: "eng") */
+	uint64_t max_pixels;   /* per page; larger pages are refused (0: 40 Mpx) */
+	int max_ms;            /* recognition time per page (0: no deadline) */
+	int max_pages;         /* pages of a TIFF read (0: 1000) */
+	int osd;               /* detect sideways and upside-down pages, turn them */
+	int (*cancel)(void *ud); /* polled during recognition: non-zero stops */
+	void *cancel_ud;
+} tw_ocr_opts;
+
+typedef struct tw_ocr_result {
+	char *text;            /* UTF-8, pages separated by newlines (owned) */
+	size_t len;
+	int truncated;         /* text cut at 8 MiB */
+	int confidence;        /* Tesseract's mean word confidence, 0-100 */
+	int pages;             /* pages recognised */
+	int pages_failed;      /* pages refused (limits) or undecodable */
+	int rotated;           /* pages turned upright before recognition */
+	int timed_out;         /* a page hit max_ms: its text is partial */
+	int conf_sum;
+	char error[256];       /* the last problem, "" when none */
+} tw_ocr_result;
+
+struct Pix;
+/* OCR every page of an image (JPEG, PNG, TIFF incl. multi-page and G4,
+ * BMP, GIF, WebP, PNM ... whatever leptonica decodes).  Fills *r (release
+ * with tw_ocr_result_release, also after an error: partial text is kept).
+ * Returns TRAWL_OK; TRAWL_EUNSUPPORTED when the language data is missing
+ * or the format unknown; TRAWL_ELIMIT when a page is over max_pixels, too
+ * many pages, or cancelled; TRAWL_ECORRUPT when a page cannot be decoded.
+ * Uses (and keeps) this thread's Tesseract handles. */
+trawl_status tw_ocr_image(const unsigned char *data, size_t len, const tw_ocr_opts *o,
+			  tw_ocr_result *r);
+/* The same for one page already decoded (the caller keeps pix; its
+ * resolution is set to 300 dpi when it has none). */
+trawl_status tw_ocr_pix(struct Pix *pix, const tw_ocr_opts *o, tw_ocr_result *r);
+void tw_ocr_result_release(tw_ocr_result *r);
+/* Free this thread's Tesseract handles now (they are also freed when the
+ * thread exits; the main thread should call this before exiting). */
+void tw_ocr_thread_release(void);
 
 /* The table the framework dispatches on, in order of preference. */
 extern const tw_extractor *const tw_extractors[];

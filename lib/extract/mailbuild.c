@@ -605,7 +605,7 @@ unsigned char *tw_lzfu_decompress(const unsigned char *in, size_t n, size_t max,
 	if (type == 0x414c454du) { /* "MELA": stored */
 		if (raw > n - 16)
 			raw = n - 16;
-		out = malloc(raw + 1);
+		out = tw_malloc(raw + 1);
 		if (!out)
 			return NULL;
 		memcpy(out, in + 16, raw);
@@ -615,7 +615,7 @@ unsigned char *tw_lzfu_decompress(const unsigned char *in, size_t n, size_t max,
 	}
 	if (type != 0x75465a4cu) /* "LZFu" */
 		return NULL;
-	out = malloc(raw + 1);
+	out = tw_malloc(raw + 1);
 	if (!out)
 		return NULL;
 	memcpy(dict, lzfu_prebuf, sizeof(lzfu_prebuf) - 1);

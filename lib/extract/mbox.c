@@ -12,6 +12,7 @@
  * message in memory at a time), raw retrieval (seek to a message's offset)
  * and the extractor for mbox content found inside containers.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ int tw_mbox_is_separator(const char *line, size_t len)
 
 tw_mbox *tw_mbox_open_file(FILE *f, uint64_t offset, int hash)
 {
-	tw_mbox *mb = calloc(1, sizeof(*mb));
+	tw_mbox *mb = tw_calloc(1, sizeof(*mb));
 
 	if (!mb)
 		return NULL;
@@ -63,7 +64,7 @@ tw_mbox *tw_mbox_open_file(FILE *f, uint64_t offset, int hash)
 
 tw_mbox *tw_mbox_open_mem(const unsigned char *d, size_t n)
 {
-	tw_mbox *mb = calloc(1, sizeof(*mb));
+	tw_mbox *mb = tw_calloc(1, sizeof(*mb));
 
 	if (!mb)
 		return NULL;
@@ -79,9 +80,15 @@ static ssize_t read_line(tw_mbox *mb)
 	ssize_t n;
 
 	if (mb->f) {
+		errno = 0;
 		n = getline(&mb->line, &mb->linecap, mb->f);
-		if (n < 0)
+		if (n < 0) {
+			/* Not the end: the line did not fit in memory, and
+			 * what follows is lost. */
+			if (errno == ENOMEM)
+				tw_alloc_note_failure();
 			return -1;
+		}
 	} else {
 		const unsigned char *s = mb->mem + mb->mempos, *nl;
 		size_t left = mb->memlen - mb->mempos;
@@ -91,7 +98,7 @@ static ssize_t read_line(tw_mbox *mb)
 		nl = memchr(s, '\n', left);
 		n = nl ? (ssize_t)(nl - s + 1) : (ssize_t)left;
 		if ((size_t)n + 1 > mb->linecap) {
-			char *l = realloc(mb->line, (size_t)n + 1);
+			char *l = tw_realloc(mb->line, (size_t)n + 1);
 
 			if (!l)
 				return -1;

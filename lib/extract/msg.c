@@ -172,7 +172,7 @@ static unsigned char *read_stream(struct msgx *x, GsfInfile *dir, const char *na
 		n = x->max;
 		x->truncated = 1;
 	}
-	buf = malloc(n + 2);
+	buf = tw_malloc(n + 2);
 	if (!buf) {
 		g_object_unref(s);
 		return NULL;
@@ -291,7 +291,7 @@ static char *keep(struct built *b, char *s)
 static void keep_att(struct built *b, char *s, unsigned char *d)
 {
 	if (s) {
-		char **p = realloc(b->att_strs, (b->natt_strs + 1) * sizeof(*p));
+		char **p = tw_realloc(b->att_strs, (b->natt_strs + 1) * sizeof(*p));
 
 		if (p) {
 			b->att_strs = p;
@@ -299,7 +299,7 @@ static void keep_att(struct built *b, char *s, unsigned char *d)
 		}
 	}
 	if (d) {
-		unsigned char **p = realloc(b->att_data, (b->natt_data + 1) * sizeof(*p));
+		unsigned char **p = tw_realloc(b->att_data, (b->natt_data + 1) * sizeof(*p));
 
 		if (p) {
 			b->att_data = p;
@@ -376,7 +376,7 @@ static void add_recipients(struct msgx *x, GsfInfile *root, struct built *b,
 		g_object_unref(in);
 		if (!rname && !addr)
 			continue;
-		r = realloc(b->rcpts, (b->nrcpts + 1) * sizeof(*r));
+		r = tw_realloc(b->rcpts, (b->nrcpts + 1) * sizeof(*r));
 		if (!r) {
 			free(rname);
 			free(addr);
@@ -480,7 +480,7 @@ static unsigned char *storage_to_ole(struct msgx *x, GsfInfile *dir, size_t *len
 		gsf_off_t n = gsf_output_size(mem);
 		const guint8 *bytes = gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem));
 
-		if (bytes && n > 0 && (r = malloc((size_t)n))) {
+		if (bytes && n > 0 && (r = tw_malloc((size_t)n))) {
 			memcpy(r, bytes, (size_t)n);
 			*len = (size_t)n;
 		}
@@ -552,7 +552,7 @@ static void add_attachments(struct msgx *x, GsfInfile *root, struct built *b,
 			char *mime = prop_string(x, dir, 0x370E, cs8);
 			char *cid = prop_string(x, dir, 0x3712, cs8);
 
-			a = realloc(b->atts, (b->natts + 1) * sizeof(*a));
+			a = tw_realloc(b->atts, (b->natts + 1) * sizeof(*a));
 			if (a) {
 				b->atts = a;
 				att.name = fname;
@@ -707,7 +707,7 @@ static char *build_message(struct msgx *x, GsfInfile *dir, size_t hdr, int depth
 			free(raw);
 		}
 		if (rtf && rtf_len) {
-			tw_mail_att *a = realloc(b.atts, (b.natts + 1) * sizeof(*a));
+			tw_mail_att *a = tw_realloc(b.atts, (b.natts + 1) * sizeof(*a));
 
 			if (a) {
 				b.atts = a;

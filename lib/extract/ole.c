@@ -164,7 +164,7 @@ unsigned char *tw_ole_read_input(GsfInput *s, size_t cap, size_t *outlen,
 	want = (uint64_t)size > cap ? cap : (size_t)size;
 	if ((uint64_t)size > cap && damaged)
 		*damaged = 1;
-	buf = malloc(want + 1);
+	buf = tw_malloc(want + 1);
 	if (!buf)
 		return NULL;
 	while (got < want) {

@@ -89,7 +89,7 @@ static void *mem_malloc(void *ud, size_t n)
 		m->refused = 1;
 		return NULL;
 	}
-	p = malloc(n + HDR);
+	p = tw_malloc(n + HDR);
 	if (!p)
 		return NULL;
 	memcpy(p, &n, sizeof(n));
@@ -129,7 +129,7 @@ static void *mem_realloc(void *ud, void *ptr, size_t n)
 		m->refused = 1;
 		return NULL;
 	}
-	q = realloc(p, n + HDR);
+	q = tw_realloc(p, n + HDR);
 	if (!q)
 		return NULL;
 	m->used = m->used - o + n;

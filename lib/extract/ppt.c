@@ -76,7 +76,7 @@ static void ppt_object(tw_ole_objs *ob, const unsigned char *p, size_t n,
 		ob->stop = 1;
 		return;
 	}
-	d = malloc(dl);
+	d = tw_malloc(dl);
 	if (!d)
 		return;
 	dl = inflate_some(p + 4, n - 4, d, dl);
@@ -122,7 +122,7 @@ static int seen_add(struct seen *s, uint16_t type, const unsigned char *p, size_
 
 		if (cap > (1u << 22))
 			return 1; /* too many to remember: keep everything */
-		nh = calloc(cap, sizeof(*nh));
+		nh = tw_calloc(cap, sizeof(*nh));
 		if (!nh)
 			return 1;
 		for (k = 0; k < s->cap; k++) {

@@ -139,7 +139,7 @@ static void item_free(struct item *it)
 
 static struct item *item_new(struct item *up)
 {
-	struct item *it = calloc(1, sizeof(*it));
+	struct item *it = tw_calloc(1, sizeof(*it));
 
 	if (!it)
 		return NULL;
@@ -160,7 +160,7 @@ static void item_att(struct rx *r, struct item *it, char *name, char *mime, char
 			      name ? name : "(unnamed)");
 		goto drop;
 	}
-	a = realloc(it->atts, (it->natts + 1) * sizeof(*a));
+	a = tw_realloc(it->atts, (it->natts + 1) * sizeof(*a));
 	if (!a)
 		goto drop;
 	it->atts = a;
@@ -231,7 +231,7 @@ static char *item_build(struct rx *r, struct item *it, size_t *len)
 		m.extra = extra;
 		m.nextra = 1;
 	}
-	atts = calloc(it->natts + 1, sizeof(*atts));
+	atts = tw_calloc(it->natts + 1, sizeof(*atts));
 	if (!atts) {
 		free(body);
 		return NULL;
@@ -439,7 +439,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		name = conv(fp[0], fl[0], it->charset);
 		mime = conv(fp[1], fl[1], it->charset);
 		cid = fl[2] ? tw_utf8_clean((const char *)fp[2], fl[2], NULL) : NULL;
-		data = malloc(n - pos + 1);
+		data = tw_malloc(n - pos + 1);
 		if (data)
 			memcpy(data, p + pos, n - pos);
 		item_att(r, it, name, mime, cid, data, data ? n - pos : 0, 0);
@@ -487,7 +487,7 @@ static int handle(struct rx *r, int tag, const unsigned char *p, size_t n)
 		if (!it)
 			return -1;
 		free(it->rtf);
-		it->rtf = malloc(n ? n : 1);
+		it->rtf = tw_malloc(n ? n : 1);
 		if (it->rtf)
 			memcpy(it->rtf, p, n);
 		it->rtf_len = it->rtf ? n : 0;
@@ -581,7 +581,7 @@ static int next_record(struct rx *r, int *tag, unsigned char **p, uint32_t *n)
 			      "a PST item record of %u bytes is too large", *n);
 		return 0;
 	}
-	*p = malloc((size_t)*n + 1);
+	*p = tw_malloc((size_t)*n + 1);
 	if (!*p) {
 		r->stop = 1;
 		tw_node_error(r->node, TRAWL_ENOMEM, "extract", "out of memory");
@@ -822,7 +822,7 @@ static int split_record(struct rx *r, int tag, const unsigned char *p, uint32_t 
 tw_pst_split *tw_pst_split_open(const char *path, const trawl_limits *lim,
 				const volatile int *cancel, tw_node *node)
 {
-	tw_pst_split *s = calloc(1, sizeof(*s));
+	tw_pst_split *s = tw_calloc(1, sizeof(*s));
 	struct stat sb;
 
 	if (!s)

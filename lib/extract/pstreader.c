@@ -453,7 +453,7 @@ pid_t tw_pst_reader_spawn(int wfd, const char *path, uint64_t cpu_seconds,
 
 	while (environ && environ[n])
 		n++;
-	env = calloc(n + 3, sizeof(*env));
+	env = tw_calloc(n + 3, sizeof(*env));
 	pvar = tw_asprintf("%s=%s", READER_ENV, path);
 	if (!env || !pvar) {
 		free(env);

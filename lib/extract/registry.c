@@ -19,6 +19,8 @@ const tw_extractor *const tw_extractors[] = {
 	&tw_extractor_legacy,
 	&tw_extractor_rtf,
 	&tw_extractor_container,
+	&tw_extractor_image,
+	&tw_extractor_media,
 	&tw_extractor_html,
 	&tw_extractor_xml,
 	&tw_extractor_text,

@@ -153,7 +153,7 @@ static struct font *font_find(struct rtf *r, int num, int add)
 	if (!r->fonts) {
 		if (!add)
 			return NULL;
-		r->fonts = calloc(RTF_FONT_HASH, sizeof(*r->fonts));
+		r->fonts = tw_calloc(RTF_FONT_HASH, sizeof(*r->fonts));
 		if (!r->fonts)
 			return NULL;
 		for (i = 0; i < RTF_FONT_HASH; i++)
@@ -826,7 +826,7 @@ static void object_done(struct rtf *r)
 				      RTF_MAX_OBJECTS);
 		return;
 	}
-	bin = malloc(r->objdata.len / 2 + 1);
+	bin = tw_malloc(r->objdata.len / 2 + 1);
 	if (!bin)
 		return;
 	for (i = 0; i < r->objdata.len; i++) {
@@ -1096,13 +1096,13 @@ static int rtf_accepts(const char *mime, const char *ext,
 static trawl_status rtf_extract(tw_extract_ctx *cx, tw_node *node,
 				const unsigned char *data, size_t len)
 {
-	struct rtf *r = calloc(1, sizeof(*r));
+	struct rtf *r = tw_calloc(1, sizeof(*r));
 	size_t max = tw_cx_limits(cx)->max_text_bytes;
 	int i;
 
 	if (!r)
 		return TRAWL_ENOMEM;
-	r->stack = malloc(sizeof(*r->stack) * RTF_MAX_DEPTH);
+	r->stack = tw_malloc(sizeof(*r->stack) * RTF_MAX_DEPTH);
 	if (!r->stack) {
 		free(r);
 		return TRAWL_ENOMEM;

@@ -38,7 +38,7 @@ static char *convert(const char *in, size_t n, const char *charset, size_t *outl
 		return NULL;
 	}
 	cap = n * 4 + 16;
-	out = malloc(cap);
+	out = tw_malloc(cap);
 	if (!out) {
 		iconv_close(cd);
 		return NULL;

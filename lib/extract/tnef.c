@@ -180,7 +180,7 @@ static int parse_props(const unsigned char *d, size_t n, struct props *out)
 			if (k == 0 && !named && out->n < MAX_PROPS) {
 				if (out->n == out->cap) {
 					size_t cap = out->cap ? out->cap * 2 : 32;
-					struct prop *p = realloc(out->v, cap * sizeof(*p));
+					struct prop *p = tw_realloc(out->v, cap * sizeof(*p));
 
 					if (!p)
 						return -1;
@@ -264,7 +264,7 @@ static struct attach *new_attach(struct tnef *t)
 {
 	if (t->natt == t->att_cap) {
 		size_t cap = t->att_cap ? t->att_cap * 2 : 8;
-		struct attach *a = realloc(t->att, cap * sizeof(*a));
+		struct attach *a = tw_realloc(t->att, cap * sizeof(*a));
 
 		if (!a)
 			return NULL;

@@ -214,8 +214,8 @@ static void xls_read_sst(struct xls *x, size_t pos, const unsigned char *rec,
 		count = (uint32_t)(x->len / 3 + 1);
 	if (count > MAX_SST_STRINGS)
 		count = MAX_SST_STRINGS;
-	x->sst_off = calloc(count ? count : 1, sizeof(*x->sst_off));
-	x->sst_len = calloc(count ? count : 1, sizeof(*x->sst_len));
+	x->sst_off = tw_calloc(count ? count : 1, sizeof(*x->sst_off));
+	x->sst_len = tw_calloc(count ? count : 1, sizeof(*x->sst_len));
 	if (!x->sst_off || !x->sst_len)
 		return;
 	for (i = 0; i < count; i++) {
@@ -313,7 +313,7 @@ static struct cell *xls_cell(struct xls *x, uint32_t row, uint16_t col)
 	}
 	if (x->ncells == x->cells_cap) {
 		size_t cap = x->cells_cap ? x->cells_cap * 2 : 256;
-		struct cell *n = realloc(x->cells, cap * sizeof(*n));
+		struct cell *n = tw_realloc(x->cells, cap * sizeof(*n));
 
 		if (!n)
 			return NULL;
@@ -415,7 +415,7 @@ static void xls_xf(struct xls *x, const unsigned char *p, size_t n)
 	if (n < 4 || x->nxf >= 65536)
 		return;
 	if (!x->xf_date) {
-		x->xf_date = calloc(65536, 1);
+		x->xf_date = tw_calloc(65536, 1);
 		if (!x->xf_date)
 			return;
 	}
@@ -599,7 +599,7 @@ static void xls_boundsheet(struct xls *x, const unsigned char *p, size_t n)
 		return;
 	if (x->nsheets == x->sheets_cap) {
 		size_t cap = x->sheets_cap ? x->sheets_cap * 2 : 16;
-		struct sheet *ns = realloc(x->sheets, cap * sizeof(*ns));
+		struct sheet *ns = tw_realloc(x->sheets, cap * sizeof(*ns));
 
 		if (!ns)
 			return;

@@ -46,7 +46,7 @@ typedef struct queue {
 static int queue_init(queue *q, size_t cap, size_t max_bytes)
 {
 	memset(q, 0, sizeof(*q));
-	q->items = calloc(cap, sizeof(void *));
+	q->items = tw_calloc(cap, sizeof(void *));
 	if (!q->items)
 		return -1;
 	q->cap = cap;
@@ -158,7 +158,7 @@ static int claimed_add(claimed *c, const unsigned char *sha)
 	pthread_mutex_lock(&c->mu);
 	if ((c->len + 1) * 2 > c->cap && c->len < CLAIMED_MAX) {
 		size_t ncap = c->cap ? c->cap * 2 : 1 << 14, k;
-		unsigned char(*nk)[16] = calloc(ncap, 16);
+		unsigned char(*nk)[16] = tw_calloc(ncap, 16);
 
 		if (!nk) {
 			pthread_mutex_unlock(&c->mu);
@@ -213,6 +213,10 @@ typedef struct run {
 	_Atomic uint64_t total, total_bytes;
 	_Atomic int count_done;
 	_Atomic int workers_left;
+	/* An input was lost for lack of memory before reaching the writer
+	 * (walker or worker): the run ends with TRAWL_ENOMEM, and the input,
+	 * not recorded as done, is taken again by the next run. */
+	_Atomic int oom;
 } run;
 
 typedef struct worker {
@@ -302,7 +306,7 @@ static unsigned char *read_whole(const char *path, size_t size, size_t *len,
 		snprintf(msg, msglen, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	d = malloc(size ? size : 1);
+	d = tw_malloc(size ? size : 1);
 	if (!d) {
 		fclose(f);
 		*st = TRAWL_ENOMEM;
@@ -325,7 +329,7 @@ static unsigned char *read_whole(const char *path, size_t size, size_t *len,
 static tw_unit *process(worker *w, tw_task *t)
 {
 	run *r = w->r;
-	tw_unit *u = calloc(1, sizeof(*u));
+	tw_unit *u = tw_calloc(1, sizeof(*u));
 	tw_extract_args args;
 	tw_node *root = NULL;
 	char idx[32];
@@ -339,6 +343,11 @@ static tw_unit *process(worker *w, tw_task *t)
 	args.cancel = &r->cancel;
 	u->path = t->path;
 	t->path = NULL;
+	if (!u->path && t->kind != TW_TASK_SPLIT_END) {
+		/* The walker could not copy it (and says so to the run). */
+		free(u);
+		return NULL;
+	}
 	u->size = t->size;
 	u->mtime = t->mtime;
 	u->old_root = t->old_root;
@@ -361,6 +370,12 @@ static tw_unit *process(worker *w, tw_task *t)
 			break;
 		root->locator = tw_asprintf("%s%llu", tw_split_prefix(t->split->format),
 					    (unsigned long long)t->key);
+		if (!root->locator) {
+			/* Without it the part could not be resumed: lost. */
+			tw_node_free(root);
+			root = NULL;
+			break;
+		}
 		if (t->split->format == TW_SPLIT_PST) {
 			size_t blen = 0;
 			char *msg = tw_pst_message(t->data, t->len, &r->limits, &blen);
@@ -464,6 +479,12 @@ static void *worker_main(void *p)
 		if (!t)
 			continue;
 		u = r->cancel ? NULL : process(w, t);
+		if (!u && !r->cancel) {
+			atomic_store(&r->oom, 1);
+			/* Its container must not be recorded as complete. */
+			if (t->split)
+				atomic_store(&t->split->lost, 1);
+		}
 		if (!u)
 			split_drop(t->split);
 		tw_task_free(t);
@@ -514,8 +535,13 @@ static void *walker_main(void *p)
 		/* On a new archive there is nothing to resume: skip the look-ups. */
 		if (sqlite3_prepare_v2(w.db, "SELECT 1 FROM files LIMIT 1", -1, &s, NULL) == SQLITE_OK)
 			w.fresh = sqlite3_step(s) != SQLITE_ROW;
+		uint64_t failures = tw_alloc_failures();
+
 		sqlite3_finalize(s);
 		tw_walk(&w);
+		/* The walker may have skipped an input it could not describe. */
+		if (tw_alloc_failures() != failures)
+			atomic_store(&r->oom, 1);
 	}
 	sqlite3_close_v2(w.db);
 	queue_close(&r->tasks, 0);
@@ -553,6 +579,37 @@ static void tally(trawl_ingest_stats *st, const tw_unit_result *res)
 		st->errors++;
 }
 
+/* After the writer: delete what replaced families left unused, and bring
+ * conversations and people up to date with what this run added (or, after
+ * deletions, with everything), in one transaction so that a kill leaves
+ * them to the next run rather than half done; then compact. */
+static trawl_status after_ingest(trawl_archive *ar)
+{
+	uint64_t failures = tw_alloc_failures();
+	trawl_status st = tw_ar_begin(ar);
+
+	if (st)
+		return st;
+	st = tw_store_gc(ar);
+	if (!st)
+		st = tw_investigate_refresh(ar);
+	/* A name, address or reference lost on the way would leave the
+	 * derived data silently short: rolled back, done again next run. */
+	if (!st && tw_alloc_failures() != failures)
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	if (st) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", trawl_archive_errmsg(ar));
+		tw_ar_rollback(ar);
+		return tw_fail(ar, st, "updating conversations and people: %s", msg);
+	}
+	st = tw_ar_commit(ar);
+	if (st)
+		return st;
+	return tw_store_compact(ar);
+}
+
 trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			  size_t n, const trawl_ingest_opts *opts,
 			  trawl_ingest_stats *out)
@@ -584,8 +641,8 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	if (njobs > 256)
 		njobs = 256;
 	progress_ms = opts->progress_ms ? opts->progress_ms : 500;
-	r = calloc(1, sizeof(*r));
-	workers = calloc((size_t)njobs, sizeof(*workers));
+	r = tw_calloc(1, sizeof(*r));
+	workers = tw_calloc((size_t)njobs, sizeof(*workers));
 	if (!r || !workers) {
 		free(r);
 		free(workers);
@@ -612,8 +669,13 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	}
 	pthread_mutex_init(&r->claims.mu, NULL);
 	pthread_mutex_init(&r->texts.mu, NULL);
-	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES) ||
-	    queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
+	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES)) {
+		free(r);
+		free(workers);
+		return TRAWL_ENOMEM;
+	}
+	if (queue_init(&r->units, (size_t)njobs * 2 + 2, SIZE_MAX)) {
+		queue_release(&r->tasks);
 		free(r);
 		free(workers);
 		return TRAWL_ENOMEM;
@@ -626,7 +688,10 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			tw_buf_putc(&roots, '\n');
 		tw_buf_puts(&roots, paths[i]);
 	}
-	rc = tw_store_source_begin(ar, roots.data, opts->label, &source);
+	if (tw_buf_failed(&roots))
+		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	else
+		rc = tw_store_source_begin(ar, roots.data, opts->label, &source);
 	tw_buf_release(&roots);
 	if (rc)
 		goto out_nothreads;
@@ -763,10 +828,13 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	st.inputs_total = atomic_load(&r->total);
 	st.bytes_total = atomic_load(&r->total_bytes);
 	st.writer_seconds = (double)writer_ms / 1000.0;
+	if (rc == TRAWL_OK && atomic_load(&r->oom))
+		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory: some inputs were not ingested;"
+			     " run the same command again to take them");
 	if (rc == TRAWL_OK && r->cancel)
 		rc = TRAWL_ECANCELLED;
 	if (rc == TRAWL_OK || rc == TRAWL_ECANCELLED) {
-		trawl_status r2 = tw_store_after_ingest(ar);
+		trawl_status r2 = after_ingest(ar);
 
 		if (rc == TRAWL_OK)
 			rc = r2;

@@ -45,7 +45,7 @@ static int emit_error(tw_walker *w, const char *path, trawl_status st,
 static int emit_error(tw_walker *w, const char *path, trawl_status st,
 		      const char *fmt, ...)
 {
-	tw_task *t = calloc(1, sizeof(*t));
+	tw_task *t = tw_calloc(1, sizeof(*t));
 	va_list ap;
 
 	if (!t)
@@ -76,6 +76,11 @@ static int file_digest(const char *path, tw_digest *d)
 	if (!f)
 		return -1;
 	h = tw_hasher_new();
+	if (!h) {
+		fclose(f);
+		errno = ENOMEM;
+		return -1;
+	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		tw_hasher_update(h, buf, n);
 	fclose(f);
@@ -103,20 +108,28 @@ typedef struct split_walk {
 	size_t ndone;
 	uint64_t part_bytes; /* bytes of the parts, read or skipped */
 	int stop;
+	/* The END task, made first: once parts are out, the container must
+	 * reach its END (which carries the walker's reference) whatever
+	 * memory is left. */
+	tw_task *end;
 } split_walk;
 
 static int split_begin(split_walk *sw, tw_walker *w, const char *path,
 		       const struct stat *sb, const tw_file_state *fs, int format,
 		       const char *mime, const char *type)
 {
-	tw_split *m = calloc(1, sizeof(*m));
+	tw_split *m = tw_calloc(1, sizeof(*m));
 	const char *base = strrchr(path, '/');
 
 	memset(sw, 0, sizeof(*sw));
 	sw->w = w;
 	sw->m = m;
-	if (!m)
+	sw->end = tw_calloc(1, sizeof(*sw->end));
+	if (!m || !sw->end) {
+		free(m);
+		free(sw->end);
 		return -1;
+	}
 	m->format = format;
 	m->path = tw_strdup(path);
 	m->size = (int64_t)sb->st_size;
@@ -126,6 +139,7 @@ static int split_begin(split_walk *sw, tw_walker *w, const char *path,
 		tw_node_free(m->node);
 		free(m->path);
 		free(m);
+		free(sw->end);
 		return -1;
 	}
 	m->node->ext = tw_ext_of(m->node->name);
@@ -135,7 +149,16 @@ static int split_begin(split_walk *sw, tw_walker *w, const char *path,
 	if (fs->found && !fs->done && fs->size == m->size && fs->mtime == m->mtime) {
 		/* Resume a partly committed container. */
 		m->item_id = fs->item_id;
-		tw_store_part_keys(w->db, fs->item_id, format, &sw->done, &sw->ndone);
+		if (tw_store_part_keys(w->db, fs->item_id, format, &sw->done, &sw->ndone)) {
+			/* Without them committed parts would come again:
+			 * the container waits for the next run. */
+			tw_node_free(m->node);
+			free(m->path);
+			free(m);
+			free(sw->end);
+			sw->m = NULL;
+			return -1;
+		}
 		qsort(sw->done, sw->ndone, sizeof(*sw->done), cmp_u64);
 	} else if (fs->found) {
 		m->old_root = fs->item_id;
@@ -172,14 +195,11 @@ static void split_part(split_walk *sw, tw_task *t)
 /* The END task: the container's node is complete. */
 static int split_end(split_walk *sw)
 {
-	tw_task *end = calloc(1, sizeof(*end));
+	tw_task *end = sw->end;
 
 	free(sw->done);
 	sw->m->truncated_walk = sw->stop;
-	if (!end)
-		return -1;
 	end->kind = TW_TASK_SPLIT_END;
-	end->path = tw_strdup(sw->m->path);
 	end->split = sw->m;
 	/* The rest of the file, counted as read when the END is handled. */
 	if (!sw->stop && (uint64_t)sw->m->size > sw->part_bytes)
@@ -195,7 +215,7 @@ static int walk_mbox(tw_walker *w, const char *path, const struct stat *sb,
 	split_walk sw;
 	tw_mbox *mb;
 	tw_buf msg;
-	uint64_t off;
+	uint64_t off, failures = tw_alloc_failures();
 
 	if (!f)
 		return emit_error(w, path, TRAWL_EIO, "cannot open: %s", strerror(errno));
@@ -206,10 +226,17 @@ static int walk_mbox(tw_walker *w, const char *path, const struct stat *sb,
 	mb = tw_mbox_open_file(f, 0, 1);
 	tw_buf_init(&msg, w->limits->max_item_bytes);
 	while (!sw.stop && mb && tw_mbox_next(mb, &msg, &off) == 1) {
-		tw_task *t = calloc(1, sizeof(*t));
+		tw_task *t = tw_calloc(1, sizeof(*t));
 
 		if (!t)
 			break;
+		if (tw_buf_failed(&msg)) {
+			/* Not the whole message: dropped, and the mbox is
+			 * left for the next run (see below). */
+			free(t);
+			tw_buf_reset(&msg);
+			continue;
+		}
 		t->key = off;
 		t->truncated = msg.truncated;
 		t->data = (unsigned char *)tw_buf_detach(&msg, &t->len);
@@ -219,6 +246,10 @@ static int walk_mbox(tw_walker *w, const char *path, const struct stat *sb,
 	tw_buf_release(&msg);
 	tw_mbox_close(mb, &sw.m->node->digest);
 	fclose(f);
+	/* A message, or the digest, lost for lack of memory: the mbox is not
+	 * recorded as complete, so the next run takes what is missing. */
+	if (tw_alloc_failures() != failures)
+		atomic_store(&sw.m->lost, 1);
 	return split_end(&sw);
 }
 
@@ -230,13 +261,14 @@ static int walk_pst(tw_walker *w, const char *path, const struct stat *sb,
 	split_walk sw;
 	tw_pst_split *ps;
 	tw_pst_part part;
+	uint64_t failures = tw_alloc_failures();
 
 	if (split_begin(&sw, w, path, sb, fs, TW_SPLIT_PST,
 			tw_detect_mime(head, hn, path), tw_extractor_pst.type))
 		return -1;
 	ps = tw_pst_split_open(path, w->limits, w->cancel, sw.m->node);
 	while (!sw.stop && ps && tw_pst_split_next(ps, &part) == 1) {
-		tw_task *t = calloc(1, sizeof(*t));
+		tw_task *t = tw_calloc(1, sizeof(*t));
 
 		if (!t) {
 			tw_pst_part_free(&part);
@@ -254,6 +286,8 @@ static int walk_pst(tw_walker *w, const char *path, const struct stat *sb,
 	tw_pst_split_close(ps);
 	if (file_digest(path, &sw.m->node->digest) != 0)
 		tw_node_error(sw.m->node, TRAWL_EIO, "read", "cannot read: %s", strerror(errno));
+	if (tw_alloc_failures() != failures)
+		atomic_store(&sw.m->lost, 1);
 	return split_end(&sw);
 }
 
@@ -287,7 +321,7 @@ static int walk_file(tw_walker *w, const char *path, const struct stat *sb)
 		return walk_mbox(w, path, sb, &fs);
 	if (tw_looks_like_pst(head, hn))
 		return walk_pst(w, path, sb, &fs, head, hn);
-	t = calloc(1, sizeof(*t));
+	t = tw_calloc(1, sizeof(*t));
 	if (!t)
 		return -1;
 	t->kind = TW_TASK_FILE;
@@ -321,7 +355,7 @@ static int list_dir(const char *path, char ***names, size_t *n)
 			char **p;
 
 			cap = cap ? cap * 2 : 64;
-			p = realloc(*names, cap * sizeof(*p));
+			p = tw_realloc(*names, cap * sizeof(*p));
 			if (!p)
 				break;
 			*names = p;
@@ -380,7 +414,11 @@ void tw_walk(tw_walker *w)
 		char *abs = realpath(w->roots[i], NULL);
 		int stop;
 
-		if (!abs) {
+		if (!abs && errno == ENOMEM) {
+			tw_alloc_note_failure(); /* the run ends with TRAWL_ENOMEM */
+			stop = emit_error(w, w->roots[i], TRAWL_ENOMEM, "cannot open: %s",
+					  strerror(errno));
+		} else if (!abs) {
 			stop = emit_error(w, w->roots[i], TRAWL_ENOTFOUND, "cannot open: %s",
 					  strerror(errno));
 		} else {

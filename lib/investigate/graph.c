@@ -59,6 +59,7 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 	int64_t min_msgs = opts && opts->min_messages > 1 ? opts->min_messages : 1;
 	size_t max_nodes = opts ? opts->max_nodes : 0;
 	const char *qj;
+	uint64_t failures = tw_alloc_failures();
 
 	*out = NULL;
 	memset(&node_of, 0, sizeof(node_of));
@@ -67,7 +68,7 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 		if (st)
 			return st;
 	}
-	p = calloc(1, sizeof(*p));
+	p = tw_calloc(1, sizeof(*p));
 	if (!p)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
 	g = &p->pub;
@@ -98,7 +99,7 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 				break;
 			if (g->nnodes == cap) {
 				cap = cap ? cap * 2 : 256;
-				n = realloc(g->nodes, cap * sizeof(*n));
+				n = tw_realloc(g->nodes, cap * sizeof(*n));
 				if (!n)
 					goto oom;
 				g->nodes = n;
@@ -137,7 +138,7 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 			continue;
 		if (g->nedges == cap_e) {
 			cap_e = cap_e ? cap_e * 2 : 256;
-			e = realloc(g->edges, cap_e * sizeof(*e));
+			e = tw_realloc(g->edges, cap_e * sizeof(*e));
 			if (!e)
 				goto oom;
 			g->edges = e;
@@ -170,8 +171,8 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 	s = NULL;
 	/* Nodes without any edge left (filters) are dropped; indexes remapped. */
 	{
-		size_t *map = malloc((g->nnodes ? g->nnodes : 1) * sizeof(*map));
-		char *used = calloc(g->nnodes ? g->nnodes : 1, 1);
+		size_t *map = tw_malloc((g->nnodes ? g->nnodes : 1) * sizeof(*map));
+		char *used = tw_calloc(g->nnodes ? g->nnodes : 1, 1);
 		size_t k = 0;
 
 		if (!map || !used) {
@@ -194,6 +195,9 @@ trawl_status trawl_graph_get(trawl_archive *ar, const char *query, const trawl_g
 		free(map);
 		free(used);
 	}
+	/* A name or address lost on the way: no graph with blank nodes. */
+	if (tw_alloc_failures() != failures)
+		goto oom;
 	tw_intmap_release(&node_of);
 	*out = g;
 	return TRAWL_OK;
@@ -212,11 +216,16 @@ typedef struct wr {
 	trawl_write_fn fn;
 	void *ud;
 	int failed;
+	int oom;   /* a chunk lost text: nothing more is written */
 	tw_buf b;
 } wr;
 
+/* Hand the chunk built so far to fn: the one check of the buffer, since
+ * resetting it clears its failure. */
 static void wr_flush(wr *w)
 {
+	if (tw_buf_failed(&w->b))
+		w->oom = w->failed = 1;
 	if (!w->failed && w->b.len && w->fn(w->b.data, w->b.len, w->ud))
 		w->failed = 1;
 	tw_buf_reset(&w->b);
@@ -400,5 +409,7 @@ trawl_status trawl_graph_write(const trawl_graph *g, trawl_graph_format format,
 		write_gexf(&w, g);
 	wr_flush(&w);
 	tw_buf_release(&w.b);
+	if (w.oom)
+		return TRAWL_ENOMEM;
 	return w.failed ? TRAWL_EIO : TRAWL_OK;
 }

@@ -24,6 +24,10 @@
  * The tree shown by `trawl thread` is computed on demand from the members:
  * JWZ's parent links (with loop checks and duplicate Message-IDs as
  * siblings), missing parents kept as placeholders at the root.
+ *
+ * The emails, the lookup keys and the thread ids are read and written
+ * through the storage seam (tw_ar_thread_*; SQLite side
+ * lib/archive/threads_db.c): this file decides, the archive stores.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -31,7 +35,6 @@
 #include <strings.h>
 
 #include "investigate/investigate.h"
-#include "search/search.h"
 
 #define SUBJECT_WINDOW (30 * 86400)
 #define SUBJECT_SKEW 86400
@@ -229,7 +232,7 @@ static int parse_refs(tmsg *m, const char *refs, const char *irt_raw)
 
 			if (p[len - 1] == '>')
 				len--;
-			r = realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
+			r = tw_realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
 			if (!r) {
 				free(irt);
 				return -1;
@@ -249,7 +252,7 @@ static int parse_refs(tmsg *m, const char *refs, const char *irt_raw)
 	}
 	if (irt && *irt && (!m->mid || strcmp(irt, m->mid)) &&
 	    (!m->nrefs || strcmp(m->refs[m->nrefs - 1], irt))) {
-		char **r = realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
+		char **r = tw_realloc(m->refs, (m->nrefs + 1) * sizeof(*r));
 
 		if (r) {
 			m->refs = r;
@@ -263,78 +266,61 @@ static int parse_refs(tmsg *m, const char *refs, const char *irt_raw)
 	return rc;
 }
 
-static char *col_dup(sqlite3_stmt *s, int i)
+static char *str_dup(const char *t)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return t && *t ? tw_strdup((const char *)t) : NULL;
+	return t && *t ? tw_strdup(t) : NULL;
 }
 
-/* Load the emails selected by `from_where` (SQL after "FROM emails e"),
- * ordered by blob id. */
-static trawl_status load_msgs(trawl_archive *ar, tset *t, const char *from_where)
+/* Append the emails the archive hands to fn (by blob id) to a tset. */
+typedef struct load_ctx {
+	trawl_archive *ar;
+	tset *t;
+	trawl_status st;
+} load_ctx;
+
+static int load_msg(const tw_ar_thread_msg *row, void *ud)
 {
-	sqlite3_stmt *s;
-	char *sql;
-	int rc;
-	trawl_status st = TRAWL_OK;
+	load_ctx *c = ud;
+	tset *t = c->t;
+	tmsg *m;
+	char *irt;
 
-	sql = tw_asprintf("SELECT e.blob_id, coalesce(e.thread_id, 0), e.message_id, e.in_reply_to,"
-			  " e.refs, e.subject, b.date,"
-			  " EXISTS(SELECT 1 FROM temp.tw_new n WHERE n.blob_id=e.blob_id)"
-			  " FROM emails e LEFT JOIN blobs b ON b.id=e.blob_id %s ORDER BY e.blob_id",
-			  from_where);
-	if (!sql)
-		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
-	rc = sqlite3_prepare_v2(ar->db, sql, -1, &s, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
-		return tw_dbfail(ar, "threading: reading messages");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		tmsg *m;
-		char *irt;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		tmsg *p = tw_realloc(t->m, cap * sizeof(*p));
 
-		if (t->n == t->cap) {
-			size_t cap = t->cap ? t->cap * 2 : 1024;
-			tmsg *p = realloc(t->m, cap * sizeof(*p));
-
-			if (!p) {
-				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
-				break;
-			}
-			t->m = p;
-			t->cap = cap;
-		}
-		m = &t->m[t->n];
-		memset(m, 0, sizeof(*m));
-		t->n++;
-		m->blob = sqlite3_column_int64(s, 0);
-		m->old_tid = sqlite3_column_int64(s, 1);
-		m->mid = col_dup(s, 2);
-		irt = col_dup(s, 3);
-		if (parse_refs(m, (const char *)sqlite3_column_text(s, 4), irt)) {
-			free(irt);
-			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
-			break;
-		}
-		m->noref = m->nrefs == 0;
-		free(irt);
-		m->subject = col_dup(s, 5);
-		m->base = tw_subject_base(m->subject, &m->reply);
-		if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
-			m->date = sqlite3_column_int64(s, 6);
-			m->has_date = 1;
-		}
-		m->isnew = sqlite3_column_int(s, 7);
-		if (!m->base || tw_intmap_put(&t->by_blob, m->blob, (int64_t)(t->n - 1))) {
-			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
-			break;
-		}
+		if (!p)
+			goto oom;
+		t->m = p;
+		t->cap = cap;
 	}
-	if (!st && rc != SQLITE_DONE)
-		st = tw_dbfail(ar, "threading: reading messages");
-	sqlite3_finalize(s);
-	return st;
+	m = &t->m[t->n];
+	memset(m, 0, sizeof(*m));
+	t->n++;
+	m->blob = row->blob_id;
+	m->old_tid = row->thread_id;
+	m->mid = str_dup(row->message_id);
+	irt = str_dup(row->in_reply_to);
+	if (parse_refs(m, row->refs, irt)) {
+		free(irt);
+		goto oom;
+	}
+	m->noref = m->nrefs == 0;
+	free(irt);
+	m->subject = str_dup(row->subject);
+	m->base = tw_subject_base(m->subject, &m->reply);
+	m->date = row->date;
+	m->has_date = row->has_date;
+	m->isnew = row->pending;
+	m->item_id = row->item_id;
+	m->tz = row->tz;
+	m->from = str_dup(row->from);
+	if (!m->base || tw_intmap_put(&t->by_blob, m->blob, (int64_t)(t->n - 1)))
+		goto oom;
+	return 0;
+oom:
+	c->st = tw_fail(c->ar, TRAWL_ENOMEM, "out of memory threading");
+	return 1;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -354,29 +340,47 @@ static int cmp_base_idx(const void *a, const void *b, void *ctx)
 	return strcmp(t->m[x].base, t->m[y].base);
 }
 
+static int add_part(int64_t blob, int64_t who, void *ud)
+{
+	load_ctx *c = ud;
+	int64_t at;
+	tmsg *m;
+	int64_t *p;
+
+	if (!tw_intmap_get(&c->t->by_blob, blob, &at))
+		return 0;
+	m = &c->t->m[at];
+	if (m->nparts >= 4096)
+		return 0;
+	p = tw_realloc(m->parts, (m->nparts + 1) * sizeof(*p));
+	if (!p) {
+		c->st = tw_fail(c->ar, TRAWL_ENOMEM, "out of memory threading");
+		return 1;
+	}
+	m->parts = p;
+	m->parts[m->nparts++] = who;
+	return 0;
+}
+
 static trawl_status load_parts(trawl_archive *ar, tset *t)
 {
-	sqlite3_stmt *s = NULL, *ins = NULL;
 	size_t *idx, n = 0, i, j, k;
+	int64_t *need;
+	size_t nneed = 0;
+	load_ctx c = { ar, t, TRAWL_OK };
 	trawl_status st;
-	int rc;
 
-	idx = malloc((t->n ? t->n : 1) * sizeof(*idx));
-	if (!idx)
+	idx = tw_malloc((t->n ? t->n : 1) * sizeof(*idx));
+	need = tw_malloc((t->n ? t->n : 1) * sizeof(*need));
+	if (!idx || !need) {
+		free(idx);
+		free(need);
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
+	}
 	for (i = 0; i < t->n; i++)
 		if (t->m[i].has_date && t->m[i].base[0])
 			idx[n++] = i;
 	qsort_r(idx, n, sizeof(*idx), cmp_base_idx, t);
-	st = tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_need(blob_id INTEGER PRIMARY KEY);"
-			 "DELETE FROM temp.tw_need;");
-	if (st)
-		goto out;
-	if (sqlite3_prepare_v2(ar->db, "INSERT OR IGNORE INTO temp.tw_need VALUES(?)", -1, &ins,
-			       NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "threading: participants");
-		goto out;
-	}
 	for (i = 0; i < n; i = j) {
 		int any = 0;
 
@@ -384,50 +388,17 @@ static trawl_status load_parts(trawl_archive *ar, tset *t)
 			any |= t->m[idx[j]].reply && t->m[idx[j]].noref;
 		if (!any || j - i < 2)
 			continue;
-		for (k = i; k < j; k++) {
-			sqlite3_bind_int64(ins, 1, t->m[idx[k]].blob);
-			if (sqlite3_step(ins) != SQLITE_DONE)
-				st = tw_dbfail(ar, "threading: participants");
-			sqlite3_reset(ins);
-		}
+		for (k = i; k < j; k++)
+			need[nneed++] = t->m[idx[k]].blob;
 	}
-	if (st)
-		goto out;
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT ea.blob_id, coalesce(a.person_id, a.id) FROM temp.tw_need x"
-			       " JOIN email_addrs ea ON ea.blob_id=x.blob_id JOIN addrs a ON a.id=ea.addr_id"
-			       " WHERE ea.role IN (0,1,2,3)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "threading: reading participants");
-		goto out;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t at;
-		tmsg *m;
-		int64_t *p;
-
-		if (!tw_intmap_get(&t->by_blob, sqlite3_column_int64(s, 0), &at))
-			continue;
-		m = &t->m[at];
-		if (m->nparts >= 4096)
-			continue;
-		p = realloc(m->parts, (m->nparts + 1) * sizeof(*p));
-		if (!p) {
-			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
-			break;
-		}
-		m->parts = p;
-		m->parts[m->nparts++] = sqlite3_column_int64(s, 1);
-	}
-	if (!st && rc != SQLITE_DONE)
-		st = tw_dbfail(ar, "threading: reading participants");
+	st = tw_ar_participants(ar, need, nneed, add_part, &c);
+	if (!st)
+		st = c.st;
 	for (i = 0; i < t->n; i++)
 		if (t->m[i].nparts > 1)
 			qsort(t->m[i].parts, t->m[i].nparts, sizeof(int64_t), cmp_i64);
-out:
-	sqlite3_finalize(s);
-	sqlite3_finalize(ins);
 	free(idx);
+	free(need);
 	return st;
 }
 
@@ -486,7 +457,7 @@ static trawl_status components(trawl_archive *ar, tset *t, tw_uf *uf)
 	memset(&ids, 0, sizeof(ids));
 	/* Give every id a node after the messages, then union. */
 	cap = t->n * 2 + 16;
-	pairs = malloc(cap * sizeof(*pairs));
+	pairs = tw_malloc(cap * sizeof(*pairs));
 	if (!pairs)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
 	for (i = 0; i < t->n; i++) {
@@ -506,7 +477,7 @@ static trawl_status components(trawl_archive *ar, tset *t, tw_uf *uf)
 				}
 			}
 			if (npairs == cap) {
-				void *p = realloc(pairs, cap * 2 * sizeof(*pairs));
+				void *p = tw_realloc(pairs, cap * 2 * sizeof(*pairs));
 
 				if (!p) {
 					st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
@@ -528,7 +499,7 @@ static trawl_status components(trawl_archive *ar, tset *t, tw_uf *uf)
 		tw_uf_union(uf, pairs[i].a, pairs[i].node);
 
 	/* Subject fallback, within groups of the same base subject. */
-	keys = malloc((t->n ? t->n : 1) * sizeof(*keys));
+	keys = tw_malloc((t->n ? t->n : 1) * sizeof(*keys));
 	if (!keys) {
 		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
 		goto out;
@@ -571,136 +542,47 @@ out:
 
 /* ---------------------------------------------------------------- update */
 
-trawl_status tw_derive_pending(trawl_archive *ar, int *full, int64_t *n)
+trawl_status tw_investigate_refresh(trawl_archive *ar)
 {
-	sqlite3_stmt *s;
-	int64_t total = 0, pending = 0, seen = -1;
-	trawl_status st;
+	int full = 0;
+	int64_t pending = 0;
+	trawl_status st = tw_ar_derive_pending(ar, &full, &pending);
 
-	*full = 0;
-	*n = 0;
-	st = tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_new(blob_id INTEGER PRIMARY KEY);"
-			 "DELETE FROM temp.tw_new;");
-	if (st)
-		return st;
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT (SELECT count(*) FROM emails),"
-			       " (SELECT count(*) FROM emails WHERE thread_id IS NULL),"
-			       " (SELECT value FROM derived WHERE key='emails')",
-			       -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading derived state");
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		total = sqlite3_column_int64(s, 0);
-		pending = sqlite3_column_int64(s, 1);
-		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-			seen = sqlite3_column_int64(s, 2);
+	if (!st && pending) {
+		st = tw_people_update(ar, full);
+		if (!st)
+			st = tw_thread_update(ar, full);
 	}
-	sqlite3_finalize(s);
-	/* Fewer threaded emails than after the last pass: some were deleted,
-	 * which can split conversations and leaves counts stale. */
-	if (seen >= 0 && total - pending < seen)
-		*full = 1;
-	if (!*full && pending == 0)
-		return TRAWL_OK;
-	st = tw_exec(ar, *full ? "INSERT INTO temp.tw_new SELECT blob_id FROM emails"
-			       : "INSERT INTO temp.tw_new SELECT blob_id FROM emails WHERE thread_id IS NULL");
-	if (st)
-		return st;
-	*n = *full ? total : pending;
-	return TRAWL_OK;
-}
-
-trawl_status tw_derive_done(trawl_archive *ar)
-{
-	return tw_exec(ar, "INSERT OR REPLACE INTO derived(key, value)"
-			   " SELECT 'emails', count(*) FROM emails;");
+	if (!st)
+		st = tw_ar_derive_done(ar);
+	return st;
 }
 
 /* Store the referenced ids and base subjects of the new messages, the
  * indexes through which later ingests find the conversations they touch. */
 static trawl_status index_new(trawl_archive *ar, tset *t, int full)
 {
-	sqlite3_stmt *r = NULL, *sb = NULL;
+	tw_ar_thread_keys *k = tw_malloc((t->n ? t->n : 1) * sizeof(*k));
+	size_t i, n = 0;
 	trawl_status st;
-	size_t i, k;
 
-	st = tw_exec(ar, full ? "DELETE FROM email_refs; DELETE FROM email_subjects;"
-			      : "DELETE FROM email_refs WHERE blob_id IN (SELECT blob_id FROM temp.tw_new);"
-				"DELETE FROM email_subjects WHERE blob_id IN (SELECT blob_id FROM temp.tw_new);");
-	if (st)
-		return st;
-	if (sqlite3_prepare_v2(ar->db, "INSERT INTO email_refs(mid, blob_id) VALUES(?,?)", -1, &r,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ar->db,
-			       "INSERT OR REPLACE INTO email_subjects(blob_id, base, reply) VALUES(?,?,?)",
-			       -1, &sb, NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "threading: indexing");
-		goto out;
-	}
-	for (i = 0; i < t->n && !st; i++) {
+	if (!k)
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
+	for (i = 0; i < t->n; i++) {
 		tmsg *m = &t->m[i];
 
 		if (!m->isnew)
 			continue;
-		for (k = 0; k < m->nrefs; k++) {
-			sqlite3_bind_text(r, 1, m->refs[k], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(r, 2, m->blob);
-			if (sqlite3_step(r) != SQLITE_DONE)
-				st = tw_dbfail(ar, "threading: indexing references");
-			sqlite3_reset(r);
-		}
-		sqlite3_bind_int64(sb, 1, m->blob);
-		sqlite3_bind_text(sb, 2, m->base, -1, SQLITE_STATIC);
-		sqlite3_bind_int(sb, 3, m->reply && m->noref);
-		if (sqlite3_step(sb) != SQLITE_DONE)
-			st = tw_dbfail(ar, "threading: indexing subjects");
-		sqlite3_reset(sb);
+		k[n].blob_id = m->blob;
+		k[n].refs = m->refs;
+		k[n].nrefs = m->nrefs;
+		k[n].base = m->base;
+		k[n].reply = m->reply && m->noref;
+		n++;
 	}
-out:
-	sqlite3_finalize(r);
-	sqlite3_finalize(sb);
+	st = tw_ar_thread_index(ar, full, k, n);
+	free(k);
 	return st;
-}
-
-/* The conversations that messages in tw_new touch, as temp.tw_aff. */
-static trawl_status affected(trawl_archive *ar)
-{
-	char sql[2048];
-
-	snprintf(sql, sizeof(sql),
-		 "CREATE TEMP TABLE IF NOT EXISTS tw_tids(tid INTEGER PRIMARY KEY);"
-		 "DELETE FROM temp.tw_tids;"
-		 /* the same Message-ID */
-		 "INSERT OR IGNORE INTO temp.tw_tids SELECT e.thread_id FROM temp.tw_new n"
-		 " JOIN emails x ON x.blob_id=n.blob_id JOIN emails e ON e.message_id=x.message_id"
-		 " WHERE e.thread_id IS NOT NULL;"
-		 /* messages the new ones name */
-		 "INSERT OR IGNORE INTO temp.tw_tids SELECT e.thread_id FROM temp.tw_new n"
-		 " JOIN email_refs r ON r.blob_id=n.blob_id JOIN emails e ON e.message_id=r.mid"
-		 " WHERE e.thread_id IS NOT NULL;"
-		 /* messages naming a new one (replies stored before their parent) */
-		 "INSERT OR IGNORE INTO temp.tw_tids SELECT e.thread_id FROM temp.tw_new n"
-		 " JOIN emails x ON x.blob_id=n.blob_id JOIN email_refs r ON r.mid=x.message_id"
-		 " JOIN emails e ON e.blob_id=r.blob_id WHERE e.thread_id IS NOT NULL;"
-		 /* messages naming the same id, present or missing */
-		 "INSERT OR IGNORE INTO temp.tw_tids SELECT e.thread_id FROM temp.tw_new n"
-		 " JOIN email_refs r1 ON r1.blob_id=n.blob_id JOIN email_refs r2 ON r2.mid=r1.mid"
-		 " JOIN emails e ON e.blob_id=r2.blob_id WHERE e.thread_id IS NOT NULL;"
-		 /* the same base subject, near in time (the fallback decides) */
-		 "INSERT OR IGNORE INTO temp.tw_tids SELECT e.thread_id FROM temp.tw_new n"
-		 " JOIN email_subjects s1 ON s1.blob_id=n.blob_id JOIN blobs b1 ON b1.id=s1.blob_id"
-		 " JOIN email_subjects s2 ON s2.base=s1.base AND s2.blob_id<>s1.blob_id"
-		 " JOIN blobs b2 ON b2.id=s2.blob_id JOIN emails e ON e.blob_id=s2.blob_id"
-		 " WHERE s1.base<>'' AND (s1.reply OR s2.reply) AND e.thread_id IS NOT NULL"
-		 " AND b1.date IS NOT NULL AND b2.date IS NOT NULL"
-		 " AND b2.date BETWEEN b1.date - %d AND b1.date + %d;"
-		 "CREATE TEMP TABLE IF NOT EXISTS tw_aff(blob_id INTEGER PRIMARY KEY);"
-		 "DELETE FROM temp.tw_aff;"
-		 "INSERT INTO temp.tw_aff SELECT blob_id FROM temp.tw_new;"
-		 "INSERT OR IGNORE INTO temp.tw_aff SELECT blob_id FROM emails"
-		 " WHERE thread_id IN (SELECT tid FROM temp.tw_tids);",
-		 SUBJECT_WINDOW + SUBJECT_SKEW, SUBJECT_WINDOW + SUBJECT_SKEW);
-	return tw_exec(ar, sql);
 }
 
 trawl_status tw_thread_update(trawl_archive *ar, int full)
@@ -708,7 +590,9 @@ trawl_status tw_thread_update(trawl_archive *ar, int full)
 	tset t;
 	tw_uf uf;
 	tw_intmap used, comp_tid;
-	sqlite3_stmt *s = NULL, *up = NULL;
+	tw_ar_thread_set *set = NULL;
+	size_t nset = 0;
+	load_ctx c;
 	int64_t next = 1;
 	trawl_status st;
 	size_t i;
@@ -717,45 +601,29 @@ trawl_status tw_thread_update(trawl_archive *ar, int full)
 	memset(&uf, 0, sizeof(uf));
 	memset(&used, 0, sizeof(used));
 	memset(&comp_tid, 0, sizeof(comp_tid));
-	/* First the new messages alone, to index them. */
+	c.ar = ar;
+	c.t = &t;
+	c.st = TRAWL_OK;
 	/* The new messages (all of them when full), indexed first. */
-	st = load_msgs(ar, &t, "WHERE e.blob_id IN (SELECT blob_id FROM temp.tw_new)");
+	st = tw_ar_thread_pending(ar, load_msg, &c);
+	if (!st)
+		st = c.st;
 	if (!st)
 		st = index_new(ar, &t, full);
-	if (!st && !full) {
-		/* Then the conversations they touch, unless nothing was
-		 * threaded before (a first ingest). */
-		sqlite3_stmt *q;
-		int any = 0;
-
-		if (sqlite3_prepare_v2(ar->db, "SELECT EXISTS(SELECT 1 FROM emails WHERE thread_id IS NOT NULL)",
-				       -1, &q, NULL) != SQLITE_OK) {
-			st = tw_dbfail(ar, "threading");
-		} else {
-			if (sqlite3_step(q) == SQLITE_ROW)
-				any = sqlite3_column_int(q, 0);
-			sqlite3_finalize(q);
-		}
-		if (!st && any)
-			st = affected(ar);
-		if (!st && any)
-			st = load_msgs(ar, &t, "WHERE e.blob_id IN (SELECT blob_id FROM temp.tw_aff"
-					       " WHERE blob_id NOT IN (SELECT blob_id FROM temp.tw_new))");
-	}
+	/* Then the conversations they touch. */
+	if (!st && !full)
+		st = tw_ar_thread_touched(ar, SUBJECT_WINDOW + SUBJECT_SKEW, load_msg, &c);
+	if (!st)
+		st = c.st;
 	if (!st)
 		st = load_parts(ar, &t);
 	if (!st)
 		st = components(ar, &t, &uf);
+	if (!st)
+		st = tw_ar_thread_max(ar, &next);
 	if (st)
 		goto out;
-	if (sqlite3_prepare_v2(ar->db, "SELECT coalesce(max(thread_id), 0) + 1 FROM emails", -1, &s,
-			       NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "threading");
-		goto out;
-	}
-	if (sqlite3_step(s) == SQLITE_ROW)
-		next = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	next++;
 	/* Each conversation keeps the smallest id its members had, unless an
 	 * earlier conversation (a split) took it already. */
 	for (i = 0; i < t.n; i++) {
@@ -768,11 +636,9 @@ trawl_status tw_thread_update(trawl_archive *ar, int full)
 			if (tw_intmap_put(&comp_tid, (int64_t)root, t.m[i].old_tid))
 				goto oom;
 	}
-	if (sqlite3_prepare_v2(ar->db, "UPDATE emails SET thread_id=? WHERE blob_id=?", -1, &up,
-			       NULL) != SQLITE_OK) {
-		st = tw_dbfail(ar, "threading");
-		goto out;
-	}
+	set = tw_malloc((t.n ? t.n : 1) * sizeof(*set));
+	if (!set)
+		goto oom;
 	for (i = 0; i < t.n; i++) {
 		size_t root = tw_uf_find(&uf, i);
 		int64_t tid = 0;
@@ -789,19 +655,16 @@ trawl_status tw_thread_update(trawl_archive *ar, int full)
 		}
 		if (tid == t.m[i].old_tid)
 			continue;
-		sqlite3_bind_int64(up, 1, tid);
-		sqlite3_bind_int64(up, 2, t.m[i].blob);
-		if (sqlite3_step(up) != SQLITE_DONE) {
-			st = tw_dbfail(ar, "threading: storing thread ids");
-			goto out;
-		}
-		sqlite3_reset(up);
+		set[nset].blob_id = t.m[i].blob;
+		set[nset].thread_id = tid;
+		nset++;
 	}
+	st = tw_ar_thread_store(ar, set, nset);
 	goto out;
 oom:
 	st = tw_fail(ar, TRAWL_ENOMEM, "out of memory threading");
 out:
-	sqlite3_finalize(up);
+	free(set);
 	tw_uf_release(&uf);
 	tw_intmap_release(&used);
 	tw_intmap_release(&comp_tid);
@@ -829,7 +692,7 @@ static int64_t cont_new(conts *cs, const char *id)
 {
 	if (cs->n == cs->cap) {
 		size_t cap = cs->cap ? cs->cap * 2 : 64;
-		cont *p = realloc(cs->c, cap * sizeof(*p));
+		cont *p = tw_realloc(cs->c, cap * sizeof(*p));
 
 		if (!p)
 			return -1;
@@ -896,7 +759,7 @@ static int cmp_cont_key(const void *a, const void *b, void *ctx);
 static int link_children(conts *cs)
 {
 	size_t i, n = 0;
-	int64_t *order = malloc((cs->n ? cs->n : 1) * sizeof(*order));
+	int64_t *order = tw_malloc((cs->n ? cs->n : 1) * sizeof(*order));
 
 	if (!order)
 		return -1;
@@ -1010,14 +873,14 @@ static trawl_status build_tree(trawl_archive *ar, tset *t, thread_priv *out)
 	/* Depth-first from the roots; a missing message below a root is left
 	 * out and its children take its place. */
 	cap = cs.n + 1;
-	stack = malloc(cap * sizeof(*stack));
-	parents = malloc(cap * sizeof(*parents));
-	depths = malloc(cap * sizeof(*depths));
-	th->msgs = calloc(cap, sizeof(*th->msgs));
+	stack = tw_malloc(cap * sizeof(*stack));
+	parents = tw_malloc(cap * sizeof(*parents));
+	depths = tw_malloc(cap * sizeof(*depths));
+	th->msgs = tw_calloc(cap, sizeof(*th->msgs));
 	if (!stack || !parents || !depths || !th->msgs)
 		goto oom;
 	{
-		int64_t *roots = malloc(cap * sizeof(*roots));
+		int64_t *roots = tw_malloc(cap * sizeof(*roots));
 		size_t nroots = 0;
 
 		if (!roots)
@@ -1096,18 +959,18 @@ trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id, trawl_
 {
 	thread_priv *p;
 	tset t;
-	sqlite3_stmt *s;
-	char where[128];
+	load_ctx c;
 	trawl_status st;
-	size_t i;
+	uint64_t failures = tw_alloc_failures();
 
 	*out = NULL;
 	memset(&t, 0, sizeof(t));
-	st = tw_exec(ar, "CREATE TEMP TABLE IF NOT EXISTS tw_new(blob_id INTEGER PRIMARY KEY);");
-	if (st)
-		return st;
-	snprintf(where, sizeof(where), "WHERE e.thread_id = %lld", (long long)thread_id);
-	st = load_msgs(ar, &t, where);
+	c.ar = ar;
+	c.t = &t;
+	c.st = TRAWL_OK;
+	st = tw_ar_thread_members(ar, thread_id, load_msg, &c);
+	if (!st)
+		st = c.st;
 	if (st) {
 		tset_release(&t);
 		return st;
@@ -1116,28 +979,7 @@ trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id, trawl_
 		tset_release(&t);
 		return tw_fail(ar, TRAWL_ENOTFOUND, "no conversation with id %lld", (long long)thread_id);
 	}
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT (SELECT min(id) FROM items WHERE blob_id=e.blob_id), e.tz,"
-			       " (SELECT CASE WHEN ea.name IS NOT NULL AND a.addr IS NOT NULL"
-			       "  THEN ea.name || ' <' || a.addr || '>' ELSE coalesce(a.addr, ea.name) END"
-			       "  FROM email_addrs ea LEFT JOIN addrs a ON a.id=ea.addr_id"
-			       "  WHERE ea.blob_id=e.blob_id AND ea.role=0 ORDER BY ea.pos LIMIT 1)"
-			       " FROM emails e WHERE e.blob_id=?",
-			       -1, &s, NULL) != SQLITE_OK) {
-		tset_release(&t);
-		return tw_dbfail(ar, "reading the conversation");
-	}
-	for (i = 0; i < t.n; i++) {
-		sqlite3_bind_int64(s, 1, t.m[i].blob);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			t.m[i].item_id = sqlite3_column_int64(s, 0);
-			t.m[i].tz = sqlite3_column_int(s, 1);
-			t.m[i].from = col_dup(s, 2);
-		}
-		sqlite3_reset(s);
-	}
-	sqlite3_finalize(s);
-	p = calloc(1, sizeof(*p));
+	p = tw_calloc(1, sizeof(*p));
 	if (!p) {
 		tset_release(&t);
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
@@ -1145,6 +987,9 @@ trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id, trawl_
 	p->pub.thread_id = thread_id;
 	st = build_tree(ar, &t, p);
 	tset_release(&t);
+	/* An id, subject or sender lost on the way: no partial conversation. */
+	if (st == TRAWL_OK && tw_alloc_failures() != failures)
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory reading the conversation");
 	if (st) {
 		trawl_thread_free(&p->pub);
 		return st;
@@ -1155,22 +1000,14 @@ trawl_status trawl_thread_get_by_id(trawl_archive *ar, int64_t thread_id, trawl_
 
 trawl_status trawl_thread_get(trawl_archive *ar, int64_t id, trawl_thread **out)
 {
-	sqlite3_stmt *s;
 	int64_t tid = 0;
 	int found = 0;
+	trawl_status st;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(ar->db,
-			       "SELECT coalesce(e.thread_id, 0) FROM items i JOIN emails e ON e.blob_id=i.blob_id"
-			       " WHERE i.id=?",
-			       -1, &s, NULL) != SQLITE_OK)
-		return tw_dbfail(ar, "reading the conversation");
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		found = 1;
-		tid = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
+	st = tw_ar_item_thread(ar, id, &found, &tid);
+	if (st)
+		return st;
 	if (!found)
 		return tw_fail(ar, TRAWL_ENOTFOUND, "item %lld is not a message (or does not exist)",
 			       (long long)id);

@@ -71,7 +71,7 @@ static int on_finding(const trawl_finding *f, void *ud)
 		return 0;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 32;
-		span *v = realloc(s->v, cap * sizeof(*v));
+		span *v = tw_realloc(s->v, cap * sizeof(*v));
 
 		if (!v)
 			return 1;
@@ -125,6 +125,7 @@ typedef struct ex {
 	tw_buf sums;     /* SHA256SUMS of the zip */
 	tw_buf manifest; /* manifest.csv of the zip */
 	char *dir;       /* folder formats */
+	int oom;         /* an item failed for lack of memory */
 } ex;
 
 static void log_span(ex *x, int64_t id, const char *path, const char *part, const span *s)
@@ -385,8 +386,11 @@ static int export_item(ex *x, const tw_sel_item *si, const char *control, const 
 	int is_mail, rc = 0, have_raw = 0;
 	char date[40];
 	trawl_status st;
+	uint64_t failures = tw_alloc_failures();
 
 	st = trawl_item_get(x->ar, si->id, &it);
+	if (st == TRAWL_ENOMEM)
+		x->oom = 1;
 	if (st)
 		return st == TRAWL_ENOMEM ? -1 : 0;
 	is_mail = it->type && !strcmp(it->type, "email");
@@ -432,6 +436,12 @@ static int export_item(ex *x, const tw_sel_item *si, const char *control, const 
 		}
 	}
 	(void)have_raw;
+	/* Its text, findings or original lost for lack of memory, nothing of
+	 * the item is written: a redaction could miss a span. */
+	if (tw_alloc_failures() != failures) {
+		rc = -1;
+		goto done;
+	}
 	switch (fmt) {
 	case TRAWL_EXPORT_JSONL: {
 		json_t *o = json_object();
@@ -603,6 +613,14 @@ static int export_item(ex *x, const tw_sel_item *si, const char *control, const 
 		break;
 	}
 	}
+	/* Built rows and fields (CSV, load file) check here, once. */
+	if (!rc && tw_alloc_failures() != failures)
+		rc = -1;
+done:
+	if (rc && tw_alloc_failures() != failures) {
+		x->oom = 1;
+		tw_fail(x->ar, TRAWL_ENOMEM, "out of memory exporting item %lld", (long long)si->id);
+	}
 	if (!rc)
 		x->st.items++;
 	if (rtext != text)
@@ -765,6 +783,11 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 		if (x.redacting)
 			logpath = tw_asprintf("%s.redactions.csv", opts->out);
 	}
+	if (x.redacting && !logpath) {
+		/* A redaction is never written without its log. */
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		goto done;
+	}
 	if (logpath) {
 		x.log = fopen(logpath, "wbx");
 		if (!x.log) {
@@ -776,16 +799,20 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 	}
 	if (opts->format == TRAWL_EXPORT_CONCORDANCE) {
 		/* Families together, each in id order, numbered in that order. */
-		fam *f = calloc(sel->n ? sel->n : 1, sizeof(*f));
+		fam *f = tw_calloc(sel->n ? sel->n : 1, sizeof(*f));
 		sqlite3_stmt *q = NULL;
 		const char *prefix = opts->prefix && *opts->prefix ? opts->prefix : "TRAWL";
 		size_t a, b;
 
-		if (!f || sqlite3_prepare_v2(ar->db,
-					     "SELECT i.parent_id, coalesce((SELECT b.type='mbox' FROM items p"
-					     " JOIN blobs b ON b.id=p.blob_id WHERE p.id=i.parent_id), 0)"
-					     " FROM items i WHERE i.id=?",
-					     -1, &q, NULL) != SQLITE_OK) {
+		if (!f) {
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (sqlite3_prepare_v2(ar->db,
+				       "SELECT i.parent_id, coalesce((SELECT b.type='mbox' FROM items p"
+				       " JOIN blobs b ON b.id=p.blob_id WHERE p.id=i.parent_id), 0)"
+				       " FROM items i WHERE i.id=?",
+				       -1, &q, NULL) != SQLITE_OK) {
 			free(f);
 			st = tw_dbfail(ar, "grouping families");
 			goto done;
@@ -812,15 +839,18 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 				if (i > a)
 					snprintf(parent, sizeof(parent), "%s", beg);
 				if (export_item(&x, &sel->v[f[i].idx], cn, beg, end, i > a ? parent : ""))
-					st = x.ar->errmsg[0] ? TRAWL_EIO : TRAWL_ENOMEM;
+					st = x.oom || !x.ar->errmsg[0] ? TRAWL_ENOMEM : TRAWL_EIO;
 			}
 		}
 		free(f);
 	} else {
 		for (i = 0; i < sel->n && st == TRAWL_OK; i++)
 			if (export_item(&x, &sel->v[i], NULL, NULL, NULL, NULL))
-				st = TRAWL_EIO;
+				st = x.oom ? TRAWL_ENOMEM : TRAWL_EIO;
 	}
+	/* The manifest and checksums were built line by line: checked once. */
+	if (st == TRAWL_OK && x.zip && (tw_buf_failed(&x.manifest) || tw_buf_failed(&x.sums)))
+		st = tw_fail(ar, TRAWL_ENOMEM, "out of memory building the manifest");
 	if (st == TRAWL_OK && x.zip) {
 		char hex[65];
 
@@ -834,7 +864,9 @@ trawl_status trawl_export(trawl_archive *ar, const char *query, const trawl_expo
 
 			tw_buf_init(&h, 256);
 			tw_buf_printf(&h, "%s  manifest.csv\n", hex);
-			if (zip_add(&x, "manifest.csv.sha256", h.data, h.len))
+			if (tw_buf_failed(&h))
+				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			else if (zip_add(&x, "manifest.csv.sha256", h.data, h.len))
 				st = TRAWL_EIO;
 			tw_buf_release(&h);
 		}

@@ -148,6 +148,7 @@ int tw_store_findings(trawl_archive *ar, int64_t blob, const tw_node *n)
 typedef struct idlist {
 	int64_t *v;
 	size_t n, cap;
+	int oom; /* an id was lost: the list is not to be used */
 } idlist;
 
 static int collect(int64_t id, void *ud)
@@ -156,10 +157,12 @@ static int collect(int64_t id, void *ud)
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 1024;
-		int64_t *v = realloc(l->v, cap * sizeof(*v));
+		int64_t *v = tw_realloc(l->v, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			l->oom = 1;
 			return 1;
+		}
 		l->v = v;
 		l->cap = cap;
 	}
@@ -179,7 +182,7 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 {
 	trawl_scan_opts def;
 	trawl_scan_stats st;
-	idlist ids = {NULL, 0, 0};
+	idlist ids = {NULL, 0, 0, 0};
 	sqlite3_stmt *get = NULL, *done = NULL;
 	tw_scanner *sc = NULL;
 	trawl_status rc = TRAWL_OK;
@@ -196,10 +199,20 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 	if (rc)
 		return rc;
 	rc = tw_search_blobs(ar, query, collect, &ids, err);
+	if (rc == TRAWL_OK && ids.oom)
+		rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory listing the contents to scan");
 	if (rc)
 		goto out;
 	qsort(ids.v, ids.n, sizeof(*ids.v), cmp_id);
-	sc = tw_scanner_new();
+	{
+		uint64_t failures = tw_alloc_failures();
+
+		sc = tw_scanner_new();
+		if (!sc && tw_alloc_failures() != failures) {
+			rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	if (!sc) {
 		rc = tw_fail(ar, TRAWL_EUNSUPPORTED,
 			     "no pattern engine: neither Hyperscan nor PCRE2 could compile the patterns");
@@ -221,6 +234,7 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 		size_t len = 0;
 		tw_node probe;
 		int64_t s0;
+		uint64_t failures = tw_alloc_failures();
 
 		sqlite3_bind_int64(done, 1, ids.v[i]);
 		if (!opts->rescan && sqlite3_step(done) == SQLITE_ROW &&
@@ -252,6 +266,13 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 		sqlite3_reset(get);
 		st.bytes += (int64_t)len;
 		free(text);
+		/* The text or a finding lost: recording the content as scanned
+		 * would hide the rest for good. */
+		if (tw_alloc_failures() != failures) {
+			clear_findings(&f);
+			rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory scanning");
+			break;
+		}
 		if (!in_txn) {
 			rc = tw_exec(ar, "BEGIN IMMEDIATE");
 			if (rc) {
@@ -313,6 +334,7 @@ static char *type_list(trawl_archive *ar, const char *types, trawl_status *st)
 {
 	tw_buf b;
 	const char *p = types;
+	char *out;
 
 	*st = TRAWL_OK;
 	tw_buf_init(&b, 4096);
@@ -342,9 +364,10 @@ static char *type_list(trawl_archive *ar, const char *types, trawl_status *st)
 		}
 		p = e ? e + 1 : NULL;
 	}
-	if (!b.data)
-		return tw_strdup("");
-	return tw_buf_detach(&b, NULL);
+	out = b.data ? tw_buf_detach(&b, NULL) : tw_strdup("");
+	if (!out)
+		*st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	return out;
 }
 
 static int add_sel(int64_t blob, void *ud)
@@ -419,14 +442,20 @@ static trawl_status select_contents(trawl_archive *ar, const char *query,
 	}
 	/* Collect first, update after: no writes under a running read. */
 	{
-		idlist b = {NULL, 0, 0}, it = {NULL, 0, 0};
+		idlist b = {NULL, 0, 0, 0}, it = {NULL, 0, 0, 0};
 		size_t i;
 
 		while (sqlite3_step(rows) == SQLITE_ROW) {
 			collect(sqlite3_column_int64(rows, 0), &b);
 			collect(sqlite3_column_int64(rows, 1), &it);
 		}
-		for (i = 0; i < b.n && i < it.n; i++) {
+		uint64_t failures = tw_alloc_failures();
+
+		/* A lost pair or sender would leave a finding without its
+		 * person. */
+		if (b.oom || it.oom)
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding senders");
+		for (i = 0; !st && i < b.n && i < it.n; i++) {
 			char *p = person_of(per, it.v[i]);
 
 			if (p) {
@@ -437,6 +466,8 @@ static trawl_status select_contents(trawl_archive *ar, const char *query,
 				free(p);
 			}
 		}
+		if (!st && tw_alloc_failures() != failures)
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding senders");
 		free(b.v);
 		free(it.v);
 	}
@@ -491,6 +522,10 @@ trawl_status trawl_findings(trawl_archive *ar, const char *query, const trawl_fi
 		      " ORDER BY s.item_id, f.start",
 		      *types ? " AND f.type IN (" : "", types, *types ? ")" : "");
 	free(types);
+	if (tw_buf_failed(&sql)) {
+		tw_buf_release(&sql);
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	}
 	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
 		tw_buf_release(&sql);
 		return tw_dbfail(ar, "reading findings");
@@ -580,6 +615,10 @@ trawl_status trawl_findings_summary(trawl_archive *ar, const char *query,
 		      " ORDER BY count(*) DESC, 1, 3",
 		      key, *types ? " AND f.type IN (" : "", types, *types ? ")" : "", group);
 	free(types);
+	if (tw_buf_failed(&sql)) {
+		tw_buf_release(&sql);
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+	}
 	if (sqlite3_prepare_v2(ar->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
 		tw_buf_release(&sql);
 		return tw_dbfail(ar, "summarising findings");

@@ -289,13 +289,20 @@ void tw_scan_tree(tw_node *root)
 	pthread_once(&tls_once, tls_init);
 	s = pthread_getspecific(tls_key);
 	if (!s) {
+		uint64_t failures = tw_alloc_failures();
+
 		s = tw_scanner_new();
-		if (!s)
+		if (!s) {
+			/* No engine is no scan; no memory is an incomplete one. */
+			if (root && tw_alloc_failures() != failures)
+				root->oom = 1;
 			return;
+		}
 		pthread_setspecific(tls_key, s);
 	}
 	for (n = root; n; n = n->next) {
 		if (!n->known && n->mime && !n->findings) {
+			uint64_t failures = tw_alloc_failures();
 			tw_findings *f = tw_calloc(1, sizeof(*f));
 
 			if (f) {
@@ -304,6 +311,10 @@ void tw_scan_tree(tw_node *root)
 				tw_scan_text(s, n->text.data, n->text.len, tw_node_is_sheet(n), f);
 				n->findings = f;
 			}
+			/* A finding lost for lack of memory leaves the item
+			 * incomplete. */
+			if (tw_alloc_failures() != failures)
+				n->oom = 1;
 		}
 		tw_scan_tree(n->first_child);
 	}

@@ -130,7 +130,7 @@ static trawl_status load_dates(trawl_archive *ar, const char *table, int64_t **d
 			int64_t *p;
 
 			cap = cap ? cap * 2 : 4096;
-			p = realloc(*dates, cap * sizeof(*p));
+			p = tw_realloc(*dates, cap * sizeof(*p));
 			if (!p) {
 				sqlite3_finalize(s);
 				return tw_fail(ar, TRAWL_ENOMEM, "out of memory reading dates");
@@ -247,7 +247,7 @@ void trawl_facets_free(trawl_facets *f)
 static int add_value(facets_priv *p, trawl_facet *f, const char *value, const char *label,
 		     int64_t count)
 {
-	trawl_facet_value *v = realloc(f->values, (f->nvalues + 1) * sizeof(*v));
+	trawl_facet_value *v = tw_realloc(f->values, (f->nvalues + 1) * sizeof(*v));
 
 	if (!v)
 		return -1;
@@ -340,12 +340,12 @@ trawl_status trawl_facets_get(trawl_archive *ar, const char *query, size_t limit
 		sqlite3_finalize(q);
 	}
 	all = all || everything == total;
-	p = calloc(1, sizeof(*p));
+	p = tw_calloc(1, sizeof(*p));
 	if (!p)
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");
 	fs = &p->pub;
 	fs->total = total;
-	fs->facets = calloc(TW_ARRAY_LEN(names), sizeof(*fs->facets));
+	fs->facets = tw_calloc(TW_ARRAY_LEN(names), sizeof(*fs->facets));
 	if (!fs->facets) {
 		trawl_facets_free(fs);
 		return tw_fail(ar, TRAWL_ENOMEM, "out of memory");

@@ -291,6 +291,7 @@ trawl_status tw_plan_for(trawl_archive *ar, const char *query, tw_plan *pl,
 {
 	tw_qnode *root;
 	trawl_status st;
+	uint64_t failures = tw_alloc_failures();
 
 	memset(pl, 0, sizeof(*pl));
 	pl->err = err;
@@ -302,6 +303,10 @@ trawl_status tw_plan_for(trawl_archive *ar, const char *query, tw_plan *pl,
 	}
 	st = build(pl, root);
 	tw_query_free(root);
+	/* A pattern, a parameter or a piece of SQL lost while building that
+	 * no check above saw: the plan is not the query. */
+	if (st == TRAWL_OK && tw_alloc_failures() != failures)
+		st = TRAWL_ENOMEM;
 	if (st == TRAWL_ENOMEM)
 		tw_fail(ar, st, "out of memory planning the query");
 	else if (st && err)

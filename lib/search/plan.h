@@ -77,10 +77,10 @@ int tw_plan_source(tw_plan *pl, tw_buf *sql, const char *join);
 sqlite3_stmt *tw_plan_prepare(trawl_archive *ar, tw_plan *pl, const tw_buf *sql,
 			      trawl_status *st);
 /* Non-zero when built SQL (or a value built like it) must not be used:
- * cut at its cap, or no bytes at all (the first allocation failed). */
+ * cut at its cap, an append failed for lack of memory, or no bytes at all. */
 static inline int tw_sql_broken(const tw_buf *b)
 {
-	return b->truncated || !b->data;
+	return b->truncated || tw_buf_failed(b) || !b->data;
 }
 
 /* The total of `query` (by conversation with by_thread) from the archive's

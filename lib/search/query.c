@@ -60,7 +60,7 @@ static tw_qnode *node(parser *p, int kind, size_t pos)
 		fail(p, pos, "query too complex (more than %s terms)", "512");
 		return NULL;
 	}
-	n = calloc(1, sizeof(*n));
+	n = tw_calloc(1, sizeof(*n));
 	if (!n) {
 		fail(p, pos, "out of memory%s", "");
 		return NULL;
@@ -348,6 +348,7 @@ trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *e
 {
 	parser p;
 	tw_qnode *n;
+	uint64_t failures = tw_alloc_failures();
 
 	*out = NULL;
 	memset(&p, 0, sizeof(p));
@@ -373,6 +374,16 @@ trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *e
 			tw_query_free(n);
 			n = NULL;
 		}
+	}
+	/* A node or a word lost for lack of memory is no syntax error, and
+	 * the tree would not be the query. */
+	if (tw_alloc_failures() != failures) {
+		tw_query_free(n);
+		if (err) {
+			err->pos = 0;
+			snprintf(err->message, sizeof(err->message), "out of memory");
+		}
+		return TRAWL_ENOMEM;
 	}
 	if (!n) {
 		if (!p.failed)

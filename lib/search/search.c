@@ -100,12 +100,16 @@ static char *lead(const char *t, size_t max)
 	return b.data ? tw_buf_detach(&b, NULL) : tw_strdup("");
 }
 
+/* Call fn for one hit; returns fn's answer (non-zero: stop), or -1 without
+ * calling it when part of the hit (addresses, lead text) was lost for lack
+ * of memory. */
 static int emit_hit(hit_ctx *h, int64_t blob, double score, const char *snippet,
 		    int64_t thread_hits, trawl_hit_fn fn, void *ud)
 {
 	trawl_hit hit;
 	char sha[65] = "";
 	tw_buf from, to;
+	uint64_t failures = tw_alloc_failures();
 	char *lead_text = NULL;
 	int stop;
 
@@ -172,7 +176,10 @@ static int emit_hit(hit_ctx *h, int64_t blob, double score, const char *snippet,
 		hit.snippet = lead_text;
 	}
 	hit.thread_hits = thread_hits;
-	stop = fn(&hit, ud);
+	if (tw_alloc_failures() != failures)
+		stop = -1;
+	else
+		stop = fn(&hit, ud) ? 1 : 0;
 	free(lead_text);
 	tw_buf_release(&from);
 	tw_buf_release(&to);
@@ -262,7 +269,10 @@ static trawl_status late_marks(trawl_archive *ar, sqlite3_stmt *s, sqlite3_stmt 
 			for (k = 0; k < n; k++) {
 				if (rows[k].text != text)
 					continue;
+				free(rows[k].snippet);
 				rows[k].snippet = tw_strdup((const char *)sqlite3_column_text(snip, 1));
+				if (!rows[k].snippet && sqlite3_column_text(snip, 1))
+					st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
 				if (late_score)
 					rows[k].score = sqlite3_column_double(snip, 2);
 			}
@@ -271,9 +281,14 @@ static trawl_status late_marks(trawl_archive *ar, sqlite3_stmt *s, sqlite3_stmt 
 			st = tw_dbfail(ar, "making snippets");
 		sqlite3_reset(snip);
 	}
-	for (i = 0; st == TRAWL_OK && i < n; i++)
-		if (emit_hit(h, rows[i].blob, rows[i].score, rows[i].snippet, rows[i].n, fn, ud))
+	for (i = 0; st == TRAWL_OK && i < n; i++) {
+		int r = emit_hit(h, rows[i].blob, rows[i].score, rows[i].snippet, rows[i].n, fn, ud);
+
+		if (r < 0)
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+		if (r)
 			break;
+	}
 out:
 	for (i = 0; i < n; i++)
 		free(rows[i].snippet);
@@ -388,9 +403,13 @@ trawl_status trawl_search(trawl_archive *ar, const char *query,
 		st = late_marks(ar, s, snip, pl.params[match_param - 1].s, late_score, &h, fn, ud);
 	} else {
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (emit_hit(&h, sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
-				     (const char *)sqlite3_column_text(s, 2), sqlite3_column_int64(s, 3),
-				     fn, ud))
+			int r = emit_hit(&h, sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
+					 (const char *)sqlite3_column_text(s, 2),
+					 sqlite3_column_int64(s, 3), fn, ud);
+
+			if (r < 0)
+				st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			if (r)
 				break;
 		}
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)

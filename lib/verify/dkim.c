@@ -48,7 +48,7 @@ static int b64val(unsigned char c)
 /* Decode base64, ignoring whitespace; NULL on bad characters. */
 static unsigned char *b64decode(const char *s, size_t n, size_t *outlen)
 {
-	unsigned char *out = malloc(n * 3 / 4 + 4);
+	unsigned char *out = tw_malloc(n * 3 / 4 + 4);
 	unsigned acc = 0;
 	int bits = 0, pad = 0;
 	size_t i, o = 0;
@@ -84,7 +84,7 @@ static unsigned char *b64decode(const char *s, size_t n, size_t *outlen)
 static char *b64encode(const unsigned char *d, size_t n)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((n + 2) / 3 * 4 + 1);
+	char *out = tw_malloc((n + 2) / 3 * 4 + 1);
 	size_t i, o = 0;
 
 	if (!out)
@@ -189,7 +189,7 @@ static char *tag_compact(const tags *t, const char *name)
 
 	if (!g)
 		return NULL;
-	s = malloc(g->vlen + 1);
+	s = tw_malloc(g->vlen + 1);
 	if (!s)
 		return NULL;
 	for (i = 0; i < g->vlen; i++)
@@ -214,7 +214,7 @@ static int keys_add(tw_dkim_keys *k, const char *name, const char *rec)
 {
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 16;
-		keyrec *v = realloc(k->v, cap * sizeof(*v));
+		keyrec *v = tw_realloc(k->v, cap * sizeof(*v));
 
 		if (!v)
 			return -1;
@@ -333,7 +333,7 @@ tw_dkim_keys *tw_dkim_keys_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read key file '%s': %m", path);
 		return NULL;
 	}
-	k = calloc(1, sizeof(*k));
+	k = tw_calloc(1, sizeof(*k));
 	if (!k) {
 		fclose(f);
 		snprintf(err, errlen, "out of memory");
@@ -594,7 +594,7 @@ static char *strip_b(const tw_hdr *h, size_t *outlen)
 {
 	const char *v = h->value;
 	size_t n = h->vlen, p = 0;
-	char *out = malloc(n + 1);
+	char *out = tw_malloc(n + 1);
 	size_t o = 0;
 
 	if (!out)
@@ -906,7 +906,7 @@ static void verify_sig(const tw_hdrs *hs, size_t sigidx, const tw_dkim_keys *key
 
 	/* Header hash: the signed fields, bottom-up per name, then the
 	 * signature field without its b= value and without CRLF. */
-	used = calloc(hs->n ? hs->n : 1, 1);
+	used = tw_calloc(hs->n ? hs->n : 1, 1);
 	if (!used)
 		goto out;
 	{
@@ -1000,7 +1000,7 @@ void tw_dkim_verify(const char *msg, size_t len, const tw_dkim_keys *keys, int d
 		out->reason = tw_strdup("no DKIM-Signature header");
 		goto done;
 	}
-	out->sigs = calloc(nsig, sizeof(*out->sigs));
+	out->sigs = tw_calloc(nsig, sizeof(*out->sigs));
 	if (!out->sigs)
 		goto done;
 	for (k = 0; k < hs.n; k++) {

@@ -62,7 +62,7 @@ trawl_status tw_select(trawl_archive *ar, const char *query, int emails_only, tw
 	sqlite3_finalize(ins);
 	if (st)
 		return st;
-	s = calloc(1, sizeof(*s));
+	s = tw_calloc(1, sizeof(*s));
 	if (!s)
 		return TRAWL_ENOMEM;
 	/* One item per content, its first occurrence, oldest first. */
@@ -82,7 +82,7 @@ trawl_status tw_select(trawl_archive *ar, const char *query, int emails_only, tw
 
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 256;
-			tw_sel_item *v = realloc(s->v, cap * sizeof(*v));
+			tw_sel_item *v = tw_realloc(s->v, cap * sizeof(*v));
 
 			if (!v) {
 				sqlite3_finalize(q);
@@ -97,6 +97,12 @@ trawl_status tw_select(trawl_archive *ar, const char *query, int emails_only, tw
 		it->blob = sqlite3_column_int64(q, 1);
 		it->date = sqlite3_column_int64(q, 2);
 		it->path = tw_strdup((const char *)sqlite3_column_text(q, 3));
+		if (!it->path && sqlite3_column_text(q, 3)) {
+			/* An export or a report would name the item nowhere. */
+			sqlite3_finalize(q);
+			tw_sel_free(s);
+			return tw_fail(ar, TRAWL_ENOMEM, "out of memory selecting items");
+		}
 	}
 	sqlite3_finalize(q);
 	*out = s;
@@ -112,7 +118,12 @@ static int to_buf(const void *p, size_t n, void *ud)
 
 trawl_status tw_item_bytes(trawl_archive *ar, int64_t id, tw_buf *b)
 {
-	return trawl_item_raw(ar, id, to_buf, b);
+	trawl_status st = trawl_item_raw(ar, id, to_buf, b);
+
+	/* Not a write failure: the bytes did not fit in memory. */
+	if (tw_buf_failed(b))
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory reading item %lld", (long long)id);
+	return st;
 }
 
 /* ---------------------------------------------------------------- DKIM */
@@ -132,7 +143,14 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 	if (st)
 		return st;
 	if (opts && opts->keys_file) {
+		uint64_t failures = tw_alloc_failures();
+
 		keys = tw_dkim_keys_load(opts->keys_file, msg, sizeof(msg));
+		/* A key lost would make its signatures "nokey". */
+		if (tw_alloc_failures() != failures) {
+			tw_dkim_keys_free(keys);
+			return tw_fail(ar, TRAWL_ENOMEM, "out of memory reading '%s'", opts->keys_file);
+		}
 		if (!keys)
 			return tw_fail(ar, TRAWL_ENOTFOUND, "%s", msg);
 	}
@@ -158,6 +176,7 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 		size_t k;
 		trawl_status rs;
 		int stop;
+		uint64_t failures = tw_alloc_failures();
 
 		tw_buf_init(&raw, (size_t)1 << 30);
 		rs = tw_item_bytes(ar, sel->v[i].id, &raw);
@@ -170,6 +189,14 @@ trawl_status trawl_verify_dkim(trawl_archive *ar, const char *query, const trawl
 			tw_dkim_verify(raw.data ? raw.data : "", raw.len, keys, opts && opts->dns, &res);
 		}
 		tw_buf_release(&raw);
+		/* A verdict reached without all of the message (or of the
+		 * signature's data) could say "fail" of a genuine one. */
+		if (tw_alloc_failures() != failures) {
+			tw_dkim_res_release(&res);
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory verifying item %lld",
+				     (long long)sel->v[i].id);
+			break;
+		}
 		memset(&pub, 0, sizeof(pub));
 		pub.id = sel->v[i].id;
 		pub.path = sel->v[i].path;
@@ -388,19 +415,25 @@ trawl_status trawl_manifest(trawl_archive *ar, trawl_line_fn fn, void *ud, char 
 
 		tw_hex(sqlite3_column_blob(q, 0), 32, hex);
 		manifest_line(&line, hex, (const char *)sqlite3_column_text(q, 1));
+		if (tw_buf_failed(&line)) {
+			/* A short line would change the hash a publication cites. */
+			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory");
+			break;
+		}
 		EVP_DigestUpdate(c, line.data, line.len);
 		EVP_DigestUpdate(c, "\n", 1);
 		n++;
 		if (fn && fn(line.data, ud))
 			fn = NULL;
 	}
-	if (rc != SQLITE_DONE)
+	if (st == TRAWL_OK && rc != SQLITE_DONE)
 		st = tw_dbfail(ar, "reading the manifest");
 	sqlite3_finalize(q);
 	tw_buf_release(&line);
 	EVP_DigestFinal_ex(c, d, &dl);
 	EVP_MD_CTX_free(c);
-	tw_hex(d, 32, hash);
+	if (st == TRAWL_OK)
+		tw_hex(d, 32, hash);
 	if (lines)
 		*lines = n;
 	return st;
@@ -421,7 +454,7 @@ static const char *keep(prov_priv *p, char *s)
 		return NULL;
 	if (p->nstrs == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 32;
-		char **v = realloc(p->strs, cap * sizeof(*v));
+		char **v = tw_realloc(p->strs, cap * sizeof(*v));
 
 		if (!v) {
 			free(s);
@@ -465,7 +498,8 @@ static const char *const mailer_headers[] = {
 static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, const char *raw,
 			       size_t len, trawl_provenance **out)
 {
-	prov_priv *p = calloc(1, sizeof(*p));
+	uint64_t failures = tw_alloc_failures();
+	prov_priv *p = tw_calloc(1, sizeof(*p));
 	trawl_provenance *pub;
 	tw_hdrs hs;
 	size_t n, i, nrec = 0, k;
@@ -488,8 +522,8 @@ static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, 
 		if (hs.v[i].nlen == 8 && !strncasecmp(hs.v[i].name, "Received", 8))
 			nrec++;
 	if (nrec) {
-		p->hops = calloc(nrec, sizeof(*p->hops));
-		pub->hops = calloc(nrec, sizeof(*pub->hops));
+		p->hops = tw_calloc(nrec, sizeof(*p->hops));
+		pub->hops = tw_calloc(nrec, sizeof(*pub->hops));
 		if (!p->hops || !pub->hops) {
 			tw_hdrs_release(&hs);
 			free(m);
@@ -534,7 +568,7 @@ static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, 
 
 		if (!h)
 			continue;
-		o = realloc(pub->origin, (pub->norigin + 1) * sizeof(*o));
+		o = tw_realloc(pub->origin, (pub->norigin + 1) * sizeof(*o));
 		if (!o)
 			break;
 		pub->origin = o;
@@ -572,6 +606,12 @@ static trawl_status prov_build(trawl_archive *ar, int64_t id, const char *path, 
 		if (sqlite3_step(q) == SQLITE_ROW)
 			pub->dkim = keep(p, tw_strdup((const char *)sqlite3_column_text(q, 0)));
 		sqlite3_finalize(q);
+	}
+	/* A header, hop or field lost on the way: no partial provenance. */
+	if (tw_alloc_failures() != failures) {
+		trawl_provenance_free(pub);
+		return tw_fail(ar, TRAWL_ENOMEM, "out of memory reading the headers of item %lld",
+			       (long long)id);
 	}
 	*out = pub;
 	return TRAWL_OK;
@@ -615,20 +655,29 @@ trawl_status trawl_provenance_query(trawl_archive *ar, const char *query, trawl_
 		tw_buf raw;
 		trawl_provenance *p = NULL;
 		int stop = 0;
+		trawl_status rs;
 
 		tw_buf_init(&raw, (size_t)1 << 30);
-		if (tw_item_bytes(ar, sel->v[i].id, &raw) == TRAWL_OK &&
-		    prov_build(ar, sel->v[i].id, sel->v[i].path, raw.data ? raw.data : "", raw.len, &p) ==
-			    TRAWL_OK) {
+		/* A message whose original is gone is left out; one left out
+		 * for lack of memory fails the call. */
+		rs = tw_item_bytes(ar, sel->v[i].id, &raw);
+		if (rs == TRAWL_OK)
+			rs = prov_build(ar, sel->v[i].id, sel->v[i].path, raw.data ? raw.data : "",
+					raw.len, &p);
+		if (rs == TRAWL_OK) {
 			stop = fn(p, ud);
 			trawl_provenance_free(p);
 		}
 		tw_buf_release(&raw);
+		if (rs == TRAWL_ENOMEM) {
+			st = rs;
+			break;
+		}
 		if (stop)
 			break;
 	}
 	tw_sel_free(sel);
-	return TRAWL_OK;
+	return st;
 }
 
 trawl_status trawl_sender_zones(trawl_archive *ar, const char *query, trawl_zone_fn fn, void *ud,

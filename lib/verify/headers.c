@@ -25,7 +25,7 @@ char *tw_crlf(const char *msg, size_t len, size_t *outlen)
 	for (i = 0; i < len; i++)
 		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r'))
 			extra++;
-	out = malloc(len + extra + 1);
+	out = tw_malloc(len + extra + 1);
 	if (!out)
 		return NULL;
 	for (i = 0; i < len; i++) {
@@ -74,7 +74,7 @@ int tw_hdrs_parse(const char *m, size_t len, tw_hdrs *out)
 		if (colon < e && m[colon] == ':' && colon > p && m[p] != ' ' && m[p] != '\t') {
 			if (out->n == cap) {
 				size_t ncap = cap ? cap * 2 : 32;
-				tw_hdr *v = realloc(out->v, ncap * sizeof(*v));
+				tw_hdr *v = tw_realloc(out->v, ncap * sizeof(*v));
 
 				if (!v) {
 					tw_hdrs_release(out);
@@ -108,7 +108,7 @@ void tw_hdrs_release(tw_hdrs *h)
 
 char *tw_hdr_unfold(const tw_hdr *h)
 {
-	char *s = malloc(h->vlen + 1);
+	char *s = tw_malloc(h->vlen + 1);
 	size_t i, o = 0;
 
 	if (!s)

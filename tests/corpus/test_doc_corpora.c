@@ -102,6 +102,31 @@ static void found(const char *db, const char *query, const char *under)
 	free(out);
 }
 
+/* The metadata value `key` of the first hit of `query` must be `want`. */
+static void meta_is(const char *db, const char *query, const char *key, const char *want)
+{
+	char *out = NULL;
+	json_t *h, *item;
+	const char *v;
+	long long id;
+
+	assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 1 --archive '%s' -- '%s'",
+				 trawl_bin(), db, query), 0);
+	if (!*out)
+		fail_msg("no hit for '%s'", query);
+	h = parse_json(out);
+	id = jint(h, "id");
+	json_decref(h);
+	free(out);
+	assert_int_equal(run_cmd(&out, NULL, "%s show --json --archive '%s' %lld", trawl_bin(), db, id), 0);
+	item = parse_json(out);
+	v = json_string_value(json_object_get(json_object_get(item, "metadata"), key));
+	if (!v || strcmp(v, want) != 0)
+		fail_msg("%s: %s is \"%s\", want \"%s\"", query, key, v ? v : "(none)", want);
+	json_decref(item);
+	free(out);
+}
+
 static void test_tika_documents(void **state)
 {
 	char dir[1024], db[700];
@@ -121,6 +146,29 @@ static void test_tika_documents(void **state)
 	found(db, "type:spreadsheet ext:xls", "tika-test-documents");
 	found(db, "ext:rtf", "tika-test-documents");
 	found(db, "kind:member", "tika-test-documents");
+	/* Images and audio give their metadata (EXIF, XMP, IPTC; libavformat)
+	 * instead of an "unsupported" error. */
+	found(db, "type:image ext:jpg", "tika-test-documents");
+	found(db, "type:audio", "tika-test-documents");
+	found(db, "author:\"Some Tourist\"", "testJPEG_commented"); /* XMP dc:creator */
+	meta_is(db, "filename:testJPEG_GEO_2.jpg", "camera_model", "Nexus S");
+	meta_is(db, "filename:testJPEG_GEO_2.jpg", "gps_latitude", "51.575762");
+	meta_is(db, "filename:testJPEG_GEO_2.jpg", "gps_longitude", "-1.567886");
+	meta_is(db, "filename:testJPEG_EXIF.jpg", "camera_model", "Canon EOS 40D");
+	/* EXIF's copyright is "(c) ?????? ?????????"; IPTC has the letters. */
+	meta_is(db, "filename:testJPEG_EXIF.jpg", "copyright", "(c) Максим Валянский");
+	meta_is(db, "filename:testTIFF.tif", "pages", "1");
+	meta_is(db, "filename:testGIF.gif", "width", "100");
+	{
+		char *out = NULL;
+
+		assert_int_equal(run_cmd(&out, NULL, "%s errors --archive '%s'", trawl_bin(), db), 0);
+		if (strstr(out, "no extractor for image/jpeg") || strstr(out, "no extractor for image/png") ||
+		    strstr(out, "no extractor for image/tiff") || strstr(out, "no extractor for image/gif") ||
+		    strstr(out, "no extractor for audio/"))
+			fail_msg("an image or audio file is still unsupported:\n%.3000s", out);
+		free(out);
+	}
 	json_decref(s);
 }
 

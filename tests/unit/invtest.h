@@ -1,8 +1,8 @@
 /*
  * invtest.h - a small synthetic archive for the investigation unit tests
  * (threads, people, graph): messages are written straight into the tables
- * the writer fills, then tw_store_after_ingest() derives threads and people
- * as it does after a real ingest.
+ * the writer fills, then inv_derive() derives threads and people in one
+ * transaction as the pipeline does after a real ingest.
  */
 #ifndef INVTEST_H
 #define INVTEST_H
@@ -170,7 +170,11 @@ static inline int64_t inv_person(trawl_archive *ar, const char *addr)
 
 static inline void inv_derive(trawl_archive *ar)
 {
-	assert_int_equal(tw_store_after_ingest(ar), TRAWL_OK);
+	assert_int_equal(tw_ar_begin(ar), TRAWL_OK);
+	assert_int_equal(tw_store_gc(ar), TRAWL_OK);
+	assert_int_equal(tw_investigate_refresh(ar), TRAWL_OK);
+	assert_int_equal(tw_ar_commit(ar), TRAWL_OK);
+	assert_int_equal(tw_store_compact(ar), TRAWL_OK);
 }
 
 #endif

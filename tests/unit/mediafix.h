@@ -1,0 +1,94 @@
+/*
+ * mediafix.h - the image, audio and video fixtures of test_image.c,
+ * test_media.c and test_ocr.c: tests/fixtures/gen_media.sh writes them
+ * into a fresh temporary directory when the test program starts (nothing
+ * binary is committed), and the directory goes when it ends.  Without
+ * ImageMagick, exiftool or ffmpeg the tests are skipped with a message.
+ */
+#ifndef MEDIAFIX_H
+#define MEDIAFIX_H
+
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char mediafix_dir[64];
+static int mediafix_ok;
+
+static inline int mediafix_setup(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(mediafix_dir, sizeof(mediafix_dir), "/tmp/trawl-mediafix-XXXXXX");
+	if (!mkdtemp(mediafix_dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "sh tests/fixtures/gen_media.sh '%s' >/dev/null 2>&1",
+		 mediafix_dir);
+	mediafix_ok = system(cmd) == 0;
+	return 0;
+}
+
+static inline int mediafix_teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", mediafix_dir);
+	if (system(cmd) != 0)
+		return -1;
+	return 0;
+}
+
+#define NEED_FIXTURES()                                                                 \
+	do {                                                                            \
+		if (!mediafix_ok) {                                                     \
+			printf("SKIP: media fixtures not generated (convert, exiftool, " \
+			       "ffmpeg: see tools/deps.sh)\n");                         \
+			skip();                                                         \
+		}                                                                       \
+	} while (0)
+
+/* The bytes of a fixture (caller frees). */
+static inline unsigned char *fixture(const char *name, size_t *len)
+{
+	char path[256];
+	unsigned char *d;
+
+	snprintf(path, sizeof(path), "%s/%s", mediafix_dir, name);
+	d = slurp(path, len);
+	if (!d)
+		fail_msg("fixture %s missing", path);
+	return d;
+}
+
+/* Extract a fixture through the whole framework. */
+static inline tw_node *extract_fixture(const char *name)
+{
+	size_t len = 0;
+	unsigned char *d = fixture(name, &len);
+	tw_node *n = extract_mem(name, d, len);
+
+	free(d);
+	assert_non_null(n);
+	return n;
+}
+
+static inline void assert_prop(const tw_node *n, const char *key, const char *want)
+{
+	const char *v = node_prop(n, key);
+
+	if (!v || strcmp(v, want) != 0)
+		fail_msg("%s: prop %s: got \"%s\", want \"%s\"", n->name ? n->name : "?", key,
+			 v ? v : "(none)", want);
+}
+
+static inline void assert_no_prop(const tw_node *n, const char *key)
+{
+	const char *v = node_prop(n, key);
+
+	if (v)
+		fail_msg("%s: prop %s should be absent, is \"%s\"", n->name ? n->name : "?", key, v);
+}
+
+#endif
