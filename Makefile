@@ -41,12 +41,14 @@ CFLAGS  ?= -O2 -g
 
 PKGS := gmime-3.0 sqlite3 libarchive libxml-2.0 libmagic uchardet libcrypto \
         libmicrohttpd jansson libpst libgsf-1 libytnef zlib libhs libpcre2-8 \
-        libexif libavformat libavutil libavcodec tesseract lept
+        libexif libavformat libavutil libavcodec tesseract lept icu-uc
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype \
               -lharfbuzz -lgumbo -lmujs -lm -lpthread
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# lib/text/: Snowball stemmers and CLD2 (C++, reached through lib/text/cld2.cc).
+TEXT_LIBS  := -lstemmer -lcld2 -lstdc++
 
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 # Warnings every change must pass (make check); -Werror makes them errors.
@@ -70,16 +72,28 @@ FRONT_CFLAGS := $(BASE_CFLAGS) -Iinclude $(if $(wildcard json/*.h),-Ijson) $(PKG
 ALL_CFLAGS := $(BASE_CFLAGS) -Iinclude -Ilib $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN) -pthread
 # -lgomp: ocr.c turns off libgomp's nested threads (Tesseract links it).
-LIBS := $(PKG_LIBS) $(MUPDF_LIBS) -lgomp -lm
+LIBS := $(PKG_LIBS) $(TEXT_LIBS) $(MUPDF_LIBS) -lgomp -lm
+# The one C++ file (the CLD2 shim): no exceptions or RTTI cross into C.
+# Its compiler follows CC, so that both sides share sanitizer runtimes.
+ifneq ($(findstring clang,$(CC)),)
+CXX := $(subst clang,clang++,$(CC))
+else ifneq ($(findstring gcc,$(CC)),)
+CXX := $(subst gcc,g++,$(CC))
+else
+CXX := c++
+endif
+ALL_CXXFLAGS := -std=c++11 $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN)) $(CFLAGS) $(SAN) \
+                -fno-exceptions -fno-rtti -Ilib
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
+LIB_CXX_SRC := $(sort $(wildcard lib/*/*.cc))
 # cli/main.c is built twice: trawl-full (every command) and trawl (the
 # front: reading commands itself, the rest through trawl-full; see main.c).
 # json/ holds the JSON shapes cli/ and server/ share; its objects go into
 # libcli.a with theirs, so the front links only the shapes its commands use.
 CLI_SRC := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c json/*.c server/*.c)))
 WEB_SRC := $(sort $(wildcard web/*))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX_SRC:%.cc=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -104,6 +118,10 @@ $(CLI_OBJ) $(BUILD)/cli/main.o $(BUILD)/cli/front.o $(BUILD)/web_assets.o: OBJ_C
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(OBJ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -MMD -MP -c -o $@ $<
 
 # The web UI is embedded in the binary as a generated C table.
 $(BUILD)/web_assets.c: $(WEB_SRC) tools/embed.sh

@@ -92,6 +92,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
+int cmd_reindex(int argc, char **argv);
 /* `trawl show --provenance ID` (cmd_provenance.c): prints the provenance
  * of a message, as JSON with `json`; returns a trawl_status. */
 int cli_show_provenance(trawl_archive *ar, int64_t id, int json);

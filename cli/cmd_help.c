@@ -13,8 +13,10 @@ static void query_help(void)
 	size_t i;
 
 	fputs("The trawl query language (full reference: docs/query.md)\n\n"
-	      "  budget report        both words (anywhere in subject, body or file names)\n"
-	      "  \"quarterly report\"   the phrase\n"
+	      "  budget report        both words (anywhere in subject, body or file names),\n"
+	      "                       in any inflection: salary finds salaries, leak leaked\n"
+	      "  \"quarterly report\"   the phrase, these very words\n"
+	      "  =salary              this very word, not its inflections\n"
 	      "  budg*                words starting with budg\n"
 	      "  a OR b   a AND b   NOT a   -a   (a OR b) c\n"
 	      "  field:value          value may be a \"quoted phrase\"\n\n"
@@ -25,7 +27,9 @@ static void query_help(void)
 	fputs("\nIn from, to, cc, bcc, recipient and contact, a whole address matches\n"
 	      "exactly; anything else matches part of an address, or of a display name\n"
 	      "the archive has seen with that address.  Dates are UTC.  In filename and\n"
-	      "path, * and ? are wildcards.\n",
+	      "path, * and ? are wildcards.  Words of Chinese, Japanese, Thai and other\n"
+	      "scripts written without spaces are found inside sentences; inflections are\n"
+	      "those of the languages the archive holds (see lang:).\n",
 	      stdout);
 }
 

@@ -38,6 +38,7 @@ const cli_command cli_commands[] = {
 	{"provenance", FULL(cmd_provenance), "where messages came from: Received chain, IPs, clients, zones"},
 	{"export", FULL(cmd_export), "export items: jsonl, csv, mbox, eml, zip, concordance; redaction"},
 	{"manifest", FULL(cmd_manifest), "a reproducible hash of the archive's evidence to cite"},
+	{"reindex", FULL(cmd_reindex), "rebuild the full-text index (after an upgrade of trawl)"},
 	{"thread", FULL(cmd_thread), "a conversation as a tree: every reply of a message"},
 	{"people", FULL(cmd_people), "people behind the addresses; merge and split them"},
 	{"contacts", FULL(cmd_contacts), "who a person wrote to and heard from, and when"},

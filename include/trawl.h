@@ -559,6 +559,18 @@ trawl_status trawl_verify_originals(trawl_archive *ar, const char *query,
 				    trawl_syntax_error *err);
 
 /*
+ * Rebuild the full-text index and the language of every text (table
+ * text_lang) with this library's tokenizer and language detector, in one
+ * transaction: after an upgrade that changed how words are cut, folded or
+ * stemmed, or to check the index.  Tags, notes, people and findings are
+ * untouched.  `progress` (may be NULL) is called about every 1,000 texts
+ * with the texts done and the total; non-zero stops and rolls back.
+ * Returns TRAWL_EREADONLY, TRAWL_ECANCELLED, TRAWL_ENOMEM, DB.
+ */
+typedef int (*trawl_reindex_fn)(int64_t done, int64_t total, void *ud);
+trawl_status trawl_reindex(trawl_archive *ar, trawl_reindex_fn progress, void *ud);
+
+/*
  * The evidence manifest: one line "SHA256  PATH" per item with content
  * (family paths as recorded, sorted), and the SHA-256 of all those lines:
  * a hash of the whole archive's evidence that a publication can cite.  It
@@ -894,8 +906,8 @@ typedef struct trawl_facet_value {
 } trawl_facet_value;
 
 typedef struct trawl_facet {
-	const char *name;       /* "from", "recipient", "type", "year", "month", "tag", "label", "ext" */
-	const char *field;      /* the query field for value: from, recipient, type, date, tag, label, ext */
+	const char *name;       /* "from", "recipient", "type", "year", "month", "tag", "label", "ext", "lang" */
+	const char *field;      /* the query field for value: from, recipient, type, date, tag, label, ext, lang */
 	trawl_facet_value *values; /* largest first; year and month in time order */
 	size_t nvalues;
 	int64_t others;         /* distinct values left out by the limit */
@@ -908,7 +920,8 @@ typedef struct trawl_facets {
 } trawl_facets;
 
 /* Counts of the contents matching `query` by sender, recipient, type,
- * year, month, tag, custodian label and extension; at most `limit` values
+ * year, month, tag, custodian label, extension and language of the text
+ * ("none" when it could not be told); at most `limit` values
  * per facet (0: 10; year and month are never cut).  *out (NULL on failure)
  * is owned by the caller, strings included: trawl_facets_free() (NULL is
  * allowed).  Returns TRAWL_ESYNTAX, TRAWL_ENOMEM, DB. */

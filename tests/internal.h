@@ -8,6 +8,7 @@
 
 #include "tw.h"
 #include "mail.h"
+#include "text/text.h"
 #include "extract/extract.h"
 #include "archive/archive.h"
 #include "archive/db.h"

@@ -4,10 +4,11 @@
 # FILE:LINE: reason, and exit 1 if there is any.  make check runs it last.
 #
 # The rule:
-#   flow: base (lib/*.h, lib/*.c) < extract < archive < search
+#   flow: base (lib/*.h, lib/*.c) < text < extract < archive < search
 #         < {investigate, protect, verify} < ingest
 #   - a module includes headers of its own layer and of layers below it;
-#   - archive/ includes only base (and its own headers);
+#   - text/ includes only base; archive/ only base and text/ (and its own
+#     headers);
 #   - archive/db.h (the SQLite backend) and <sqlite3.h> are included only by
 #     the files of lib/archive/ and lib/search/ (<sqlite3.h> by their .c
 #     files and db.h), never by archive.h or search.h, the two headers the
@@ -26,11 +27,12 @@ cd "$(dirname "$0")/.."
 layer() {
 	case $1 in
 	base) echo 0 ;;
-	extract) echo 1 ;;
-	archive) echo 2 ;;
-	search) echo 3 ;;
-	investigate | protect | verify) echo 4 ;;
-	ingest) echo 5 ;;
+	text) echo 1 ;;
+	extract) echo 2 ;;
+	archive) echo 3 ;;
+	search) echo 4 ;;
+	investigate | protect | verify) echo 5 ;;
+	ingest) echo 6 ;;
 	*) echo "" ;;
 	esac
 }
@@ -129,8 +131,13 @@ for f in $files; do
 			continue
 		fi
 		[ "$m" = "$n" ] && continue
+		if [ "$m" = text ]; then
+			[ "$n" = base ] || echo "$where: includes $h: text/ may include only base headers, not $n/"
+			continue
+		fi
 		if [ "$m" = archive ]; then
-			[ "$n" = base ] || echo "$where: includes $h: archive/ may include only base headers, not $n/"
+			[ "$n" = base ] || [ "$n" = text ] ||
+				echo "$where: includes $h: archive/ may include only base and text/ headers, not $n/"
 			continue
 		fi
 		if [ "$rn" -gt "$rm_" ]; then

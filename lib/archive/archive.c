@@ -9,7 +9,8 @@
  *
  * Extracted text is stored zlib-compressed in `texts`; the FTS5 index reads
  * it back through the view `fts_src`, which decompresses with the SQL
- * function tw_inflate() registered on every connection trawl opens.
+ * function tw_inflate() registered on every connection trawl opens, as are
+ * the FTS5 tokenizer `trawl` and tw_lang() (fts.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -154,6 +155,24 @@ static const char *const migrations[] = {
 	 "CREATE VIEW props_text AS SELECT p.rowid AS seq, p.blob_id, p.key,"
 	 "  coalesce(p.value, v.value) AS value FROM props p"
 	 "  LEFT JOIN prop_values v ON v.id=p.value_id;"),
+	/* 9: words of every script are findable, and match their inflections:
+	 * fts is rebuilt with the tokenizer `trawl` (lib/text/text.h: CJK and
+	 * Thai cut by dictionary, query words expanded to the inflections the
+	 * index holds), and the language of each text is kept in text_lang,
+	 * which the writer fills for new texts (tw_ar_text_langs) and the
+	 * tokenizer reads to stem query words in the archive's languages.
+	 * Everything else (tags, notes, people) lives in other tables. */
+	("CREATE TABLE text_lang(id INTEGER PRIMARY KEY, lang TEXT);"
+	 "INSERT INTO text_lang SELECT id, tw_lang(subject, body) FROM texts;"
+	 "CREATE INDEX text_lang_lang ON text_lang(lang);"
+	 "CREATE TRIGGER texts_lang_del AFTER DELETE ON texts BEGIN"
+	 "  DELETE FROM text_lang WHERE id = old.id;"
+	 " END;"
+	 "DROP TABLE fts;"
+	 "CREATE VIRTUAL TABLE fts USING fts5(subject, body, names,"
+	 "  content='fts_src', content_rowid='blob_id', tokenize='trawl');"
+	 "INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(4.0, 1.0, 2.0)');"
+	 "INSERT INTO fts(fts) VALUES('rebuild');"),
 };
 
 #define SCHEMA_VERSION ((int)TW_ARRAY_LEN(migrations))
@@ -331,11 +350,22 @@ int tw_db_open(const char *path, int readonly, sqlite3 **out)
 	sqlite3_create_function(db, "tw_inflate", 1,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
 				NULL, sql_inflate, NULL, NULL);
+	rc = tw_fts_register(db);
+	if (rc != SQLITE_OK)
+		return rc;
 	sqlite3_busy_timeout(db, TW_BUSY_TIMEOUT_MS);
 	sqlite3_exec(db,
 		     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
 		     "PRAGMA foreign_keys=OFF;",
 		     NULL, NULL, NULL);
+	/* The vocabulary the tokenizer reads inflections of query words from;
+	 * made before any query, since a schema change while one runs would
+	 * stop it (fts5vocab needs `fts` only when read), and after
+	 * temp_store, whose change drops the temp database. */
+	rc = sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.tw_vocab USING fts5vocab(main, fts, row)",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
 	return SQLITE_OK;
 }
 

@@ -112,6 +112,12 @@ trawl_status tw_store_gc(trawl_archive *ar);
 /* After that transaction: give back freed pages and leave the archive as
  * one file (checkpoint the log unless readers still need it). */
 trawl_status tw_store_compact(trawl_archive *ar);
+/* Store the language (table text_lang, tw_lang_detect) of the texts added
+ * since the last call; the writer calls it in each of its transactions,
+ * after the extractor threads detected those languages (so that this
+ * mostly finds them in the detector's memo) (reindex.c).  Returns
+ * TRAWL_ENOMEM, DB. */
+trawl_status tw_ar_text_langs(trawl_archive *ar);
 /* How long a connection waits for another's lock before SQLITE_BUSY. */
 #define TW_BUSY_TIMEOUT_MS 30000
 /* Bytes of SHA-256(salt || value) kept per finding (findings.hash). */

@@ -53,4 +53,21 @@ sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
  * message set to "<what>: <SQLite's error>" on failure. */
 sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what);
 
+/*
+ * fts.c: register on `db` (tw_db_open does, on every connection)
+ *   - the FTS5 tokenizer "trawl" (lib/text/text.h gives the token
+ *     contract).  Arguments: `lang L1,L2...` names languages (ISO 639-1;
+ *     tokenize="trawl lang 'fr,en'" quotes the list) in which query words
+ *     are always stemmed.  Query languages are otherwise those of the table
+ *     text_lang that hold a share of the texts (read when the first query
+ *     is tokenized, again after a minute).  Inflections are looked up in
+ *     the fts5vocab table temp.tw_vocab (tw_db_open makes it over `fts`);
+ *     without it query words match as written;
+ *   - tw_lang(subject, body): the language code of a text (body: text, or
+ *     a blob compressed by tw_deflate), detected on the body, else on the
+ *     subject; NULL when it cannot be told.
+ * Returns SQLITE_OK or SQLite's error (FTS5 missing, out of memory).
+ */
+int tw_fts_register(sqlite3 *db);
+
 #endif /* TW_ARCHIVE_DB_H */

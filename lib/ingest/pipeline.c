@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ingest/ingest.h"
+#include "text/text.h"
 #include "investigate/investigate.h"
 #include "protect/scan.h"
 
@@ -259,6 +260,12 @@ static void compress_tree(run *r, tw_node *n, size_t *plain)
 				compress_tree(r, n->first_child, plain);
 				continue;
 			}
+		}
+		if (!n->known) {
+			/* Languages are detected here, in parallel: the
+			 * writer (tw_ar_text_langs) then finds them in
+			 * tw_lang_detect's memo. */
+			tw_lang_detect(n->text.data, n->text.len);
 		}
 		if (!n->known && n->text.len > 64) {
 			n->ztext = tw_deflate(n->text.data, n->text.len, &n->zlen);
@@ -770,7 +777,11 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			       done)) {
 			int64_t c0 = tw_now_ms();
 
+			trawl_status lr = tw_ar_text_langs(ar);
+
 			rc = tw_ar_commit(ar);
+			if (!rc)
+				rc = lr;
 			writer_ms += tw_now_ms() - c0;
 			in_txn = 0;
 			if (rc) {
@@ -792,8 +803,10 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 			}
 		}
 	}
-	if (in_txn)
+	if (in_txn) {
+		rc = rc ? rc : tw_ar_text_langs(ar);
 		rc = rc ? rc : tw_ar_commit(ar);
+	}
 	pthread_join(walker, NULL);
 	for (i = 0; i < njobs; i++) {
 		pthread_join(workers[i].th, NULL);

@@ -1,7 +1,7 @@
 /*
  * facets.c - how the matches of a query spread: over time (timelines, by
  * day, ISO week, month or year, UTC) and over values (facets: sender,
- * recipient, type, year, month, tag, custodian label, extension).
+ * recipient, type, year, month, tag, custodian label, extension, language).
  *
  * Both start from the set of matching contents, materialised once in a
  * temporary table (tw_query_temp), and count distinct contents, like the
@@ -308,6 +308,7 @@ trawl_status trawl_facets_get(trawl_archive *ar, const char *query, size_t limit
 	} names[] = {
 		{"from", "from"}, {"recipient", "recipient"}, {"type", "type"}, {"year", "date"},
 		{"month", "date"}, {"tag", "tag"}, {"label", "label"}, {"ext", "ext"},
+		{"lang", "lang"},
 	};
 	facets_priv *p;
 	trawl_facets *fs;
@@ -415,6 +416,16 @@ trawl_status trawl_facets_get(trawl_archive *ar, const char *query, size_t limit
 			       "SELECT i.ext, NULL, count(DISTINCT i.blob_id) FROM temp.tw_fq x"
 			       " JOIN items i ON i.blob_id=x.blob_id"
 			       " WHERE i.ext IS NOT NULL AND i.ext<>'' GROUP BY i.ext ORDER BY 3 DESC, 1",
+			       limit);
+	/* Languages of the texts (text_lang); contents without text have none. */
+	if (!st)
+		st = sql_facet(ar, p, &fs->facets[8],
+			       all ? "SELECT coalesce(l.lang, 'none'), NULL, count(*) FROM blobs b"
+				     " JOIN text_lang l ON l.id=b.text_id WHERE b.extracted=1"
+				     " GROUP BY 1 ORDER BY 3 DESC, 1"
+				   : "SELECT coalesce(l.lang, 'none'), NULL, count(*) FROM temp.tw_fq x"
+				     " JOIN blobs b ON b.id=x.blob_id JOIN text_lang l ON l.id=b.text_id"
+				     " GROUP BY 1 ORDER BY 3 DESC, 1",
 			       limit);
 	if (st) {
 		trawl_facets_free(fs);

@@ -533,6 +533,30 @@ static void compile_dkim(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *
 	}
 }
 
+/* The language detected in the text at ingest (text_lang, ISO 639-1);
+ * lang:none for texts in no language that could be told. */
+static void compile_lang(tw_plan *pl, tw_buf *w, const tw_qnode *n, const char *arg)
+{
+	const char *v = n->text;
+	char code[4];
+	size_t len = strlen(v);
+
+	if (!strcasecmp(v, "none") || !strcasecmp(v, "und")) {
+		tw_buf_puts(w, "b.text_id IN (SELECT id FROM text_lang WHERE lang IS NULL)");
+		return;
+	}
+	if (len < 2 || len > 3 || !isalpha((unsigned char)v[0]) || !isalpha((unsigned char)v[1]) ||
+	    (len == 3 && !isalpha((unsigned char)v[2]))) {
+		tw_plan_fail(pl, n->pos, "bad language '%s': use a two-letter code (lang:en, lang:fr, lang:ja) or lang:none", v);
+		return;
+	}
+	memcpy(code, v, len + 1);
+	tw_ascii_lower(code);
+	tw_buf_puts(w, "b.text_id IN (SELECT id FROM text_lang WHERE lang = ");
+	tw_plan_str(pl, w, code);
+	tw_buf_putc(w, ')');
+}
+
 /* ---------------------------------------------------------------- the table */
 
 const tw_field_def tw_fields[TW_F_COUNT] = {
@@ -589,6 +613,9 @@ const tw_field_def tw_fields[TW_F_COUNT] = {
 	[TW_F_DKIM] = {"dkim", {NULL},
 		       "DKIM result from 'trawl verify --dkim': dkim:pass, fail, nokey, none (unsigned)",
 		       0, NULL, compile_dkim},
+	[TW_F_LANG] = {"lang", {"language", NULL},
+		       "language detected in the text (ISO 639-1): lang:fr, lang:ja, lang:none",
+		       0, NULL, compile_lang},
 };
 
 static int name_is(const char *want, const char *name, size_t n)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "search/plan.h"
+#include "text/text.h"
 
 /*
  * How a condition says "the content is in this set": when the full-text
@@ -98,10 +99,14 @@ void tw_plan_release(tw_plan *pl)
 
 /* ---------------------------------------------------------------- FTS side */
 
-/* FTS5 string literal: "...", with " doubled. */
-static void fts_string(tw_buf *b, const char *s)
+/* FTS5 string literal: "...", with " doubled.  `exact` asks the
+ * tokenizer for these very words, not their inflections (the mark of
+ * lib/text/text.h); words the user wrote as =word carry it already. */
+static void fts_string(tw_buf *b, const char *s, int exact)
 {
 	tw_buf_putc(b, '"');
+	if (exact)
+		tw_buf_putc(b, TW_EXACT_MARK);
 	for (; *s; s++) {
 		if (*s == '"')
 			tw_buf_putc(b, '"');
@@ -133,12 +138,12 @@ static void fts_expr(tw_buf *b, const tw_qnode *n)
 {
 	switch (n->kind) {
 	case TW_Q_TERM:
-		fts_string(b, n->text);
+		fts_string(b, n->text, 0);
 		if (n->prefix)
 			tw_buf_puts(b, " *");
 		break;
 	case TW_Q_PHRASE:
-		fts_string(b, n->text);
+		fts_string(b, n->text, 1);
 		break;
 	case TW_Q_FIELD:
 		/* A text field's name is its column in the index. */
@@ -156,7 +161,7 @@ static void fts_expr(tw_buf *b, const tw_qnode *n)
 			}
 			tw_buf_puts(b, "\" *");
 		} else {
-			fts_string(b, n->text);
+			fts_string(b, n->text, n->quoted);
 		}
 		break;
 	case TW_Q_AND:

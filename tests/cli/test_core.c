@@ -189,6 +189,51 @@ static void test_query_language(void **state)
 	assert_int_equal(count("has:mismatch"), 0);
 }
 
+/* Words of every script, inflections, exact words and languages: the
+ * sample has Japanese (Shift_JIS), Russian (KOI8-R) and Norwegian mail. */
+static void test_words_and_languages(void **state)
+{
+	/* 錨泊 sits inside 本牧沖で錨泊し, a run without spaces */
+	assert_true(count("錨泊") >= 1);
+	assert_true(count("ледокол") >= 1);
+	/* an unquoted word finds its inflections, =word and a quoted word
+	 * only themselves */
+	assert_true(count("delay") > count("=delay"));
+	assert_int_equal(count("delay"), count("delays"));
+	assert_int_equal(count("=delay"), count("\"delay\""));
+	assert_true(count("=delays") >= 1);
+	/* every text has its detected language */
+	assert_true(count("lang:ja") >= 1);
+	assert_true(count("lang:ru") >= 1);
+	assert_true(count("lang:no") >= 1);
+	assert_true(count("lang:en") > count("lang:no"));
+	assert_int_equal(count("lang:ja 錨泊"), count("錨泊"));
+}
+
+/* trawl reindex rebuilds the index and the languages to the same answers. */
+static void test_reindex(void **state)
+{
+	char copy[700], *out = NULL, *before = NULL, *after = NULL;
+	const char *q = "delay OR 錨泊 OR lang:ru OR \"=engine room\"";
+	json_t *o;
+
+	snprintf(copy, sizeof(copy), "%s/reindex.db", tmpdir());
+	assert_int_equal(run_cmd(NULL, NULL, "cp '%s' '%s'", db, copy), 0);
+	assert_int_equal(run_cmd(&before, NULL, "%s search --count --archive '%s' -- '%s'",
+				 trawl_bin(), copy, q), 0);
+	assert_int_equal(run_cmd(&out, NULL, "%s reindex --json --archive '%s'", trawl_bin(), copy), 0);
+	o = parse_json(out);
+	assert_true(jint(o, "texts") > 200);
+	json_decref(o);
+	assert_int_equal(run_cmd(&after, NULL, "%s search --count --archive '%s' -- '%s'",
+				 trawl_bin(), copy, q), 0);
+	assert_string_equal(before, after);
+	assert_true(strtoll(after, NULL, 10) > 0);
+	free(out);
+	free(before);
+	free(after);
+}
+
 /* A renamed document is flagged on that occurrence only. */
 static void test_extension_mismatch(void **state)
 {
@@ -336,13 +381,18 @@ static void test_stats_json(void **state)
 
 /* The trawl program answers the reading commands without loading the
  * extraction libraries, and hands the others to trawl-full beside it; a
- * missing trawl-full is a clear error, not a crash. */
+ * missing trawl-full is a clear error, not a crash.  It does load the
+ * text layer (ICU, Snowball, CLD2): FTS5 calls the tokenizer `trawl` on
+ * the words of every query it answers. */
 static void test_front_and_full(void **state)
 {
 	char *out = NULL, *err = NULL, alone[700];
 
 	assert_int_equal(run_cmd(&out, NULL, "readelf -d '%s' | grep NEEDED", trawl_bin()), 0);
 	assert_non_null(strstr(out, "libsqlite3"));
+	assert_non_null(strstr(out, "libicuuc"));
+	assert_non_null(strstr(out, "libstemmer"));
+	assert_null(strstr(out, "libicui18n"));
 	assert_null(strstr(out, "libgmime"));
 	assert_null(strstr(out, "libarchive"));
 	assert_null(strstr(out, "libpst"));
@@ -388,6 +438,8 @@ int main(void)
 		cmocka_unit_test(test_from_counts_match_headers),
 		cmocka_unit_test(test_month_counts),
 		cmocka_unit_test(test_query_language),
+		cmocka_unit_test(test_words_and_languages),
+		cmocka_unit_test(test_reindex),
 		cmocka_unit_test(test_syntax_error_exit_2),
 		cmocka_unit_test(test_search_json_fields),
 		cmocka_unit_test(test_show_raw_matches_hash),
