@@ -5,8 +5,11 @@
 #                         and ASan+UBSan
 #   make check            in build-check/, with DEVELOPER=1 under gcc: build
 #                         everything, then run the build's own checks and every
-#                         test (see "The checks" below); one summary line
-#   make check-clang      the same with clang, in build-clang-check/
+#                         test (see "The checks" below); one summary line.
+#                         Everything is also compiled with clang under the same
+#                         developer flags (build-check-clang/), which fails the
+#                         check on any clang warning; its tests are not run
+#   make check-clang      the whole check with clang, in build-clang-check/
 #   make deps             install the Debian packages the build needs (root)
 #   make demo             deps + build + ingest the sample dump + search + serve
 #   make fuzz             build and run each libFuzzer target for FUZZ_SECONDS
@@ -32,7 +35,8 @@
 #      usage text);
 #   3. tests/run.sh: every test program, then every fuzz target replaying its
 #      seeds (tests/fuzz/replay.c, no libFuzzer needed);
-#   4. the layer rule on the #include lines (tools/check-layers.sh).
+#   4. the layer rule on the #include lines (tools/check-layers.sh);
+#   5. the clang developer build of the library, programs and tests.
 
 PREFIX  ?= /usr/local
 BUILD   ?= build
@@ -182,6 +186,12 @@ check:
 	$(MAKE) -s BUILD=$(CHECK_BUILD) DEVELOPER=1 check-build || st=1; \
 	TRAWL=$(CURDIR)/$(CHECK_BUILD)/trawl sh tests/run.sh $(CHECK_BUILD)/tests || st=1; \
 	sh tools/check-layers.sh || st=1; \
+	if $(MAKE) -s CC=clang BUILD=$(CHECK_BUILD)-clang DEVELOPER=1 tests >$(CHECK_BUILD)/clang.log 2>&1; then \
+		echo "ok   clang: the developer build compiles without a warning"; \
+	else \
+		echo "FAIL clang: the developer build under clang (see $(CHECK_BUILD)/clang.log):"; \
+		grep -E 'error|warning' $(CHECK_BUILD)/clang.log | head -20; st=1; \
+	fi; \
 	exit $$st
 
 # The same under clang (its warnings and sanitizers differ from gcc's).

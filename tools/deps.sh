@@ -7,7 +7,7 @@ libmupdf-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev libgumbo-dev
 libjpeg-dev libfreetype-dev libmujs-dev libxml2-dev libpst-dev libmagic-dev
 libuchardet-dev libssl-dev libhyperscan-dev libpcre2-dev libmicrohttpd-dev
 libjansson-dev libcmocka-dev libytnef0-dev libgsf-1-dev zlib1g-dev zstd
-libicu-dev libstemmer-dev libcld2-dev g++
+libicu-dev libstemmer-dev libcld2-dev g++ clang
 python3 ca-certificates python3-dkim graphviz
 libexif-dev libavformat-dev libavcodec-dev libavutil-dev libtesseract-dev libleptonica-dev
 tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-spa tesseract-ocr-rus
