@@ -47,6 +47,20 @@ trawl_archive *srv_item_reader(srv_req *r, int *rc)
 	return ar;
 }
 
+/* The reader for a request with a query: *q (NULL: the empty query,
+ * stored back) must parse; NULL, with the answer sent (400 with where the
+ * query fails, 503), otherwise.  err receives the parse error. */
+trawl_archive *srv_query_reader(srv_req *r, const char **q, trawl_syntax_error *err, int *rc)
+{
+	if (!*q)
+		*q = "";
+	if (trawl_query_check(*q, err) != TRAWL_OK) {
+		*rc = srv_syntax_error(r, *q, err);
+		return NULL;
+	}
+	return srv_reader(r, rc);
+}
+
 /* The writable archive, locked (release with srv_writer_unlock()); NULL,
  * unlocked and with a 503 sent, when this server cannot write. */
 trawl_archive *srv_writer(srv_req *r, int *rc)
