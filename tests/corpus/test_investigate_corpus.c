@@ -19,24 +19,10 @@
 
 #include "clitest.h"
 
-static const char *corpora;
-
-static int setup(void **state)
-{
-	corpora = corpora_dir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpdir_remove();
-	return 0;
-}
-
 #define NEED(path)                                                                          \
 	do {                                                                                \
 		struct stat sb_;                                                            \
-		if (!corpora || stat(path, &sb_) != 0) {                                    \
+		if (!ct_corpora || stat(path, &sb_) != 0) {                                 \
 			printf("SKIP: %s not found (../shared/corpora or TRAWL_CORPORA)\n", path); \
 			skip();                                                             \
 		}                                                                           \
@@ -317,8 +303,8 @@ static void test_enron(void **state)
 	json_t *v;
 	double t0;
 
-	if (corpora)
-		snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst", corpora);
+	if (ct_corpora)
+		snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst", ct_corpora);
 	NEED(src);
 	snprintf(dir, sizeof(dir), "%s/enron", tmpdir());
 	snprintf(db, sizeof(db), "%s/enron.db", tmpdir());
@@ -500,8 +486,8 @@ static void test_mailing_list(void **state)
 	json_t *by;
 	long pairs;
 
-	if (corpora)
-		snprintf(dir, sizeof(dir), "%s/mailing-list-mbox/python-dev", corpora);
+	if (ct_corpora)
+		snprintf(dir, sizeof(dir), "%s/mailing-list-mbox/python-dev", ct_corpora);
 	NEED(dir);
 	snprintf(db, sizeof(db), "%s/list.db", tmpdir());
 	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db, dir), 0);
@@ -560,5 +546,5 @@ int main(void)
 		cmocka_unit_test(test_enron),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
 }
