@@ -156,10 +156,8 @@ static void test_accepts_office(void **state)
 	size_t len = 0;
 	unsigned char *zip = slurp(FIX "mixed.zip", &len);
 	const tw_extractor *x = &tw_extractor_container;
-	tw_node *n;
 	tw_buf found;
 	const char *loc[] = {"member:3"};
-	tw_extract_args args;
 
 	assert_non_null(zip);
 	assert_true(x->accepts("application/zip", "zip", zip, len));
@@ -170,19 +168,12 @@ static void test_accepts_office(void **state)
 	assert_false(x->accepts("text/plain", "zip", zip, len));
 	assert_true(x->accepts("application/gzip", "gz", zip, len));
 	/* By content: the docx member itself, with no extension. */
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "mixed.zip", 0);
-	tw_extract(n, zip, len, &args);
+	locate_mem("mixed.zip", zip, len, loc, 1, &found);
 	assert_true(found.len > 100);
 	assert_false(x->accepts("application/zip", NULL,
 				(const unsigned char *)found.data, found.len));
 	assert_false(x->accepts("application/zip", "bin",
 				(const unsigned char *)found.data, 320));
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(zip);
 }
@@ -356,21 +347,12 @@ static void test_locate_nested(void **state)
 	size_t len = 0;
 	unsigned char *zip = slurp(FIX "mixed.zip", &len);
 	const char *loc[] = {"member:2", "member:0"};
-	tw_extract_args args;
 	tw_buf found;
-	tw_node *n;
 
 	assert_non_null(zip);
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 2;
-	args.found = &found;
-	n = tw_node_new("file", "mixed.zip", 0);
-	tw_extract(n, zip, len, &args);
+	locate_mem("mixed.zip", zip, len, loc, 2, &found);
 	assert_non_null(found.data);
 	assert_string_equal(found.data, "the nested zip holds the word marmalade\n");
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(zip);
 }
