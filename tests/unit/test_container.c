@@ -414,25 +414,18 @@ static void test_garbage_archive(void **state)
 
 static void corpus_archive(const char *rel, const char *member, size_t min_children)
 {
-	char path[4096];
-	unsigned char *d;
-	size_t len = 0;
+	char path[1024];
 	tw_node *n;
 
-	snprintf(path, sizeof(path), "%s/tika-test-documents/tika-parsers/"
+	snprintf(path, sizeof(path), "tika-test-documents/tika-parsers/"
 		 "tika-parsers-standard/tika-parsers-standard-modules/"
-		 "tika-parser-pkg-module/src/test/resources/test-documents/%s",
-		 corpora(), rel);
-	d = slurp(path, &len);
-	if (!d) {
-		print_message("SKIP: %s absent (no corpora)\n", path);
+		 "tika-parser-pkg-module/src/test/resources/test-documents/%s", rel);
+	n = corpus_node(path);
+	if (!n)
 		skip();
-	}
-	n = extract_mem(rel, d, len);
 	assert_true(n->nchildren >= min_children);
 	assert_non_null(child_named(n, member));
 	tw_node_free(n);
-	free(d);
 }
 
 static void test_corpus_7z(void **state)
@@ -454,27 +447,18 @@ static void test_corpus_cpio(void **state)
  * "unsupported" error naming them, not 135 "corrupt" ones. */
 static void test_corpus_imploded(void **state)
 {
-	char path[4096];
-	unsigned char *d;
-	size_t len = 0, i;
-	tw_node *n;
+	tw_node *n = corpus_node("tika-test-documents/tika-parsers/"
+				 "tika-parsers-standard/tika-parsers-standard-modules/"
+				 "tika-parser-pkg-module/src/test/resources/test-documents/moby.zip");
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/tika-test-documents/tika-parsers/"
-		 "tika-parsers-standard/tika-parsers-standard-modules/"
-		 "tika-parser-pkg-module/src/test/resources/test-documents/moby.zip",
-		 corpora());
-	d = slurp(path, &len);
-	if (!d) {
-		print_message("SKIP: %s absent (no corpora)\n", path);
+	if (!n)
 		skip();
-	}
-	n = extract_mem("moby.zip", d, len);
 	assert_true(err_has(n, TRAWL_EUNSUPPORTED, "135 members not extracted"));
 	assert_true(err_has(n, TRAWL_EUNSUPPORTED, "imploded"));
 	for (i = 0; i < n->nerrs; i++)
 		assert_int_not_equal(n->errs[i].status, TRAWL_ECORRUPT);
 	tw_node_free(n);
-	free(d);
 }
 
 int main(void)
