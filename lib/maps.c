@@ -1,7 +1,8 @@
 /*
  * maps.c - small open-addressing hash maps for the derived-data passes
  * (threading, people): string -> integer and integer -> integer; and the
- * writer's bounded cache of ids by string (tw_id_cache).
+ * writer's bounded cache of ids by string (tw_id_cache); a growable array
+ * of ids (tw_ids).
  *
  * These passes hold one entry per message, Message-ID or address of the
  * part of the archive they touch, so the maps grow with the archive and
@@ -212,6 +213,36 @@ void tw_uf_release(tw_uf *u)
 {
 	free(u->parent);
 	memset(u, 0, sizeof(*u));
+}
+
+/* ---------------------------------------------------------------- ids */
+
+int tw_ids_push(tw_ids *l, int64_t id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		int64_t *v = tw_realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->oom = 1;
+			return 1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+int tw_ids_collect(int64_t id, void *ud)
+{
+	return tw_ids_push(ud, id);
+}
+
+void tw_ids_release(tw_ids *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
 }
 
 /* ---------------------------------------------------------------- id cache */

@@ -320,6 +320,14 @@ int tw_uf_init(tw_uf *u, size_t n);
 size_t tw_uf_find(tw_uf *u, size_t x);
 void tw_uf_union(tw_uf *u, size_t a, size_t b);
 void tw_uf_release(tw_uf *u);
+/* A growable array of ids; zero-initialised it is empty.  tw_ids_push
+ * returns non-zero when out of memory and then sets oom: an id was lost, so
+ * the list is not to be used.  tw_ids_collect is tw_ids_push in the shape of
+ * an id callback (ud is the tw_ids). */
+typedef struct tw_ids { int64_t *v; size_t n, cap; int oom; } tw_ids;
+int tw_ids_push(tw_ids *l, int64_t id);
+int tw_ids_collect(int64_t id, void *ud);
+void tw_ids_release(tw_ids *l);
 
 typedef struct tw_id_cache {
 	struct {

@@ -28,23 +28,50 @@ trawl_archive *srv_reader(srv_req *r, int *rc)
 	return ar;
 }
 
-/* A reader for a request naming an item (r->id) that exists; NULL, with
- * the answer sent (404 for a missing item), otherwise. */
-trawl_archive *srv_item_reader(srv_req *r, int *rc)
+/* The reader and the item a request names (r->id) in *it (free it with
+ * trawl_item_free()); NULL, with *it NULL and the answer sent (404 for a
+ * missing item), otherwise. */
+trawl_archive *srv_item_load(srv_req *r, trawl_item **it, int *rc)
 {
 	trawl_archive *ar = srv_reader(r, rc);
-	trawl_item *it = NULL;
 	trawl_status st;
 
+	*it = NULL;
 	if (!ar)
 		return NULL;
-	st = trawl_item_get(ar, r->id, &it);
-	trawl_item_free(it);
+	st = trawl_item_get(ar, r->id, it);
 	if (st != TRAWL_OK) {
+		trawl_item_free(*it);
+		*it = NULL;
 		*rc = srv_lib_error(r, ar, st, "cannot load the item");
 		return NULL;
 	}
 	return ar;
+}
+
+/* A reader for a request naming an item (r->id) that exists; NULL, with
+ * the answer sent (404 for a missing item), otherwise. */
+trawl_archive *srv_item_reader(srv_req *r, int *rc)
+{
+	trawl_item *it;
+	trawl_archive *ar = srv_item_load(r, &it, rc);
+
+	trawl_item_free(it);
+	return ar;
+}
+
+/* The reader for a request with a query: *q (NULL: the empty query,
+ * stored back) must parse; NULL, with the answer sent (400 with where the
+ * query fails, 503), otherwise.  err receives the parse error. */
+trawl_archive *srv_query_reader(srv_req *r, const char **q, trawl_syntax_error *err, int *rc)
+{
+	if (!*q)
+		*q = "";
+	if (trawl_query_check(*q, err) != TRAWL_OK) {
+		*rc = srv_syntax_error(r, *q, err);
+		return NULL;
+	}
+	return srv_reader(r, rc);
 }
 
 /* The writable archive, locked (release with srv_writer_unlock()); NULL,

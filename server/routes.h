@@ -20,6 +20,11 @@ trawl_archive *srv_reader(srv_req *r, int *rc);
 /* A reader for a request naming an item (r->id) that exists; NULL, with
  * the answer sent (404 for a missing item), otherwise. */
 trawl_archive *srv_item_reader(srv_req *r, int *rc);
+/* The same, keeping the item in *it (free it with trawl_item_free()). */
+trawl_archive *srv_item_load(srv_req *r, trawl_item **it, int *rc);
+/* The reader for a request with a query: *q (NULL: the empty query, stored
+ * back) must parse; NULL, with the answer sent (400, 503), otherwise. */
+trawl_archive *srv_query_reader(srv_req *r, const char **q, trawl_syntax_error *err, int *rc);
 /* The writable archive, locked (release with srv_writer_unlock()); NULL,
  * unlocked and with a 503 sent, when this server cannot write. */
 trawl_archive *srv_writer(srv_req *r, int *rc);

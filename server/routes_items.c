@@ -64,12 +64,9 @@ int srv_h_item(srv_req *r)
 
 	if (srv_int_arg(r, "text", 1 << 20, 0, 64 << 20, &max, &rc))
 		return rc;
-	ar = srv_reader(r, &rc);
+	ar = srv_item_load(r, &it, &rc);
 	if (!ar)
 		return rc;
-	st = trawl_item_get(ar, r->id, &it);
-	if (st != TRAWL_OK)
-		return srv_lib_error(r, ar, st, "cannot load the item");
 	if (max > 0) {
 		st = trawl_item_text(ar, r->id, &text, &len);
 		if (st != TRAWL_OK && st != TRAWL_ENOTFOUND) {
@@ -288,14 +285,10 @@ int srv_h_item_raw(srv_req *r)
 	struct MHD_Response *resp;
 	char disp[1024];
 	int rc = MHD_NO;
-	trawl_status st;
 
-	ar = srv_reader(r, &rc);
+	ar = srv_item_load(r, &it, &rc);
 	if (!ar)
 		return rc;
-	st = trawl_item_get(ar, r->id, &it);
-	if (st != TRAWL_OK)
-		return srv_lib_error(r, ar, st, "cannot load the item");
 	disposition(disp, sizeof(disp), it->id, it->name);
 	trawl_item_free(it);
 	if (raw_into(r, ar, &s, SRV_MAX_RAW, &rc))
@@ -330,16 +323,12 @@ int srv_h_item_html(srv_req *r)
 	trawl_item *it = NULL;
 	struct sink s;
 	int rc = MHD_NO, is_email, is_html;
-	trawl_status st;
 	char *html;
 	size_t hl = 0;
 
-	ar = srv_reader(r, &rc);
+	ar = srv_item_load(r, &it, &rc);
 	if (!ar)
 		return rc;
-	st = trawl_item_get(ar, r->id, &it);
-	if (st != TRAWL_OK)
-		return srv_lib_error(r, ar, st, "cannot load the item");
 	is_email = it->type && !strcmp(it->type, "email");
 	is_html = it->type && !strcmp(it->type, "html");
 	trawl_item_free(it);

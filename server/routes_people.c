@@ -39,11 +39,7 @@ int srv_h_people(srv_req *r)
 	if (sort && *sort && strcmp(sort, "name") && strcmp(sort, "messages"))
 		return srv_error(r, 400, "bad_argument", "sort takes messages or name",
 				 json_pack("{s:s}", "argument", "sort"));
-	if (!q)
-		q = "";
-	if (trawl_query_check(q, &err) != TRAWL_OK)
-		return srv_syntax_error(r, q, &err);
-	ar = srv_reader(r, &rc);
+	ar = srv_query_reader(r, &q, &err, &rc);
 	if (!ar)
 		return rc;
 	opts.match = match && *match ? match : NULL;
@@ -89,11 +85,7 @@ int srv_h_person(srv_req *r)
 	json_t *o, *contacts;
 
 	memset(&err, 0, sizeof(err));
-	if (!q)
-		q = "";
-	if (trawl_query_check(q, &err) != TRAWL_OK)
-		return srv_syntax_error(r, q, &err);
-	ar = srv_reader(r, &rc);
+	ar = srv_query_reader(r, &q, &err, &rc);
 	if (!ar)
 		return rc;
 	st = trawl_person_find(ar, r->param[0], &pid);
@@ -137,11 +129,7 @@ int srv_h_graph(srv_req *r)
 	if (srv_int_arg(r, "max", 40, 2, 500, &max, &rc) ||
 	    srv_int_arg(r, "min", 1, 1, 1000000, &min, &rc))
 		return rc;
-	if (!q)
-		q = "";
-	if (trawl_query_check(q, &err) != TRAWL_OK)
-		return srv_syntax_error(r, q, &err);
-	ar = srv_reader(r, &rc);
+	ar = srv_query_reader(r, &q, &err, &rc);
 	if (!ar)
 		return rc;
 	opts.max_nodes = (size_t)max;

@@ -149,11 +149,7 @@ int srv_h_timeline(srv_req *r)
 					 json_pack("{s:s}", "argument", "by"));
 		per = (trawl_period)k;
 	}
-	if (!q)
-		q = "";
-	if (trawl_query_check(q, &err) != TRAWL_OK)
-		return srv_syntax_error(r, q, &err);
-	ar = srv_reader(r, &rc);
+	ar = srv_query_reader(r, &q, &err, &rc);
 	if (!ar)
 		return rc;
 	bk.arr = json_array();
@@ -202,11 +198,7 @@ int srv_h_facets(srv_req *r)
 	memset(&err, 0, sizeof(err));
 	if (srv_int_arg(r, "limit", 10, 1, 100, &limit, &rc))
 		return rc;
-	if (!q)
-		q = "";
-	if (trawl_query_check(q, &err) != TRAWL_OK)
-		return srv_syntax_error(r, q, &err);
-	ar = srv_reader(r, &rc);
+	ar = srv_query_reader(r, &q, &err, &rc);
 	if (!ar)
 		return rc;
 	st = trawl_facets_get(ar, q, (size_t)limit, &f, &err);

@@ -52,6 +52,9 @@ sqlite3_stmt *tw_stmt(trawl_archive *ar, int slot, const char *sql);
 /* A statement prepared for one use (finalize it); NULL with the archive's
  * message set to "<what>: <SQLite's error>" on failure. */
 sqlite3_stmt *tw_prepare(trawl_archive *ar, const char *sql, const char *what);
+/* Step a write statement once and reset it (store.c): 0, or -1 with the
+ * archive's message set to "<what>: <SQLite's error>". */
+int tw_step_done(trawl_archive *ar, sqlite3_stmt *s, const char *what);
 
 /*
  * fts.c: register on `db` (tw_db_open does, on every connection)

@@ -53,18 +53,6 @@ static void salted_hash(const unsigned char salt[32], const char *v, unsigned ch
 	EVP_MD_CTX_free(c);
 }
 
-static int step_ok(trawl_archive *ar, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		tw_dbfail(ar, what);
-		return -1;
-	}
-	return 0;
-}
-
 /* Replace the findings of a blob; `f` may be empty. */
 static int put_findings(trawl_archive *ar, int64_t blob, const tw_findings *f, int replace)
 {
@@ -77,7 +65,7 @@ static int put_findings(trawl_archive *ar, int64_t blob, const tw_findings *f, i
 		if (!s)
 			return -1;
 		sqlite3_bind_int64(s, 1, blob);
-		if (step_ok(ar, s, "clearing findings"))
+		if (tw_step_done(ar, s, "clearing findings"))
 			return -1;
 	}
 	s = tw_stmt(ar, S_SCANNED, "INSERT OR REPLACE INTO scanned(blob_id, version) VALUES(?,?)");
@@ -85,7 +73,7 @@ static int put_findings(trawl_archive *ar, int64_t blob, const tw_findings *f, i
 		return -1;
 	sqlite3_bind_int64(s, 1, blob);
 	sqlite3_bind_int(s, 2, TW_SCAN_VERSION);
-	if (step_ok(ar, s, "recording scan"))
+	if (tw_step_done(ar, s, "recording scan"))
 		return -1;
 	if (!f || !f->n)
 		return 0;
@@ -109,7 +97,7 @@ static int put_findings(trawl_archive *ar, int64_t blob, const tw_findings *f, i
 		sqlite3_bind_double(s, 6, (double)(int)(x->confidence * 100 + 0.5) / 100.0);
 		sqlite3_bind_blob(s, 7, h, TW_FINDING_HASH_BYTES, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 8, x->preview, -1, SQLITE_STATIC);
-		if (step_ok(ar, s, "storing finding"))
+		if (tw_step_done(ar, s, "storing finding"))
 			return -1;
 	}
 	return 0;
@@ -203,29 +191,6 @@ static char *person_of(sqlite3_stmt *q, int64_t item)
 	return p;
 }
 
-typedef struct idlist {
-	int64_t *v;
-	size_t n, cap;
-	int oom; /* an id was lost: the list is not to be used */
-} idlist;
-
-static int collect(int64_t id, idlist *l)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		int64_t *v = tw_realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			l->oom = 1;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = id;
-	return 0;
-}
-
 /* Fill the temporary table tw_fsel with the contents of selection `sel`
  * (NULL: all) that have findings, with their first item, path, label and
  * person. */
@@ -275,14 +240,14 @@ static trawl_status select_contents(trawl_archive *ar, const char *sel)
 	}
 	/* Collect first, update after: no writes under a running read. */
 	{
-		idlist b = {NULL, 0, 0, 0}, it = {NULL, 0, 0, 0};
+		tw_ids b = {NULL, 0, 0, 0}, it = {NULL, 0, 0, 0};
 		size_t i;
 
 		uint64_t failures;
 
 		while (sqlite3_step(rows) == SQLITE_ROW) {
-			collect(sqlite3_column_int64(rows, 0), &b);
-			collect(sqlite3_column_int64(rows, 1), &it);
+			tw_ids_push(&b, sqlite3_column_int64(rows, 0));
+			tw_ids_push(&it, sqlite3_column_int64(rows, 1));
 		}
 		failures = tw_alloc_failures();
 		/* A lost pair or sender would leave a finding without its
@@ -302,8 +267,8 @@ static trawl_status select_contents(trawl_archive *ar, const char *sel)
 		}
 		if (!st && tw_alloc_failures() != failures)
 			st = tw_fail(ar, TRAWL_ENOMEM, "out of memory finding senders");
-		free(b.v);
-		free(it.v);
+		tw_ids_release(&b);
+		tw_ids_release(&it);
 	}
 out:
 	sqlite3_finalize(rows);

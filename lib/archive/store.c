@@ -170,7 +170,7 @@ void tw_text_key(tw_node *n, const char *text, size_t len)
 	tw_buf_release(&names);
 }
 
-static int step_done(trawl_archive *ar, sqlite3_stmt *s, const char *what)
+int tw_step_done(trawl_archive *ar, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
 
@@ -218,7 +218,7 @@ static int64_t prop_value_id(trawl_archive *ar, const char *v)
 			return -1;
 		sqlite3_bind_int64(s, 1, (int64_t)h);
 		sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
-		if (step_done(ar, s, "storing metadata"))
+		if (tw_step_done(ar, s, "storing metadata"))
 			return -1;
 		id = sqlite3_last_insert_rowid(ar->db);
 	}
@@ -250,7 +250,7 @@ static int64_t addr_id(trawl_archive *ar, const char *addr)
 		if (!s)
 			return -1;
 		sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
-		if (step_done(ar, s, "inserting address"))
+		if (tw_step_done(ar, s, "inserting address"))
 			return -1;
 		id = sqlite3_last_insert_rowid(ar->db);
 	}
@@ -309,7 +309,7 @@ static int64_t text_put(trawl_archive *ar, tw_node *n)
 	else
 		sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
-	if (step_done(ar, s, "storing text")) {
+	if (tw_step_done(ar, s, "storing text")) {
 		tw_buf_release(&names);
 		goto out;
 	}
@@ -321,7 +321,7 @@ static int64_t text_put(trawl_archive *ar, tw_node *n)
 		sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, names.data, (int)names.len, SQLITE_STATIC);
 	}
-	if (!s || step_done(ar, s, "indexing text"))
+	if (!s || tw_step_done(ar, s, "indexing text"))
 		id = -1;
 	tw_buf_release(&names);
 out:
@@ -373,7 +373,7 @@ static int64_t blob_store(trawl_archive *ar, int64_t blob, tw_node *n)
 		sqlite3_bind_int64(s, k, blob);
 	else
 		sqlite3_bind_blob(s, k, n->digest.sha256, 32, SQLITE_STATIC);
-	if (step_done(ar, s, "storing content"))
+	if (tw_step_done(ar, s, "storing content"))
 		return -1;
 	if (!blob)
 		blob = sqlite3_last_insert_rowid(ar->db);
@@ -394,7 +394,7 @@ static int64_t blob_store(trawl_archive *ar, int64_t blob, tw_node *n)
 		sqlite3_bind_int(s, 6, e->tz_offset);
 		sqlite3_bind_int(s, 7, e->date_status);
 		sqlite3_bind_text(s, 8, e->date_raw, -1, SQLITE_STATIC);
-		if (step_done(ar, s, "storing email"))
+		if (tw_step_done(ar, s, "storing email"))
 			return -1;
 		for (i = 0; i < e->naddrs; i++) {
 			int64_t aid = addr_id(ar, e->addrs[i].addr);
@@ -412,7 +412,7 @@ static int64_t blob_store(trawl_archive *ar, int64_t blob, tw_node *n)
 				sqlite3_bind_int64(s, 3, aid);
 			sqlite3_bind_text(s, 4, e->addrs[i].name, -1, SQLITE_STATIC);
 			sqlite3_bind_int(s, 5, (int)i);
-			if (step_done(ar, s, "storing address"))
+			if (tw_step_done(ar, s, "storing address"))
 				return -1;
 		}
 	}
@@ -433,7 +433,7 @@ static int64_t blob_store(trawl_archive *ar, int64_t blob, tw_node *n)
 			sqlite3_bind_int64(s, 4, vid);
 		else
 			sqlite3_bind_text(s, 3, v, -1, SQLITE_STATIC);
-		if (step_done(ar, s, "storing metadata"))
+		if (tw_step_done(ar, s, "storing metadata"))
 			return -1;
 	}
 	if (n->findings && tw_store_findings(ar, blob, n))
@@ -467,7 +467,7 @@ static int64_t item_insert(trawl_archive *ar, const tw_node *n, int64_t parent,
 	sqlite3_bind_text(s, 10, path, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 11, dup);
 	sqlite3_bind_text(s, 12, mismatch, -1, SQLITE_STATIC);
-	if (step_done(ar, s, "storing item"))
+	if (tw_step_done(ar, s, "storing item"))
 		return -1;
 	/* A file on disk has no root_id: it is its own root. */
 	return sqlite3_last_insert_rowid(ar->db);
@@ -490,7 +490,7 @@ static int error_insert(trawl_archive *ar, int64_t item, const char *path,
 	sqlite3_bind_text(s, 4, trawl_status_str(st), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, msg, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, source);
-	return step_done(ar, s, "storing error");
+	return tw_step_done(ar, s, "storing error");
 }
 
 /* Errors recorded on node n, the loss of memory included (tw_node_oom()). */
@@ -591,7 +591,7 @@ static int file_put(trawl_archive *ar, const char *path, int64_t size,
 	sqlite3_bind_int64(s, 3, mtime);
 	sqlite3_bind_int64(s, 4, item);
 	sqlite3_bind_int(s, 5, done);
-	return step_done(ar, s, "recording file");
+	return tw_step_done(ar, s, "recording file");
 }
 
 const char *tw_split_prefix(int format)
@@ -714,7 +714,7 @@ static trawl_status store_split_done(trawl_archive *ar, tw_split *m,
 	sqlite3_bind_int64(s, 1, blob);
 	sqlite3_bind_int(s, 2, extracted);
 	sqlite3_bind_int64(s, 3, item);
-	if (step_done(ar, s, "completing a split container"))
+	if (tw_step_done(ar, s, "completing a split container"))
 		return TRAWL_EDB;
 	if (m->truncated_walk || atomic_load(&m->lost))
 		return TRAWL_OK; /* resumed by the next run */
@@ -750,7 +750,7 @@ trawl_status tw_store_source_begin(trawl_archive *ar, const char *roots,
 	sqlite3_bind_text(s, 1, roots, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
-	if (step_done(ar, s, "recording ingest run"))
+	if (tw_step_done(ar, s, "recording ingest run"))
 		return TRAWL_EDB;
 	*source_id = sqlite3_last_insert_rowid(ar->db);
 	return TRAWL_OK;
@@ -771,7 +771,7 @@ trawl_status tw_store_source_end(trawl_archive *ar, int64_t source,
 	sqlite3_bind_int64(s, 4, (int64_t)st->duplicates);
 	sqlite3_bind_int64(s, 5, (int64_t)st->errors);
 	sqlite3_bind_int64(s, 6, source);
-	return step_done(ar, s, "recording ingest run") ? TRAWL_EDB : TRAWL_OK;
+	return tw_step_done(ar, s, "recording ingest run") ? TRAWL_EDB : TRAWL_OK;
 }
 
 /* What rehome_children() failed at, for its messages. */

@@ -68,13 +68,12 @@ void trawl_limits_default(trawl_limits *lim)
 	lim->max_seconds = 120;
 }
 
-static void limits_fill(trawl_limits *out, const trawl_limits *in)
+void tw_limits_complete(trawl_limits *lim)
 {
 	trawl_limits def;
 
 	trawl_limits_default(&def);
-	*out = in ? *in : def;
-#define FILL(f) if (!out->f) out->f = def.f
+#define FILL(f) if (!lim->f) lim->f = def.f
 	FILL(max_depth);
 	FILL(max_item_bytes);
 	FILL(max_container_bytes);
@@ -83,6 +82,15 @@ static void limits_fill(trawl_limits *out, const trawl_limits *in)
 	FILL(max_text_bytes);
 	FILL(max_seconds);
 #undef FILL
+}
+
+static void limits_fill(trawl_limits *out, const trawl_limits *in)
+{
+	if (in)
+		*out = *in;
+	else
+		trawl_limits_default(out);
+	tw_limits_complete(out);
 	if (out->max_depth > MAX_DEPTH_HARD)
 		out->max_depth = MAX_DEPTH_HARD;
 }
@@ -415,23 +423,34 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 	return c;
 }
 
-void tw_extract(tw_node *root, const unsigned char *data, size_t len,
-		const tw_extract_args *args)
+/* The context of one extraction from `root` down, its clock started; NULL,
+ * with the error on root, when out of memory. */
+static tw_extract_ctx *cx_new(tw_node *root, const tw_extract_args *args)
 {
 	tw_extract_ctx *cx = tw_calloc(1, sizeof(*cx));
 
 	if (!cx) {
 		tw_node_error(root, TRAWL_ENOMEM, "extract", "out of memory");
-		return;
+		return NULL;
 	}
-	tw_extract_global_init();
-	quiet_libraries();
 	limits_fill(&cx->lim, args->limits);
 	cx->known = args->known;
 	cx->known_ud = args->known_ud;
 	cx->cancel = args->cancel;
 	cx->deadline_ms = tw_now_ms() + (int64_t)cx->lim.max_seconds * 1000;
 	cx->root_depth = root->depth;
+	return cx;
+}
+
+void tw_extract(tw_node *root, const unsigned char *data, size_t len,
+		const tw_extract_args *args)
+{
+	tw_extract_ctx *cx = cx_new(root, args);
+
+	if (!cx)
+		return;
+	tw_extract_global_init();
+	quiet_libraries();
 	if (args->locate && args->nlocate) {
 		cx->locate = args->locate;
 		cx->nlocate = args->nlocate;
@@ -533,17 +552,9 @@ void tw_extract_path(tw_node *root, const char *path, uint64_t size,
 		mark_known(root, head, hn);
 		return;
 	}
-	cx = tw_calloc(1, sizeof(*cx));
-	if (!cx) {
-		tw_node_error(root, TRAWL_ENOMEM, "extract", "out of memory");
+	cx = cx_new(root, args);
+	if (!cx)
 		return;
-	}
-	limits_fill(&cx->lim, args->limits);
-	cx->known = args->known;
-	cx->known_ud = args->known_ud;
-	cx->cancel = args->cancel;
-	cx->deadline_ms = tw_now_ms() + (int64_t)cx->lim.max_seconds * 1000;
-	cx->root_depth = root->depth;
 	root->text.max = cx->lim.max_text_bytes;
 	root->mime = tw_strdup(tw_detect_mime(head, hn, root->name));
 	if (!root->mime) {

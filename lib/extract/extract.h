@@ -60,6 +60,8 @@ tw_node *tw_child(tw_extract_ctx *cx, tw_node *parent, const char *kind,
 		  const char *name, const char *locator,
 		  const unsigned char *data, size_t len);
 
+/* Give every limit of *lim left at 0 its default (trawl_limits_default). */
+void tw_limits_complete(trawl_limits *lim);
 /* The limits in force. */
 const trawl_limits *tw_cx_limits(const tw_extract_ctx *cx);
 /* Non-zero when the time budget of the current input is spent or the run is

@@ -907,22 +907,31 @@ static int image_accepts(const char *mime, const char *ext, const unsigned char 
 	return sniff(data, len) != F_NONE && (!mime || !strncmp(mime, "image/", 6));
 }
 
+/* Read the header of the image in data into *im (errors go to node): 0, or
+ * -1 when it is damaged, truncated or of no format known here. */
+static int read_image(struct img *im, tw_node *node, const unsigned char *data, size_t len)
+{
+	int r = -1;
+
+	memset(im, 0, sizeof(*im));
+	im->node = node;
+	switch (sniff(data, len)) {
+	case F_JPEG: r = jpeg(im, data, len); break;
+	case F_PNG: r = png(im, data, len); break;
+	case F_GIF: r = gif(im, data, len); break;
+	case F_BMP: r = bmp(im, data, len); break;
+	case F_WEBP: r = webp(im, data, len); break;
+	case F_TIFF: r = tiff(im, data, len); break;
+	}
+	return r;
+}
+
 static trawl_status image_extract(tw_extract_ctx *cx, tw_node *node, const unsigned char *data,
 				  size_t len)
 {
 	struct img im;
-	int f = sniff(data, len), r = -1;
+	int r = read_image(&im, node, data, len);
 
-	memset(&im, 0, sizeof(im));
-	im.node = node;
-	switch (f) {
-	case F_JPEG: r = jpeg(&im, data, len); break;
-	case F_PNG: r = png(&im, data, len); break;
-	case F_GIF: r = gif(&im, data, len); break;
-	case F_BMP: r = bmp(&im, data, len); break;
-	case F_WEBP: r = webp(&im, data, len); break;
-	case F_TIFF: r = tiff(&im, data, len); break;
-	}
 	if (tw_cx_locating(cx))
 		return TRAWL_OK;
 	if (r != 0) {
@@ -963,20 +972,11 @@ int tw_image_size(const unsigned char *data, size_t len, uint64_t *w, uint64_t *
 {
 	struct img im;
 	tw_node *n = tw_node_new("file", NULL, 0);
-	int f = sniff(data, len), r = -1;
+	int r;
 
 	if (!n)
 		return -1;
-	memset(&im, 0, sizeof(im));
-	im.node = n;
-	switch (f) {
-	case F_JPEG: r = jpeg(&im, data, len); break;
-	case F_PNG: r = png(&im, data, len); break;
-	case F_GIF: r = gif(&im, data, len); break;
-	case F_BMP: r = bmp(&im, data, len); break;
-	case F_WEBP: r = webp(&im, data, len); break;
-	case F_TIFF: r = tiff(&im, data, len); break;
-	}
+	r = read_image(&im, n, data, len);
 	tw_node_free(n);
 	*w = im.width;
 	*h = im.height;

@@ -72,6 +72,25 @@ static GsfInput *child_named(GsfInfile *dir, const char *name)
 	return NULL;
 }
 
+/* Child i of root when it is a storage whose name starts with `prefix`
+ * (a recipient's or an attachment's; unref it), else NULL. */
+static GsfInfile *sub_storage(GsfInfile *root, int i, const char *prefix)
+{
+	const char *name = gsf_infile_name_by_index(root, i);
+	GsfInput *in;
+
+	if (!name || strncmp(name, prefix, strlen(prefix)) != 0)
+		return NULL;
+	in = child_at(root, i);
+	if (!in)
+		return NULL;
+	if (!GSF_IS_INFILE(in) || gsf_infile_num_children(GSF_INFILE(in)) < 0) {
+		g_object_unref(in);
+		return NULL;
+	}
+	return GSF_INFILE(in);
+}
+
 /* The root storage of the compound file, or NULL; call between
  * tw_ole_quiet() and tw_ole_loud(). */
 static GsfInfile *open_ole(const unsigned char *data, size_t len)
@@ -341,24 +360,14 @@ static void add_recipients(struct msgx *x, GsfInfile *root, struct built *b,
 	int i, n = gsf_infile_num_children(root);
 
 	for (i = 0; i < n && b->nrcpts < MAX_RECIPIENTS; i++) {
-		const char *name = gsf_infile_name_by_index(root, i);
-		GsfInput *in;
-		GsfInfile *dir;
+		GsfInfile *dir = sub_storage(root, i, "__recip_version1.0_");
 		struct fixed f;
 		uint64_t type = 1;
 		char *rname, *addr, *atype;
 		tw_mail_rcpt *r;
 
-		if (!name || strncmp(name, "__recip_version1.0_", 19) != 0)
+		if (!dir)
 			continue;
-		in = child_at(root, i);
-		if (!in)
-			continue;
-		if (!GSF_IS_INFILE(in) || gsf_infile_num_children(GSF_INFILE(in)) < 0) {
-			g_object_unref(in);
-			continue;
-		}
-		dir = GSF_INFILE(in);
 		fixed_load(x, dir, 8, &f);
 		fixed_get(&f, 0x0C15, PT_LONG, &type);
 		free(f.data);
@@ -373,7 +382,7 @@ static void add_recipients(struct msgx *x, GsfInfile *root, struct built *b,
 			}
 		}
 		free(atype);
-		g_object_unref(in);
+		g_object_unref(dir);
 		if (!rname && !addr)
 			continue;
 		r = tw_realloc(b->rcpts, (b->nrcpts + 1) * sizeof(*r));
@@ -495,8 +504,7 @@ static void add_attachments(struct msgx *x, GsfInfile *root, struct built *b,
 	int i, n = gsf_infile_num_children(root);
 
 	for (i = 0; i < n && b->natts < MAX_ATTACHMENTS; i++) {
-		const char *name = gsf_infile_name_by_index(root, i);
-		GsfInput *in, *obj;
+		GsfInput *obj;
 		GsfInfile *dir;
 		tw_mail_att *a, att;
 		unsigned char *data = NULL;
@@ -507,16 +515,9 @@ static void add_attachments(struct msgx *x, GsfInfile *root, struct built *b,
 
 		if (tw_cx_expired(x->cx))
 			break;
-		if (!name || strncmp(name, "__attach_version1.0_", 20) != 0)
+		dir = sub_storage(root, i, "__attach_version1.0_");
+		if (!dir)
 			continue;
-		in = child_at(root, i);
-		if (!in)
-			continue;
-		if (!GSF_IS_INFILE(in) || gsf_infile_num_children(GSF_INFILE(in)) < 0) {
-			g_object_unref(in);
-			continue;
-		}
-		dir = GSF_INFILE(in);
 		memset(&att, 0, sizeof(att));
 		fixed_load(x, dir, 8, &f);
 		fixed_get(&f, 0x3705, PT_LONG, &method); /* PR_ATTACH_METHOD */
@@ -571,7 +572,7 @@ static void add_attachments(struct msgx *x, GsfInfile *root, struct built *b,
 				free(cid);
 			}
 		}
-		g_object_unref(in);
+		g_object_unref(dir);
 	}
 }
 

@@ -657,20 +657,7 @@ trawl_status trawl_ingest(trawl_archive *ar, const char *const *paths,
 	r->paths = paths;
 	r->npaths = n;
 	r->limits = opts->limits;
-	{
-		trawl_limits def;
-
-		trawl_limits_default(&def);
-#define FILL(f) if (!r->limits.f) r->limits.f = def.f
-		FILL(max_depth);
-		FILL(max_item_bytes);
-		FILL(max_container_bytes);
-		FILL(max_ratio);
-		FILL(max_members);
-		FILL(max_text_bytes);
-		FILL(max_seconds);
-#undef FILL
-	}
+	tw_limits_complete(&r->limits);
 	pthread_mutex_init(&r->claims.mu, NULL);
 	pthread_mutex_init(&r->texts.mu, NULL);
 	if (queue_init(&r->tasks, (size_t)njobs * 4 + 4, TASK_QUEUE_BYTES)) {

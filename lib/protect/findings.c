@@ -38,31 +38,6 @@ static int64_t now_us(void)
 
 /* ---------------------------------------------------------------- trawl scan */
 
-typedef struct idlist {
-	int64_t *v;
-	size_t n, cap;
-	int oom; /* an id was lost: the list is not to be used */
-} idlist;
-
-static int collect(int64_t id, void *ud)
-{
-	idlist *l = ud;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		int64_t *v = tw_realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			l->oom = 1;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = id;
-	return 0;
-}
-
 static int cmp_id(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -153,7 +128,7 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 {
 	trawl_scan_opts def;
 	scan_run r;
-	idlist ids = {NULL, 0, 0, 0};
+	tw_ids ids = {NULL, 0, 0, 0};
 
 	memset(&r, 0, sizeof(r));
 	r.ar = ar;
@@ -166,7 +141,7 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 	r.rc = tw_writable(ar);
 	if (r.rc)
 		return r.rc;
-	r.rc = tw_search_blobs(ar, query, collect, &ids, err);
+	r.rc = tw_search_blobs(ar, query, tw_ids_collect, &ids, err);
 	if (r.rc == TRAWL_OK && ids.oom)
 		r.rc = tw_fail(ar, TRAWL_ENOMEM, "out of memory listing the contents to scan");
 	if (r.rc)
@@ -203,7 +178,7 @@ trawl_status trawl_scan(trawl_archive *ar, const char *query, const trawl_scan_o
 	}
 out:
 	tw_scanner_free(r.sc);
-	free(ids.v);
+	tw_ids_release(&ids);
 	r.st.seconds = (double)(tw_now_ms() - r.t0) / 1000.0;
 	r.st.scan_seconds = (double)r.scan_us / 1e6;
 	if (out)

@@ -151,6 +151,44 @@ static inline int count_lines(const char *s)
 	return n;
 }
 
+/* The first hit of `query` in archive `db` (search --json --limit 1), as
+ * JSON (caller decrefs); fails the test when nothing matches. */
+static inline json_t *first_hit(const char *db, const char *query)
+{
+	char *out = NULL;
+	json_t *h;
+
+	assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 1 --archive '%s' -- '%s'",
+				 trawl_bin(), db, query), 0);
+	if (!*out)
+		fail_msg("no hit for '%s'", query);
+	h = parse_json(out);
+	free(out);
+	return h;
+}
+
+/* The item id of the first hit of `query` in archive `db`. */
+static inline long long first_hit_id(const char *db, const char *query)
+{
+	json_t *h = first_hit(db, query);
+	long long id = jint(h, "id");
+
+	json_decref(h);
+	return id;
+}
+
+/* A JSON file a test compares against (e.g. examples/expected.json); NULL,
+ * with the reason on stderr, when it cannot be read (a failed setup). */
+static inline json_t *load_json_file(const char *path)
+{
+	json_error_t je;
+	json_t *v = json_load_file(path, 0, &je);
+
+	if (!v)
+		fprintf(stderr, "cannot read %s: %s\n", path, je.text);
+	return v;
+}
+
 /* Path to ../shared/corpora (or $TRAWL_CORPORA) if present, else NULL. */
 static inline const char *corpora_dir(void)
 {
@@ -162,6 +200,49 @@ static inline const char *corpora_dir(void)
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return NULL;
 	return path;
+}
+
+/* ---- corpus tests (tests/corpus/): setup and teardown of their group,
+ * the corpora directory (NULL when absent) and checks they share. */
+static const char *ct_corpora;
+
+static inline int corpus_setup(void **state)
+{
+	ct_corpora = corpora_dir();
+	return 0;
+}
+
+static inline int corpus_teardown(void **state)
+{
+	tmpdir_remove();
+	return 0;
+}
+
+/* Skip the test, saying why, when the corpora are absent. */
+#define NEED_CORPORA()                                                               \
+	do {                                                                         \
+		if (!ct_corpora) {                                                   \
+			printf("SKIP: ../shared/corpora not found (set TRAWL_CORPORA)\n"); \
+			skip();                                                      \
+		}                                                                    \
+	} while (0)
+
+/* Every error recorded in archive `db` names a stage and says something. */
+static inline void errors_have_reasons(const char *db)
+{
+	char *out = NULL, *line, *save = NULL;
+
+	assert_int_equal(run_cmd(&out, NULL, "%s errors --json --archive '%s'", trawl_bin(), db), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *e = parse_json(line);
+		const char *stage = json_string_value(json_object_get(e, "stage"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+
+		if (!stage || !*stage || !msg || !*msg)
+			fail_msg("error without a reason: %s", line);
+		json_decref(e);
+	}
+	free(out);
 }
 
 #endif

@@ -20,10 +20,9 @@ static srv S;
 
 static int setup(void **state)
 {
-	json_error_t je;
 	char args[800];
 
-	expected = json_load_file("examples/expected.json", 0, &je);
+	expected = load_json_file("examples/expected.json");
 	if (!expected)
 		return -1;
 	snprintf(db, sizeof(db), "%s/sample.db", tmpdir());
@@ -91,23 +90,6 @@ static json_t *assert_error(const resp *r, int status)
 	assert_true(json_is_string(json_object_get(o, "error")));
 	assert_true(json_is_string(json_object_get(o, "message")));
 	return o;
-}
-
-static long long first_id(const char *query)
-{
-	char *out = NULL;
-	json_t *h;
-	long long id;
-
-	assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 1 --archive '%s' -- '%s'",
-				 trawl_bin(), db, query), 0);
-	if (!*out)
-		fail_msg("no hit for '%s'", query);
-	h = parse_json(out);
-	id = jint(h, "id");
-	json_decref(h);
-	free(out);
-	return id;
 }
 
 static void sha256_of(const resp *r, char out[65])
@@ -372,7 +354,7 @@ static void test_item_matches_show(void **state)
 	json_t *v;
 
 	snprintf(q, sizeof(q), "mid:%s", mid);
-	id = first_id(q);
+	id = first_hit_id(db, q);
 	snprintf(path, sizeof(path), "/api/items/%lld", id);
 	r = http_get(S.port, path, NULL);
 	assert_int_equal(r.status, 200);
@@ -454,7 +436,7 @@ static void test_raw_bytes(void **state)
 		if (files >= 4 || strchr(base, '\'') || strchr(base, ' '))
 			continue;
 		snprintf(q, sizeof(q), "filename:\"%s\" depth:0", base);
-		snprintf(path, sizeof(path), "/api/items/%lld/raw", first_id(q));
+		snprintf(path, sizeof(path), "/api/items/%lld/raw", first_hit_id(db, q));
 		r = http_get(S.port, path, NULL);
 		assert_int_equal(r.status, 200);
 		sha256_of(&r, sum);
@@ -470,13 +452,11 @@ static void test_raw_bytes(void **state)
 	}
 	assert_true(files >= 3);
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-		char *out = NULL, path[100], sum[65];
+		char path[100], sum[65];
 		json_t *h;
 		resp r;
 
-		assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 1 --archive '%s' -- '%s'",
-					 trawl_bin(), db, queries[i]), 0);
-		h = parse_json(out);
+		h = first_hit(db, queries[i]);
 		snprintf(path, sizeof(path), "/api/items/%lld/raw", jint(h, "id"));
 		r = http_get(S.port, path, NULL);
 		assert_int_equal(r.status, 200);
@@ -485,7 +465,6 @@ static void test_raw_bytes(void **state)
 		if (strcmp(sum, json_string_value(json_object_get(h, "sha256"))) != 0)
 			fail_msg("'%s': raw bytes of id %lld hash to %s", queries[i], jint(h, "id"), sum);
 		json_decref(h);
-		free(out);
 		resp_free(&r);
 	}
 }
@@ -493,7 +472,7 @@ static void test_raw_bytes(void **state)
 static void test_text_and_html(void **state)
 {
 	char path[100], ct[200];
-	long long id = first_id("subject:\"Engine log 14 March\" -subject:Re");
+	long long id = first_hit_id(db, "subject:\"Engine log 14 March\" -subject:Re");
 	resp r;
 
 	snprintf(path, sizeof(path), "/api/items/%lld/text", id);
@@ -515,7 +494,7 @@ static void test_text_and_html(void **state)
 	assert_security_headers(&r, 1);
 	resp_free(&r);
 	/* A PDF has no HTML view: 404, still sandboxed. */
-	snprintf(path, sizeof(path), "/api/items/%lld/html", first_id("type:pdf"));
+	snprintf(path, sizeof(path), "/api/items/%lld/html", first_hit_id(db, "type:pdf"));
 	r = http_get(S.port, path, NULL);
 	assert_int_equal(r.status, 404);
 	assert_security_headers(&r, 1);
@@ -899,7 +878,7 @@ static void test_conversation(void **state)
 		if (!json_is_true(json_object_get(t, "root_present")) || checked >= 3)
 			continue;
 		snprintf(q, sizeof(q), "mid:%s", json_string_value(json_object_get(t, "root")));
-		id = first_id(q);
+		id = first_hit_id(db, q);
 		snprintf(path, sizeof(path), "/api/items/%lld/thread", id);
 		o = get_json(path, 200);
 		tid = jint(o, "thread");
@@ -933,7 +912,7 @@ static resp post_json(const char *method, const char *path, const char *body, co
 
 static void test_tags_and_notes(void **state)
 {
-	long long id = first_id("subject:\"Engine log 14 March\" -subject:Re");
+	long long id = first_hit_id(db, "subject:\"Engine log 14 March\" -subject:Re");
 	char path[200], body[200];
 	resp r;
 	json_t *o;
@@ -1032,7 +1011,7 @@ static void test_tags_and_notes(void **state)
 	r = post_json("POST", path, "{\"text\":\"\"}", NULL);
 	json_decref(assert_error(&r, 400));
 	resp_free(&r);
-	snprintf(path, sizeof(path), "/api/items/%lld/notes/%lld", first_id("type:pdf"), note);
+	snprintf(path, sizeof(path), "/api/items/%lld/notes/%lld", first_hit_id(db, "type:pdf"), note);
 	r = post_json("DELETE", path, NULL, NULL);
 	json_decref(assert_error(&r, 404));
 	resp_free(&r);

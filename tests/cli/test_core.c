@@ -15,14 +15,11 @@ static json_t *first_ingest;
 static int setup(void **state)
 {
 	char *out = NULL;
-	json_error_t je;
 	int rc;
 
-	expected = json_load_file("examples/expected.json", 0, &je);
-	if (!expected) {
-		fprintf(stderr, "cannot read examples/expected.json: %s\n", je.text);
+	expected = load_json_file("examples/expected.json");
+	if (!expected)
 		return -1;
-	}
 	snprintf(db, sizeof(db), "%s/sample.db", tmpdir());
 	rc = run_cmd(&out, NULL, "%s ingest --json --archive '%s' examples/sample-dump", trawl_bin(), db);
 	if (rc != 0) {
@@ -316,16 +313,12 @@ static void test_show_raw_matches_hash(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-		char *out = NULL, *raw = NULL;
+		char *raw = NULL;
 		json_t *h;
 		long long id;
 		const char *sha;
 
-		assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 1 --archive '%s' -- '%s'",
-					 trawl_bin(), db, queries[i]), 0);
-		if (!*out)
-			fail_msg("no hit for '%s'", queries[i]);
-		h = parse_json(out);
+		h = first_hit(db, queries[i]);
 		id = jint(h, "id");
 		sha = json_string_value(json_object_get(h, "sha256"));
 		assert_int_equal(run_cmd(&raw, NULL, "%s show --raw --archive '%s' %lld | sha256sum | cut -c1-64",
@@ -333,7 +326,6 @@ static void test_show_raw_matches_hash(void **state)
 		if (strncmp(raw, sha, 64) != 0)
 			fail_msg("raw bytes of id:%lld (%s) hash to %.64s, recorded %s", id, queries[i], raw, sha);
 		json_decref(h);
-		free(out);
 		free(raw);
 	}
 }

@@ -16,14 +16,11 @@ static json_t *expected;
 static int setup(void **state)
 {
 	char *out = NULL;
-	json_error_t je;
 	int rc;
 
-	expected = json_load_file("examples/expected.json", 0, &je);
-	if (!expected) {
-		fprintf(stderr, "cannot read examples/expected.json: %s\n", je.text);
+	expected = load_json_file("examples/expected.json");
+	if (!expected)
 		return -1;
-	}
 	/* A copy of the dump, so that a test can change a file on disk. */
 	snprintf(dump, sizeof(dump), "%s/dump", tmpdir());
 	snprintf(db, sizeof(db), "%s/inv.db", tmpdir());
@@ -268,17 +265,11 @@ static void test_show_has_thread(void **state)
 
 static void test_thread_errors(void **state)
 {
-	char *out = NULL;
 	long long pdf;
-	json_t *h;
 
 	assert_int_equal(trawl(NULL, NULL, "thread --archive '%s'", db), 2);
 	assert_int_equal(trawl(NULL, NULL, "thread --archive '%s' 99999999", db), 3);
-	assert_int_equal(trawl(&out, NULL, "search --json --limit 1 --archive '%s' 'type:pdf depth:0'", db), 0);
-	h = parse_json(out);
-	pdf = jint(h, "id");
-	json_decref(h);
-	free(out);
+	pdf = first_hit_id(db, "type:pdf depth:0");
 	assert_int_equal(trawl(NULL, NULL, "thread --archive '%s' %lld", db, pdf), 3);
 	assert_int_equal(trawl(NULL, NULL, "search --count --archive '%s' thread:abc", db), 2);
 }
@@ -516,11 +507,7 @@ static void test_notes_and_saved(void **state)
 	json_t *h, *it;
 	long long id;
 
-	assert_int_equal(trawl(&out, NULL, "search --json --limit 1 --archive '%s' bunkerfuel", db), 0);
-	h = parse_json(out);
-	id = jint(h, "id");
-	json_decref(h);
-	free(out);
+	id = first_hit_id(db, "bunkerfuel");
 	assert_int_equal(trawl(NULL, NULL, "note --archive '%s' %lld 'check the \\033[31m page 3'", db, id), 0);
 	assert_int_equal(trawl(&out, NULL, "show --json --archive '%s' %lld", db, id), 0);
 	it = parse_json(out);
@@ -593,11 +580,7 @@ static void test_marks_survive_reingest(void **state)
 	const char *file = "loose/20140616-2210_Report_of_unreported_marine_casualty_MV_Nordkapp.eml";
 	const char *other = "loose/20140618-1405_Kaianlegg_befaring.eml";
 
-	assert_int_equal(trawl(&out, NULL, "search --json --limit 1 --archive '%s' -- 'path:20140616-2210 depth:0'", db), 0);
-	h = parse_json(out);
-	id = jint(h, "id");
-	json_decref(h);
-	free(out);
+	id = first_hit_id(db, "path:20140616-2210 depth:0");
 	assert_int_equal(trawl(NULL, NULL, "tag --archive '%s' +evidence -- id:%lld", db, id), 0);
 	assert_int_equal(trawl(NULL, NULL, "note --archive '%s' %lld 'sent to the NMSB'", db, id), 0);
 	assert_int_equal(trawl(NULL, NULL, "people merge --archive '%s' gareth.pryce@bluewater-consult.example aurelio.santos77@freemail.example", db), 0);

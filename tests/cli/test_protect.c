@@ -18,7 +18,6 @@ static json_t *expected;
 static int setup(void **state)
 {
 	char *out = NULL;
-	json_error_t je;
 
 	snprintf(dump, sizeof(dump), "%s/pii", tmpdir());
 	snprintf(expfile, sizeof(expfile), "%s/pii-expected.json", tmpdir());
@@ -27,7 +26,7 @@ static int setup(void **state)
 		fprintf(stderr, "gen_pii.py failed\n");
 		return -1;
 	}
-	expected = json_load_file(expfile, 0, &je);
+	expected = load_json_file(expfile);
 	if (!expected)
 		return -1;
 	if (run_cmd(&out, NULL, "%s ingest --json --archive '%s' '%s'", trawl_bin(), db, dump) != 0) {

@@ -11,45 +11,6 @@
 
 #include "clitest.h"
 
-static const char *corpora;
-
-static int setup(void **state)
-{
-	corpora = corpora_dir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpdir_remove();
-	return 0;
-}
-
-#define NEED_CORPORA()                                                               \
-	do {                                                                         \
-		if (!corpora) {                                                      \
-			printf("SKIP: ../shared/corpora not found (set TRAWL_CORPORA)\n"); \
-			skip();                                                      \
-		}                                                                    \
-	} while (0)
-
-static void errors_have_reasons(const char *db)
-{
-	char *out = NULL, *line, *save = NULL;
-
-	assert_int_equal(run_cmd(&out, NULL, "%s errors --json --archive '%s'", trawl_bin(), db), 0);
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_t *e = parse_json(line);
-		const char *stage = json_string_value(json_object_get(e, "stage"));
-		const char *msg = json_string_value(json_object_get(e, "message"));
-
-		if (!stage || !*stage || !msg || !*msg)
-			fail_msg("error without a reason: %s", line);
-		json_decref(e);
-	}
-	free(out);
-}
-
 /* Ingest a folder; every file on disk must be accounted for. */
 static json_t *ingest_all(const char *name, const char *dir, const char *db)
 {
@@ -86,38 +47,22 @@ static json_t *ingest_all(const char *name, const char *dir, const char *db)
  * file under `under`. */
 static void found(const char *db, const char *query, const char *under)
 {
-	char *out = NULL;
-	json_t *h;
-	const char *path;
+	json_t *h = first_hit(db, query);
+	const char *path = json_string_value(json_object_get(h, "path"));
 
-	assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 1 --archive '%s' -- '%s'",
-				 trawl_bin(), db, query), 0);
-	if (!*out)
-		fail_msg("no hit for '%s'", query);
-	h = parse_json(out);
-	path = json_string_value(json_object_get(h, "path"));
 	if (!path || !strstr(path, under))
 		fail_msg("'%s' hit %s, not under %s", query, path ? path : "(no path)", under);
 	json_decref(h);
-	free(out);
 }
 
 /* The metadata value `key` of the first hit of `query` must be `want`. */
 static void meta_is(const char *db, const char *query, const char *key, const char *want)
 {
 	char *out = NULL;
-	json_t *h, *item;
+	json_t *item;
 	const char *v;
-	long long id;
+	long long id = first_hit_id(db, query);
 
-	assert_int_equal(run_cmd(&out, NULL, "%s search --json --limit 1 --archive '%s' -- '%s'",
-				 trawl_bin(), db, query), 0);
-	if (!*out)
-		fail_msg("no hit for '%s'", query);
-	h = parse_json(out);
-	id = jint(h, "id");
-	json_decref(h);
-	free(out);
 	assert_int_equal(run_cmd(&out, NULL, "%s show --json --archive '%s' %lld", trawl_bin(), db, id), 0);
 	item = parse_json(out);
 	v = json_string_value(json_object_get(json_object_get(item, "metadata"), key));
@@ -133,7 +78,7 @@ static void test_tika_documents(void **state)
 	json_t *s;
 
 	NEED_CORPORA();
-	snprintf(dir, sizeof(dir), "%s/tika-test-documents", corpora);
+	snprintf(dir, sizeof(dir), "%s/tika-test-documents", ct_corpora);
 	snprintf(db, sizeof(db), "%s/tika.db", tmpdir());
 	s = ingest_all("tika-test-documents", dir, db);
 	/* Text from each family the extractors cover (the files are Tika's
@@ -178,12 +123,12 @@ static void test_malformed_and_pst(void **state)
 	json_t *s;
 
 	NEED_CORPORA();
-	snprintf(dir, sizeof(dir), "%s/malformed", corpora);
+	snprintf(dir, sizeof(dir), "%s/malformed", ct_corpora);
 	snprintf(db, sizeof(db), "%s/malformed.db", tmpdir());
 	s = ingest_all("malformed", dir, db);
 	assert_true(jint(s, "errors") + jint(s, "item_errors") > 0); /* they are broken on purpose */
 	json_decref(s);
-	snprintf(dir, sizeof(dir), "%s/pst", corpora);
+	snprintf(dir, sizeof(dir), "%s/pst", ct_corpora);
 	snprintf(db, sizeof(db), "%s/pst.db", tmpdir());
 	s = ingest_all("pst", dir, db);
 	found(db, "kind:message type:email", "/pst/");
@@ -199,7 +144,7 @@ static void test_enron_attachments(void **state)
 	snprintf(dir, sizeof(dir), "%s/enronhtml", tmpdir());
 	snprintf(db, sizeof(db), "%s/enronhtml.db", tmpdir());
 	assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s' && zstd -dc '%s'/enron-archive-html-attachments/*.tar.zst | tar -x -C '%s'",
-				 dir, corpora, dir), 0);
+				 dir, ct_corpora, dir), 0);
 	s = ingest_all("enron-archive-html-attachments", dir, db);
 	found(db, "type:word ext:doc", "enronhtml");
 	found(db, "type:spreadsheet ext:xls", "enronhtml");
@@ -214,5 +159,5 @@ int main(void)
 		cmocka_unit_test(test_enron_attachments),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
 }

@@ -19,24 +19,10 @@
 
 #include "clitest.h"
 
-static const char *corpora;
-
-static int setup(void **state)
-{
-	corpora = corpora_dir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpdir_remove();
-	return 0;
-}
-
 #define NEED(path)                                                                          \
 	do {                                                                                \
 		struct stat sb_;                                                            \
-		if (!corpora || stat(path, &sb_) != 0) {                                    \
+		if (!ct_corpora || stat(path, &sb_) != 0) {                                 \
 			printf("SKIP: %s not found (../shared/corpora or TRAWL_CORPORA)\n", path); \
 			skip();                                                             \
 		}                                                                           \
@@ -305,6 +291,32 @@ static double now_ms(void)
 
 /* ---------------------------------------------------------------- Enron */
 
+/* One message gives an SMTP address and the X.500 DN of the same mailbox:
+ * count it in *checked, and in *bad when they are not in one person (pm:
+ * address -> person id).  Both are lowercased in place; the address is
+ * trimmed. */
+static void check_pair(json_t *pm, char *smtp, char *dn, long *checked, long *bad)
+{
+	json_t *a, *b;
+	char *c;
+
+	for (c = dn; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (c = smtp; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	while (*smtp && isspace((unsigned char)smtp[strlen(smtp) - 1]))
+		smtp[strlen(smtp) - 1] = '\0';
+	if (strstr(smtp, "no.address@"))
+		return; /* a placeholder many people share */
+	a = json_object_get(pm, smtp);
+	b = json_object_get(pm, dn);
+	(*checked)++;
+	if (!a || !b || json_integer_value(a) != json_integer_value(b)) {
+		if ((*bad)++ < 5)
+			fprintf(stderr, "%s and %s are not one person\n", smtp, dn);
+	}
+}
+
 static void test_enron(void **state)
 {
 	char src[600], dir[600], db[600], *list = NULL, *p, *out = NULL;
@@ -317,8 +329,8 @@ static void test_enron(void **state)
 	json_t *v;
 	double t0;
 
-	if (corpora)
-		snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst", corpora);
+	if (ct_corpora)
+		snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst", ct_corpora);
 	NEED(src);
 	snprintf(dir, sizeof(dir), "%s/enron", tmpdir());
 	snprintf(db, sizeof(db), "%s/enron.db", tmpdir());
@@ -398,8 +410,7 @@ static void test_enron(void **state)
 	free(out);
 	json_decref(people);
 	for (i = 0; i < n; i++) {
-		char dn[512], smtp[512], *lt, *gt, *c;
-		json_t *a, *b;
+		char dn[512], smtp[512], *lt, *gt;
 
 		lt = strstr(m[i].xfrom, "</O=");
 		gt = lt ? strchr(lt, '>') : NULL;
@@ -415,21 +426,7 @@ static void test_enron(void **state)
 			else
 				snprintf(smtp, sizeof(smtp), "%s", m[i].from);
 		}
-		for (c = dn; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		for (c = smtp; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		while (*smtp && isspace((unsigned char)smtp[strlen(smtp) - 1]))
-			smtp[strlen(smtp) - 1] = '\0';
-		if (strstr(smtp, "no.address@"))
-			continue; /* a placeholder many people share */
-		a = json_object_get(pm, smtp);
-		b = json_object_get(pm, dn);
-		x500++;
-		if (!a || !b || json_integer_value(a) != json_integer_value(b)) {
-			if (x500_bad++ < 5)
-				fprintf(stderr, "%s and %s are not one person\n", smtp, dn);
-		}
+		check_pair(pm, smtp, dn, &x500, &x500_bad);
 	}
 	printf("enron: %ld messages give an SMTP sender and its X.500 DN; %ld not grouped\n", x500, x500_bad);
 	assert_true(x500 > 1000);
@@ -438,7 +435,6 @@ static void test_enron(void **state)
 	x500 = x500_bad = 0;
 	for (i = 0; i < n; i++) {
 		char dn[512], smtp[sizeof(m->to)], *lt, *gt, *c;
-		json_t *a, *b;
 
 		lt = strstr(m[i].xto, "</O=");
 		gt = lt ? strchr(lt, '>') : NULL;
@@ -457,21 +453,7 @@ static void test_enron(void **state)
 		}
 		snprintf(dn, sizeof(dn), "%.*s", (int)(gt - lt - 1), lt + 1);
 		snprintf(smtp, sizeof(smtp), "%s", m[i].to);
-		for (c = dn; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		for (c = smtp; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		while (*smtp && isspace((unsigned char)smtp[strlen(smtp) - 1]))
-			smtp[strlen(smtp) - 1] = '\0';
-		if (strstr(smtp, "no.address@"))
-			continue;
-		a = json_object_get(pm, smtp);
-		b = json_object_get(pm, dn);
-		x500++;
-		if (!a || !b || json_integer_value(a) != json_integer_value(b)) {
-			if (x500_bad++ < 5)
-				fprintf(stderr, "%s and %s are not one person\n", smtp, dn);
-		}
+		check_pair(pm, smtp, dn, &x500, &x500_bad);
 	}
 	printf("enron: %ld messages give one recipient and its X.500 DN; %ld not grouped\n", x500, x500_bad);
 	assert_true(x500 > 1000);
@@ -500,8 +482,8 @@ static void test_mailing_list(void **state)
 	json_t *by;
 	long pairs;
 
-	if (corpora)
-		snprintf(dir, sizeof(dir), "%s/mailing-list-mbox/python-dev", corpora);
+	if (ct_corpora)
+		snprintf(dir, sizeof(dir), "%s/mailing-list-mbox/python-dev", ct_corpora);
 	NEED(dir);
 	snprintf(db, sizeof(db), "%s/list.db", tmpdir());
 	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db, dir), 0);
@@ -560,5 +542,5 @@ int main(void)
 		cmocka_unit_test(test_enron),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
 }

@@ -12,28 +12,6 @@
 
 #include "clitest.h"
 
-static const char *corpora;
-
-static int setup(void **state)
-{
-	corpora = corpora_dir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tmpdir_remove();
-	return 0;
-}
-
-#define NEED_CORPORA()                                                               \
-	do {                                                                         \
-		if (!corpora) {                                                      \
-			printf("SKIP: ../shared/corpora not found (set TRAWL_CORPORA)\n"); \
-			skip();                                                      \
-		}                                                                    \
-	} while (0)
-
 /* Ingest `path` into archive `db`; returns the JSON summary. */
 static json_t *ingest(const char *db, const char *path, int jobs)
 {
@@ -50,24 +28,6 @@ static json_t *ingest(const char *db, const char *path, int jobs)
 	free(out);
 	free(err);
 	return s;
-}
-
-/* Every recorded error names a stage and says something. */
-static void errors_have_reasons(const char *db)
-{
-	char *out = NULL, *line, *save = NULL;
-
-	assert_int_equal(run_cmd(&out, NULL, "%s errors --json --archive '%s'", trawl_bin(), db), 0);
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_t *e = parse_json(line);
-		const char *stage = json_string_value(json_object_get(e, "stage"));
-		const char *msg = json_string_value(json_object_get(e, "message"));
-
-		if (!stage || !*stage || !msg || !*msg)
-			fail_msg("error without a reason: %s", line);
-		json_decref(e);
-	}
-	free(out);
 }
 
 static long long count_files(const char *dir)
@@ -126,7 +86,7 @@ static void test_enron(void **state)
 	NEED_CORPORA();
 	senders = calloc(20000, sizeof(*senders));
 	assert_non_null(senders);
-	snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst", corpora);
+	snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst", ct_corpora);
 	snprintf(dir, sizeof(dir), "%s/enron", tmpdir());
 	snprintf(db, sizeof(db), "%s/enron.db", tmpdir());
 	assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s' && zstd -dc '%s' | tar -x -C '%s'", dir, src, dir), 0);
@@ -214,10 +174,10 @@ static void corpus_accounted(const char *sub, int packed, long long expect_seen_
 	if (packed) {
 		snprintf(dir, sizeof(dir), "%s/%s", tmpdir(), sub);
 		assert_int_equal(run_cmd(NULL, NULL, "mkdir -p '%s' && zstd -dc '%s/%s'/*.tar.zst | tar -x -C '%s'",
-					 dir, corpora, sub, dir), 0);
+					 dir, ct_corpora, sub, dir), 0);
 		what = dir;
 	} else {
-		snprintf(path, sizeof(path), "%s/%s", corpora, sub);
+		snprintf(path, sizeof(path), "%s/%s", ct_corpora, sub);
 	}
 	snprintf(db, sizeof(db), "%s/%s.db", tmpdir(), sub);
 	s = ingest(db, what, 2);
@@ -266,5 +226,5 @@ int main(void)
 		cmocka_unit_test(test_enron),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
 }

@@ -121,7 +121,16 @@ static inline void assert_prop(const tw_node *n, const char *key, const char *wa
 	const char *v = node_prop(n, key);
 
 	if (!v || strcmp(v, want) != 0)
-		fail_msg("prop %s: got \"%s\", want \"%s\"", key, v ? v : "(none)", want);
+		fail_msg("%s: prop %s: got \"%s\", want \"%s\"", n->name ? n->name : "?", key,
+			 v ? v : "(none)", want);
+}
+
+static inline void assert_no_prop(const tw_node *n, const char *key)
+{
+	const char *v = node_prop(n, key);
+
+	if (v)
+		fail_msg("%s: prop %s should be absent, is \"%s\"", n->name ? n->name : "?", key, v);
 }
 
 /* The first child of `n` named `name`, or NULL. */

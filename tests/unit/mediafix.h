@@ -10,9 +10,10 @@
 
 #include <unistd.h>
 
-#include "testutil.h"
+#include "fixture.h"
 
 static char mediafix_dir[64];
+static char mediafix_files[72]; /* mediafix_dir with a slash, for fixture_bytes() */
 static int mediafix_ok;
 
 static inline int mediafix_setup(void **state)
@@ -23,6 +24,7 @@ static inline int mediafix_setup(void **state)
 	snprintf(mediafix_dir, sizeof(mediafix_dir), "/tmp/trawl-mediafix-XXXXXX");
 	if (!mkdtemp(mediafix_dir))
 		return -1;
+	snprintf(mediafix_files, sizeof(mediafix_files), "%s/", mediafix_dir);
 	snprintf(cmd, sizeof(cmd), "sh tests/fixtures/gen_media.sh '%s' >/dev/null 2>&1",
 		 mediafix_dir);
 	mediafix_ok = system(cmd) == 0;
@@ -52,43 +54,13 @@ static inline int mediafix_teardown(void **state)
 /* The bytes of a fixture (caller frees). */
 static inline unsigned char *fixture(const char *name, size_t *len)
 {
-	char path[256];
-	unsigned char *d;
-
-	snprintf(path, sizeof(path), "%s/%s", mediafix_dir, name);
-	d = slurp(path, len);
-	if (!d)
-		fail_msg("fixture %s missing", path);
-	return d;
+	return fixture_bytes(mediafix_files, name, len);
 }
 
 /* Extract a fixture through the whole framework. */
 static inline tw_node *extract_fixture(const char *name)
 {
-	size_t len = 0;
-	unsigned char *d = fixture(name, &len);
-	tw_node *n = extract_mem(name, d, len);
-
-	free(d);
-	assert_non_null(n);
-	return n;
-}
-
-static inline void assert_prop(const tw_node *n, const char *key, const char *want)
-{
-	const char *v = node_prop(n, key);
-
-	if (!v || strcmp(v, want) != 0)
-		fail_msg("%s: prop %s: got \"%s\", want \"%s\"", n->name ? n->name : "?", key,
-			 v ? v : "(none)", want);
-}
-
-static inline void assert_no_prop(const tw_node *n, const char *key)
-{
-	const char *v = node_prop(n, key);
-
-	if (v)
-		fail_msg("%s: prop %s should be absent, is \"%s\"", n->name ? n->name : "?", key, v);
+	return fixture_node(mediafix_files, name);
 }
 
 #endif

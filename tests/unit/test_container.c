@@ -156,10 +156,8 @@ static void test_accepts_office(void **state)
 	size_t len = 0;
 	unsigned char *zip = slurp(FIX "mixed.zip", &len);
 	const tw_extractor *x = &tw_extractor_container;
-	tw_node *n;
 	tw_buf found;
 	const char *loc[] = {"member:3"};
-	tw_extract_args args;
 
 	assert_non_null(zip);
 	assert_true(x->accepts("application/zip", "zip", zip, len));
@@ -170,19 +168,12 @@ static void test_accepts_office(void **state)
 	assert_false(x->accepts("text/plain", "zip", zip, len));
 	assert_true(x->accepts("application/gzip", "gz", zip, len));
 	/* By content: the docx member itself, with no extension. */
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "mixed.zip", 0);
-	tw_extract(n, zip, len, &args);
+	locate_mem("mixed.zip", zip, len, loc, 1, &found);
 	assert_true(found.len > 100);
 	assert_false(x->accepts("application/zip", NULL,
 				(const unsigned char *)found.data, found.len));
 	assert_false(x->accepts("application/zip", "bin",
 				(const unsigned char *)found.data, 320));
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(zip);
 }
@@ -356,21 +347,12 @@ static void test_locate_nested(void **state)
 	size_t len = 0;
 	unsigned char *zip = slurp(FIX "mixed.zip", &len);
 	const char *loc[] = {"member:2", "member:0"};
-	tw_extract_args args;
 	tw_buf found;
-	tw_node *n;
 
 	assert_non_null(zip);
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 2;
-	args.found = &found;
-	n = tw_node_new("file", "mixed.zip", 0);
-	tw_extract(n, zip, len, &args);
+	locate_mem("mixed.zip", zip, len, loc, 2, &found);
 	assert_non_null(found.data);
 	assert_string_equal(found.data, "the nested zip holds the word marmalade\n");
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(zip);
 }
@@ -432,25 +414,18 @@ static void test_garbage_archive(void **state)
 
 static void corpus_archive(const char *rel, const char *member, size_t min_children)
 {
-	char path[4096];
-	unsigned char *d;
-	size_t len = 0;
+	char path[1024];
 	tw_node *n;
 
-	snprintf(path, sizeof(path), "%s/tika-test-documents/tika-parsers/"
+	snprintf(path, sizeof(path), "tika-test-documents/tika-parsers/"
 		 "tika-parsers-standard/tika-parsers-standard-modules/"
-		 "tika-parser-pkg-module/src/test/resources/test-documents/%s",
-		 corpora(), rel);
-	d = slurp(path, &len);
-	if (!d) {
-		print_message("SKIP: %s absent (no corpora)\n", path);
+		 "tika-parser-pkg-module/src/test/resources/test-documents/%s", rel);
+	n = corpus_node(path);
+	if (!n)
 		skip();
-	}
-	n = extract_mem(rel, d, len);
 	assert_true(n->nchildren >= min_children);
 	assert_non_null(child_named(n, member));
 	tw_node_free(n);
-	free(d);
 }
 
 static void test_corpus_7z(void **state)
@@ -472,27 +447,18 @@ static void test_corpus_cpio(void **state)
  * "unsupported" error naming them, not 135 "corrupt" ones. */
 static void test_corpus_imploded(void **state)
 {
-	char path[4096];
-	unsigned char *d;
-	size_t len = 0, i;
-	tw_node *n;
+	tw_node *n = corpus_node("tika-test-documents/tika-parsers/"
+				 "tika-parsers-standard/tika-parsers-standard-modules/"
+				 "tika-parser-pkg-module/src/test/resources/test-documents/moby.zip");
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/tika-test-documents/tika-parsers/"
-		 "tika-parsers-standard/tika-parsers-standard-modules/"
-		 "tika-parser-pkg-module/src/test/resources/test-documents/moby.zip",
-		 corpora());
-	d = slurp(path, &len);
-	if (!d) {
-		print_message("SKIP: %s absent (no corpora)\n", path);
+	if (!n)
 		skip();
-	}
-	n = extract_mem("moby.zip", d, len);
 	assert_true(err_has(n, TRAWL_EUNSUPPORTED, "135 members not extracted"));
 	assert_true(err_has(n, TRAWL_EUNSUPPORTED, "imploded"));
 	for (i = 0; i < n->nerrs; i++)
 		assert_int_not_equal(n->errs[i].status, TRAWL_ECORRUPT);
 	tw_node_free(n);
-	free(d);
 }
 
 int main(void)

@@ -125,21 +125,13 @@ static void test_nested_message(void **state)
 static void test_locate_attachment(void **state)
 {
 	const char *chain[] = {"part:1", "part:1"};
-	tw_extract_args args;
 	tw_buf found;
-	tw_node *root = tw_node_new("file", "m.eml", 0);
 
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = chain;
-	args.nlocate = 2;
-	args.found = &found;
-	tw_extract(root, (const unsigned char *)nested, strlen(nested), &args);
+	locate_mem("m.eml", nested, strlen(nested), chain, 2, &found);
 	assert_non_null(found.data);
 	/* The line break before a boundary belongs to the boundary. */
 	assert_string_equal(found.data, "a,b\nscrimshaw,2");
 	tw_buf_release(&found);
-	tw_node_free(root);
 }
 
 static void test_html_only_and_charsets(void **state)

@@ -123,22 +123,14 @@ static void test_word97_locate(void **state)
 {
 	static const char want[] = "Embedded package text with the planted word quokka.\n";
 	const char *loc[] = {"object:1"};
-	tw_extract_args args;
 	tw_buf found;
 	size_t len = 0;
 	unsigned char *d = fixture("word97.doc", &len);
-	tw_node *n = tw_node_new("file", "word97.doc", 0);
 
-	memset(&args, 0, sizeof(args));
-	tw_buf_init(&found, 1 << 20);
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	tw_extract(n, d, len, &args);
+	locate_mem("word97.doc", d, len, loc, 1, &found);
 	assert_int_equal(found.len, strlen(want));
 	assert_memory_equal(found.data, want, found.len);
 	tw_buf_release(&found);
-	tw_node_free(n);
 	free(d);
 }
 

@@ -76,21 +76,12 @@ static void test_locate(void **state)
 	size_t len = 0;
 	unsigned char *d = slurp(FIX "budget.msg", &len);
 	const char *loc[] = {"part:1"};
-	tw_extract_args args;
 	tw_buf found;
-	tw_node *n;
 
 	assert_non_null(d);
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "budget.msg", 0);
-	tw_extract(n, d, len, &args);
+	locate_mem("budget.msg", d, len, loc, 1, &found);
 	assert_non_null(found.data);
 	assert_string_equal(found.data, "figures: 42 apples and 7 pears\n");
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(d);
 }

@@ -26,7 +26,6 @@ static void test_odt(void **state)
 {
 	static const char want[] = "Embedded object text with the planted word narwhal.\n";
 	const char *loc[] = {"member:Object 1"};
-	tw_extract_args args;
 	tw_buf found;
 	size_t len = 0;
 	unsigned char *d;
@@ -47,17 +46,10 @@ static void test_odt(void **state)
 	tw_node_free(n);
 
 	d = fixture("sample.odt", &len);
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "sample.odt", 0);
-	tw_extract(n, d, len, &args);
+	locate_mem("sample.odt", d, len, loc, 1, &found);
 	assert_int_equal(found.len, sizeof(want) - 1);
 	assert_memory_equal(found.data, want, sizeof(want) - 1);
 	tw_buf_release(&found);
-	tw_node_free(n);
 	free(d);
 }
 

@@ -26,24 +26,14 @@ static void assert_before(const tw_node *n, const char *a, const char *b)
 /* Raw bytes of a child found again in locating mode. */
 static void assert_located(const char *name, const char *locator, const char *want)
 {
-	const char *loc[1];
-	tw_extract_args args;
 	size_t len = 0;
 	unsigned char *d = fixture(name, &len);
-	tw_node *n = tw_node_new("file", name, 0);
 	tw_buf found;
 
-	loc[0] = locator;
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	tw_extract(n, d, len, &args);
+	locate_mem(name, d, len, &locator, 1, &found);
 	assert_int_equal(found.len, strlen(want));
 	assert_memory_equal(found.data, want, strlen(want));
 	tw_buf_release(&found);
-	tw_node_free(n);
 	free(d);
 }
 

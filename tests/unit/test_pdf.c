@@ -118,7 +118,6 @@ static void test_attachment(void **state)
 {
 	static const char want[] = "Attached text with the planted word narwhal.\n";
 	const char *loc[] = {"embedded:0"};
-	tw_extract_args args;
 	size_t len = 0;
 	unsigned char *d = slurp(FIX "attachment.pdf", &len);
 	tw_node *n, *c;
@@ -137,16 +136,9 @@ static void test_attachment(void **state)
 	tw_node_free(n);
 
 	/* Locating mode gives back the exact bytes of the embedded file. */
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "attachment.pdf", 0);
-	tw_extract(n, d, len, &args);
+	locate_mem("attachment.pdf", d, len, loc, 1, &found);
 	assert_int_equal(found.len, sizeof(want) - 1);
 	assert_memory_equal(found.data, want, sizeof(want) - 1);
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(d);
 }

@@ -126,16 +126,10 @@ static void test_extract_path_and_locate(void **state)
 	assert_non_null(child_named(n, "Inbox/tmp/2"));
 	tw_node_free(n);
 
-	tw_buf_init(&found, 1 << 24);
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "various.pst", 0);
-	tw_extract(n, d, len, &args);
+	locate_mem("various.pst", d, len, loc, 1, &found);
 	assert_non_null(found.data);
 	assert_non_null(strstr(found.data, "Subject: FW: original email"));
 	assert_non_null(strstr(found.data, "MIME-Version: 1.0"));
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(d);
 }

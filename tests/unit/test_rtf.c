@@ -138,7 +138,6 @@ static void test_object(void **state)
 	static const char want[] = "Packaged file with the planted word okapi.\n";
 	const char *loc[] = {"object:1"};
 	tw_node *n = load("object.rtf"), *c;
-	tw_extract_args args;
 	tw_buf found;
 	size_t len = 0;
 	unsigned char *d;
@@ -157,17 +156,10 @@ static void test_object(void **state)
 	/* the raw bytes again, by locator */
 	d = slurp(FIX "object.rtf", &len);
 	assert_non_null(d);
-	memset(&args, 0, sizeof(args));
-	tw_buf_init(&found, 1 << 20);
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "object.rtf", 0);
-	tw_extract(n, d, len, &args);
+	locate_mem("object.rtf", d, len, loc, 1, &found);
 	assert_int_equal(found.len, strlen(want));
 	assert_memory_equal(found.data, want, found.len);
 	tw_buf_release(&found);
-	tw_node_free(n);
 	free(d);
 }
 

@@ -59,22 +59,13 @@ static void test_locate(void **state)
 	size_t len = 0;
 	unsigned char *d = slurp(FIX "rtf-only.tnef", &len);
 	const char *loc[] = {"tnef:body.rtf"};
-	tw_extract_args args;
 	tw_buf found;
-	tw_node *n;
 
 	assert_non_null(d);
-	tw_buf_init(&found, 1 << 20);
-	memset(&args, 0, sizeof(args));
-	args.locate = loc;
-	args.nlocate = 1;
-	args.found = &found;
-	n = tw_node_new("file", "rtf-only.tnef", 0);
-	tw_extract(n, d, len, &args);
+	locate_mem("rtf-only.tnef", d, len, loc, 1, &found);
 	assert_non_null(found.data);
 	assert_non_null(strstr(found.data, "The rich text body mentions a quokka."));
 	assert_memory_equal(found.data, "{\\rtf1", 6);
-	tw_node_free(n);
 	tw_buf_release(&found);
 	free(d);
 }

@@ -136,22 +136,13 @@ static void test_accepts(void **state)
 
 static void test_corpus_wordml(void **state)
 {
-	char path[4096];
-	unsigned char *d;
-	size_t len = 0;
-	tw_node *n;
+	tw_node *n = corpus_node("tika-test-documents/tika-parsers/"
+				 "tika-parsers-standard/tika-parsers-standard-modules/"
+				 "tika-parser-microsoft-module/src/test/resources/test-documents/"
+				 "testWORD2003.xml");
 
-	snprintf(path, sizeof(path), "%s/tika-test-documents/tika-parsers/"
-		 "tika-parsers-standard/tika-parsers-standard-modules/"
-		 "tika-parser-microsoft-module/src/test/resources/test-documents/"
-		 "testWORD2003.xml", corpora());
-	d = slurp(path, &len);
-	if (!d) {
-		print_message("SKIP: %s absent (no corpora)\n", path);
+	if (!n)
 		skip();
-	}
-	n = extract_mem("testWORD2003.xml", d, len);
-	free(d);
 	assert_int_equal(n->nerrs, 0);
 	/* runs joined back into words; base64 images dropped */
 	assert_text(n, "We have always been at war with \nOceania");

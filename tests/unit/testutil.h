@@ -42,6 +42,25 @@ static inline tw_node *extract_mem_limits(const char *name, const void *data,
 	return n;
 }
 
+/* Locating mode: extract `data` (as a file named `name`) following only the
+ * child locators loc[0..nloc-1], and put the raw bytes they lead to in
+ * *found (found->data NULL when nothing was found; release it with
+ * tw_buf_release()). */
+static inline void locate_mem(const char *name, const void *data, size_t len,
+			      const char *const *loc, size_t nloc, tw_buf *found)
+{
+	tw_extract_args args;
+	tw_node *n = tw_node_new("file", name, 0);
+
+	tw_buf_init(found, 1 << 24);
+	memset(&args, 0, sizeof(args));
+	args.locate = loc;
+	args.nlocate = nloc;
+	args.found = found;
+	tw_extract(n, data, len, &args);
+	tw_node_free(n);
+}
+
 /* Read a whole file; NULL if it cannot be read.  Caller frees. */
 static inline unsigned char *slurp(const char *path, size_t *len)
 {
