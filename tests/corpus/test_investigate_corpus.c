@@ -322,16 +322,17 @@ static void test_enron(void **state)
 	char src[600], dir[600], db[600], *list = NULL, *p, *out = NULL;
 	msg *m;
 	size_t n = 0, cap = 30000, i;
-	json_t *by, *months, *want = json_object(), *people, *pm;
+	json_t *by, *months, *want, *people, *pm;
 	long long undated = 0, unparsed = 0;
 	long pairs, x500 = 0, x500_bad = 0;
 	const char *key;
 	json_t *v;
 	double t0;
 
-	if (ct_corpora)
-		snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst", ct_corpora);
+	snprintf(src, sizeof(src), "%s/enron-maildir/enron-maildir-shared.tar.zst",
+		 ct_corpora ? ct_corpora : "../shared/corpora");
 	NEED(src);
+	want = json_object();
 	snprintf(dir, sizeof(dir), "%s/enron", tmpdir());
 	snprintf(db, sizeof(db), "%s/enron.db", tmpdir());
 	if (run_cmd(NULL, NULL, "mkdir -p '%s' && zstd -dc '%s' | tar -x -C '%s'", dir, src, dir) != 0) {
@@ -482,8 +483,8 @@ static void test_mailing_list(void **state)
 	json_t *by;
 	long pairs;
 
-	if (ct_corpora)
-		snprintf(dir, sizeof(dir), "%s/mailing-list-mbox/python-dev", ct_corpora);
+	snprintf(dir, sizeof(dir), "%s/mailing-list-mbox/python-dev",
+		 ct_corpora ? ct_corpora : "../shared/corpora");
 	NEED(dir);
 	snprintf(db, sizeof(db), "%s/list.db", tmpdir());
 	assert_int_equal(run_cmd(NULL, NULL, "%s ingest --archive '%s' '%s'", trawl_bin(), db, dir), 0);
