@@ -53,7 +53,7 @@ void tw_plan_oom(tw_plan *pl)
 {
 	if (!pl->failed)
 		pl->oom = 1;
-	tw_plan_fail(pl, 0, "out of memory%s", "");
+	tw_plan_fail(pl, 0, "out of memory");
 }
 
 void tw_plan_str(tw_plan *pl, tw_buf *sql, const char *s)
@@ -61,7 +61,7 @@ void tw_plan_str(tw_plan *pl, tw_buf *sql, const char *s)
 	char *copy;
 
 	if (pl->nparams >= TW_PLAN_PARAMS) {
-		tw_plan_fail(pl, 0, "query too complex%s", "");
+		tw_plan_fail(pl, 0, "query too complex");
 		return;
 	}
 	copy = tw_strdup(s);
@@ -78,7 +78,7 @@ void tw_plan_str(tw_plan *pl, tw_buf *sql, const char *s)
 void tw_plan_int(tw_plan *pl, tw_buf *sql, int64_t v)
 {
 	if (pl->nparams >= TW_PLAN_PARAMS) {
-		tw_plan_fail(pl, 0, "query too complex%s", "");
+		tw_plan_fail(pl, 0, "query too complex");
 		return;
 	}
 	pl->params[pl->nparams].is_int = 1;
@@ -184,7 +184,7 @@ void tw_plan_fts(tw_plan *pl, tw_buf *w, const tw_qnode *n)
 	tw_buf_init(&m, 1 << 16);
 	fts_expr(&m, n);
 	if (m.truncated)
-		tw_plan_fail(pl, n->pos, "query too long%s", "");
+		tw_plan_fail(pl, n->pos, "query too long");
 	else if (tw_sql_broken(&m))
 		tw_plan_oom(pl);
 	tw_buf_puts(w, "b.text_id IN (SELECT rowid FROM fts WHERE fts MATCH ");
@@ -278,7 +278,7 @@ static trawl_status build(tw_plan *pl, const tw_qnode *root)
 	/* The one check of the plan's two texts (see tw_plan_prepare() for
 	 * the statements built around them). */
 	if (pl->match.truncated || pl->where.truncated)
-		tw_plan_fail(pl, 0, "query too long%s", "");
+		tw_plan_fail(pl, 0, "query too long");
 	else if ((npos && tw_sql_broken(&pl->match)) || tw_sql_broken(&pl->where))
 		tw_plan_oom(pl);
 	if (pl->oom)

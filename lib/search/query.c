@@ -62,7 +62,7 @@ static tw_qnode *node(parser *p, int kind, size_t pos)
 	}
 	n = tw_calloc(1, sizeof(*n));
 	if (!n) {
-		fail(p, pos, "out of memory%s", "");
+		fail(p, pos, "out of memory");
 		return NULL;
 	}
 	n->kind = kind;
@@ -110,7 +110,7 @@ static char *read_quoted(parser *p)
 	}
 	if (p->pos >= p->len) {
 		tw_buf_release(&b);
-		fail(p, start, "unterminated quote: add the closing \"%s", "");
+		fail(p, start, "unterminated quote: add the closing \"");
 		return NULL;
 	}
 	p->pos++;
@@ -139,13 +139,13 @@ static tw_qnode *parse_primary(parser *p)
 	skip_space(p);
 	start = p->pos;
 	if (p->pos >= p->len) {
-		fail(p, p->pos, "expected a word, a \"phrase\", a field:value or '('%s", "");
+		fail(p, p->pos, "expected a word, a \"phrase\", a field:value or '('");
 		return NULL;
 	}
 	if (p->q[p->pos] == '(') {
 		p->pos++;
 		if (++p->depth > MAX_DEPTH) {
-			fail(p, start, "parentheses nested too deeply%s", "");
+			fail(p, start, "parentheses nested too deeply");
 			return NULL;
 		}
 		n = parse_or(p);
@@ -155,14 +155,14 @@ static tw_qnode *parse_primary(parser *p)
 		skip_space(p);
 		if (p->pos >= p->len || p->q[p->pos] != ')') {
 			tw_query_free(n);
-			fail(p, start, "unbalanced '(': add the closing ')'%s", "");
+			fail(p, start, "unbalanced '(': add the closing ')'");
 			return NULL;
 		}
 		p->pos++;
 		return n;
 	}
 	if (p->q[p->pos] == ')') {
-		fail(p, p->pos, "unexpected ')'%s", "");
+		fail(p, p->pos, "unexpected ')'");
 		return NULL;
 	}
 	if (p->q[p->pos] == '"') {
@@ -237,7 +237,7 @@ static tw_qnode *parse_primary(parser *p)
 	p->pos = e;
 	if (!n->text || !*n->text) {
 		tw_query_free(n);
-		fail(p, start, "a lone '*' is not a word%s", "");
+		fail(p, start, "a lone '*' is not a word");
 		return NULL;
 	}
 	return n;
@@ -254,7 +254,7 @@ static tw_qnode *parse_unary(parser *p)
 				  p->pos + 1 < p->len && !isspace((unsigned char)p->q[p->pos + 1]))) {
 		p->pos += p->q[p->pos] == '-' ? 1 : 3;
 		if (++p->depth > MAX_DEPTH) {
-			fail(p, start, "too many NOTs%s", "");
+			fail(p, start, "too many NOTs");
 			return NULL;
 		}
 		inner = parse_unary(p);
@@ -302,7 +302,7 @@ static tw_qnode *parse_and(parser *p)
 			skip_space(p);
 			if (p->pos >= p->len) {
 				tw_query_free(left);
-				fail(p, pos, "AND needs something after it%s", "");
+				fail(p, pos, "AND needs something after it");
 				return NULL;
 			}
 		}
@@ -331,7 +331,7 @@ static tw_qnode *parse_or(parser *p)
 		skip_space(p);
 		if (p->pos >= p->len || p->q[p->pos] == ')') {
 			tw_query_free(left);
-			fail(p, pos, "OR needs something after it%s", "");
+			fail(p, pos, "OR needs something after it");
 			return NULL;
 		}
 		right = parse_and(p);
@@ -370,7 +370,7 @@ trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *e
 	if (n) {
 		skip_space(&p);
 		if (p.pos < p.len) {
-			fail(&p, p.pos, "unexpected ')'%s", "");
+			fail(&p, p.pos, "unexpected ')'");
 			tw_query_free(n);
 			n = NULL;
 		}
@@ -387,7 +387,7 @@ trawl_status tw_query_parse(const char *q, tw_qnode **out, trawl_syntax_error *e
 	}
 	if (!n) {
 		if (!p.failed)
-			fail(&p, p.pos, "cannot parse query%s", "");
+			fail(&p, p.pos, "cannot parse query");
 		return TRAWL_ESYNTAX;
 	}
 	*out = n;
